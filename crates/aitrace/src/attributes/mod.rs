@@ -1,0 +1,12 @@
+//! Attribute names, one module of constants per dialect.
+//!
+//! - [`ai`]: aitrace's own names, always emitted.
+//! - [`gen_ai`]: the OpenTelemetry GenAI semantic conventions (see
+//!   [`gen_ai::SEMCONV_VERSION`]), on by default.
+//! - [`openinference`]: the OpenInference conventions read by Arize Phoenix, opt-in.
+//!
+//! Renames upstream are a change in exactly one of these files.
+
+pub mod ai;
+pub mod gen_ai;
+pub mod openinference;

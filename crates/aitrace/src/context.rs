@@ -1,0 +1,71 @@
+//! Where a span finds its parent, settings and inherited attributes, and how
+//! spans follow `.await` and spawned tasks.
+
+use crate::settings::{global_settings, Settings};
+use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
+use opentelemetry::{Context, KeyValue};
+use std::future::Future;
+use std::sync::Arc;
+
+pub use opentelemetry::context::FutureExt;
+
+/// What a trace hands down to every span under it; travels in the [`Context`].
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    pub(crate) settings: Arc<Settings>,
+    /// Attributes copied onto every span below (conversation id, user id, tenant, …).
+    pub(crate) inherited: Arc<[KeyValue]>,
+}
+
+impl Scope {
+    /// The scope in `cx`, or the process-wide settings with nothing inherited.
+    pub(crate) fn of(cx: &Context) -> Scope {
+        match cx.get::<Scope>() {
+            Some(s) => s.clone(),
+            None => Scope {
+                settings: global_settings(),
+                inherited: Arc::from(Vec::new()),
+            },
+        }
+    }
+}
+
+/// The trace id of the current span, if there is a valid one (for log correlation).
+///
+/// ```
+/// let span = aitrace::agent("triage").start();
+/// let id = span.in_scope(aitrace::current_trace_id);
+/// assert_eq!(id, Some(span.trace_id()).filter(|t| *t != opentelemetry::trace::TraceId::INVALID));
+/// ```
+pub fn current_trace_id() -> Option<TraceId> {
+    Context::map_current(|cx| {
+        let sc = cx.span().span_context().clone();
+        sc.is_valid().then(|| sc.trace_id())
+    })
+}
+
+/// The span id of the current span, if there is a valid one.
+pub fn current_span_id() -> Option<SpanId> {
+    Context::map_current(|cx| {
+        let sc = cx.span().span_context().clone();
+        sc.is_valid().then(|| sc.span_id())
+    })
+}
+
+/// Wraps `future` so that it runs in the current context wherever it is polled:
+/// pass the result to `tokio::spawn` and spans created inside the task keep
+/// their parent instead of becoming roots of new traces.
+///
+/// ```
+/// # async fn demo() {
+/// let agent = aitrace::agent("triage").start();
+/// let task = agent.in_scope(|| aitrace::in_current_span(async {
+///     aitrace::tool("search").start().end();
+/// }));
+/// // tokio::spawn(task).await.unwrap();
+/// # task.await;
+/// # }
+/// ```
+pub fn in_current_span<F: Future>(future: F) -> opentelemetry::context::WithContext<F> {
+    future.with_current_context()
+}

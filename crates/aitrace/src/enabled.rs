@@ -1,0 +1,67 @@
+//! Turning tracing off: in code with [`set_enabled`], or with `OTEL_SDK_DISABLED=true`.
+//!
+//! When tracing is off, no span is recorded and no hook runs, but the code path of
+//! the application is the same: every span guard still exists, and still has a
+//! valid trace id and span id (inherited from the parent when there is one), so
+//! ids promised to logs and API responses are still there. Nothing is sampled.
+
+use std::sync::atomic::{AtomicU8, Ordering};
+
+/// `OTEL_SDK_DISABLED`: `true` turns tracing off.
+pub const ENV_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+
+const UNKNOWN: u8 = 0;
+const ON: u8 = 1;
+const OFF: u8 = 2;
+static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// Turns tracing on or off for the whole process; overrides `OTEL_SDK_DISABLED`.
+pub fn set_enabled(enabled: bool) {
+    STATE.store(if enabled { ON } else { OFF }, Ordering::Release);
+}
+
+/// Whether spans are recorded. Read from `OTEL_SDK_DISABLED` the first time.
+#[inline]
+pub fn is_enabled() -> bool {
+    match STATE.load(Ordering::Acquire) {
+        ON => true,
+        OFF => false,
+        _ => {
+            let on = match std::env::var(ENV_SDK_DISABLED) {
+                Ok(v) => match crate::settings::parse_bool(ENV_SDK_DISABLED, &v) {
+                    Ok(disabled) => !disabled,
+                    Err(e) => {
+                        eprintln!("aitrace: {e}; tracing stays enabled");
+                        true
+                    }
+                },
+                Err(_) => true,
+            };
+            let _ = STATE.compare_exchange(
+                UNKNOWN,
+                if on { ON } else { OFF },
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            );
+            STATE.load(Ordering::Acquire) == ON
+        }
+    }
+}
+
+/// Random, valid ids for spans that are not recorded.
+pub(crate) fn random_u128() -> u128 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::AtomicU64;
+    static COUNTER: AtomicU64 = AtomicU64::new(1);
+    thread_local! {
+        static STATE: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new();
+    }
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    STATE.with(|s| {
+        let mut a = s.build_hasher();
+        a.write_u64(n);
+        let mut b = s.build_hasher();
+        b.write_u64(!n);
+        ((a.finish() as u128) << 64) | b.finish() as u128 | 1
+    })
+}

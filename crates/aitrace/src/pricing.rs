@@ -1,0 +1,299 @@
+//! Model prices and the cost of a call.
+//!
+//! Prices are US dollars per million tokens. The bundled table
+//! (`crates/aitrace/data/pricing.json`, sources and dates in `docs/pricing.md`)
+//! can be extended or overridden from a file ([`PriceTable::with_file`], or the
+//! `AITRACE_PRICING_FILE` variable) or in code ([`PriceTable::insert`]).
+//! A model that is not in the table gets no cost: aitrace never guesses.
+
+use crate::usage::Usage;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Prices of one model, in USD per million tokens.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ModelPrice {
+    /// Uncached prompt tokens.
+    pub input: f64,
+    /// Completion tokens.
+    pub output: f64,
+    /// Prompt tokens read from the cache; the input price when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_read: Option<f64>,
+    /// Prompt tokens written to the cache; the input price when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_write: Option<f64>,
+    /// Reasoning tokens; the output price when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning: Option<f64>,
+    /// The provider, as in `gen_ai.provider.name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Where the price was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// When the price was read (YYYY-MM-DD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub as_of: Option<String>,
+}
+
+impl ModelPrice {
+    /// A price with input and output rates only.
+    pub fn new(input: f64, output: f64) -> ModelPrice {
+        ModelPrice {
+            input,
+            output,
+            cache_read: None,
+            cache_write: None,
+            reasoning: None,
+            provider: None,
+            source: None,
+            as_of: None,
+        }
+    }
+
+    /// Sets the cache-read rate.
+    pub fn with_cache_read(mut self, rate: f64) -> ModelPrice {
+        self.cache_read = Some(rate);
+        self
+    }
+
+    /// Sets the cache-write rate.
+    pub fn with_cache_write(mut self, rate: f64) -> ModelPrice {
+        self.cache_write = Some(rate);
+        self
+    }
+
+    /// Sets the reasoning rate.
+    pub fn with_reasoning(mut self, rate: f64) -> ModelPrice {
+        self.reasoning = Some(rate);
+        self
+    }
+
+    /// The cost of `usage` at these prices.
+    pub fn cost(&self, usage: &Usage) -> Cost {
+        const M: f64 = 1_000_000.0;
+        let input = usage.uncached_input_tokens() as f64 * self.input
+            + usage.cache_read_tokens as f64 * self.cache_read.unwrap_or(self.input)
+            + usage.cache_creation_tokens as f64 * self.cache_write.unwrap_or(self.input);
+        let reasoning = usage.reasoning_tokens.min(usage.output_tokens);
+        let output = (usage.output_tokens - reasoning) as f64 * self.output
+            + reasoning as f64 * self.reasoning.unwrap_or(self.output);
+        Cost {
+            input_usd: input / M,
+            output_usd: output / M,
+        }
+    }
+}
+
+/// The cost of one call, in USD.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    /// Prompt side, cache reads and writes included.
+    pub input_usd: f64,
+    /// Completion side, reasoning included.
+    pub output_usd: f64,
+}
+
+impl Cost {
+    /// Input plus output.
+    pub fn total_usd(&self) -> f64 {
+        self.input_usd + self.output_usd
+    }
+
+    /// The total in millionths of a cent (1 USD = 100 000 000), rounded.
+    pub fn total_microcents(&self) -> i64 {
+        (self.total_usd() * 100_000_000.0).round() as i64
+    }
+}
+
+/// Why a price file could not be used.
+#[derive(Debug, thiserror::Error, Clone, PartialEq)]
+pub enum PricingError {
+    /// The file could not be read.
+    #[error("cannot read price file {path}: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        message: String,
+    },
+    /// The file is not a valid price table.
+    #[error("invalid price file {path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A price is negative or not a finite number.
+    #[error("invalid price for model {model:?} in {path}: prices must be finite and not negative")]
+    BadPrice {
+        /// The file.
+        path: String,
+        /// The model.
+        model: String,
+    },
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PriceFile {
+    #[serde(default, rename = "_comment")]
+    _comment: Option<serde_json::Value>,
+    models: HashMap<String, ModelPrice>,
+}
+
+/// Prices of models by name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PriceTable {
+    models: HashMap<String, ModelPrice>,
+}
+
+impl PriceTable {
+    /// An empty table: every model is unknown.
+    pub fn empty() -> PriceTable {
+        PriceTable::default()
+    }
+
+    /// The prices bundled with this release (see `docs/pricing.md`).
+    pub fn bundled() -> &'static PriceTable {
+        static BUNDLED: OnceLock<PriceTable> = OnceLock::new();
+        BUNDLED.get_or_init(|| {
+            PriceTable::from_json_str(include_str!("../data/pricing.json"), "bundled pricing.json")
+                .expect("the bundled price table is valid (checked by a unit test)")
+        })
+    }
+
+    /// Parses a price table in the file format: `{"models": {"name": {"input": .., "output": ..}}}`.
+    ///
+    /// # Errors
+    /// [`PricingError::Parse`] or [`PricingError::BadPrice`], naming `origin`.
+    pub fn from_json_str(json: &str, origin: &str) -> Result<PriceTable, PricingError> {
+        let file: PriceFile = serde_json::from_str(json).map_err(|e| PricingError::Parse {
+            path: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        for (model, p) in &file.models {
+            let rates = [
+                Some(p.input),
+                Some(p.output),
+                p.cache_read,
+                p.cache_write,
+                p.reasoning,
+            ];
+            if rates.iter().flatten().any(|r| !r.is_finite() || *r < 0.0) {
+                return Err(PricingError::BadPrice {
+                    path: origin.to_string(),
+                    model: model.clone(),
+                });
+            }
+        }
+        Ok(PriceTable {
+            models: file.models,
+        })
+    }
+
+    /// This table with the prices of `path` added; a model in both takes the file's price.
+    ///
+    /// # Errors
+    /// [`PricingError`] when the file cannot be read or is not a valid table.
+    pub fn with_file(&self, path: impl AsRef<Path>) -> Result<PriceTable, PricingError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| PricingError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let extra = PriceTable::from_json_str(&text, &path.display().to_string())?;
+        let mut merged = self.clone();
+        merged.models.extend(extra.models);
+        Ok(merged)
+    }
+
+    /// Adds or replaces one model's price.
+    pub fn insert(&mut self, model: impl Into<String>, price: ModelPrice) -> &mut Self {
+        self.models.insert(model.into(), price);
+        self
+    }
+
+    /// The number of models priced.
+    pub fn len(&self) -> usize {
+        self.models.len()
+    }
+
+    /// True when no model is priced.
+    pub fn is_empty(&self) -> bool {
+        self.models.is_empty()
+    }
+
+    /// The models priced, with their prices.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ModelPrice)> {
+        self.models.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The price of `model`.
+    ///
+    /// Exact names match first. A provider prefix (`openai/gpt-4o`) is ignored, and
+    /// a dated or versioned snapshot (`gpt-4o-2024-08-06`, `claude-sonnet-4-5@20250929`)
+    /// takes the price of its base name when the suffix starts with a digit. Anything
+    /// else is unknown: `gpt-4o-mini` never takes the price of `gpt-4o`.
+    pub fn get(&self, model: &str) -> Option<&ModelPrice> {
+        if let Some(p) = self.models.get(model) {
+            return Some(p);
+        }
+        let bare = model.rsplit_once('/').map_or(model, |(_, m)| m);
+        if let Some(p) = self.models.get(bare) {
+            return Some(p);
+        }
+        let mut best: Option<(&str, &ModelPrice)> = None;
+        for (name, price) in &self.models {
+            let Some(rest) = bare.strip_prefix(name.as_str()) else {
+                continue;
+            };
+            let mut chars = rest.chars();
+            let sep = chars.next();
+            let next = chars.next();
+            let dated =
+                matches!(sep, Some('-' | '@' | ':')) && next.is_some_and(|c| c.is_ascii_digit());
+            if dated && best.is_none_or(|(b, _)| name.len() > b.len()) {
+                best = Some((name, price));
+            }
+        }
+        best.map(|(_, p)| p)
+    }
+
+    /// The cost of `usage` on `model`, or `None` when the model is not priced.
+    pub fn cost(&self, model: &str, usage: &Usage) -> Option<Cost> {
+        self.get(model).map(|p| p.cost(usage))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_table_parses_and_is_not_empty() {
+        assert!(PriceTable::bundled().len() >= 4);
+    }
+
+    #[test]
+    fn snapshot_names_match_their_base_and_nothing_else() {
+        let mut t = PriceTable::empty();
+        t.insert("gpt-4o", ModelPrice::new(2.5, 10.0));
+        t.insert("gpt-4o-mini", ModelPrice::new(0.15, 0.6));
+        assert_eq!(t.get("gpt-4o-2024-08-06").unwrap().input, 2.5);
+        assert_eq!(t.get("gpt-4o-mini-2024-07-18").unwrap().input, 0.15);
+        assert_eq!(t.get("openai/gpt-4o").unwrap().input, 2.5);
+        assert!(t.get("gpt-4o-audio-preview").is_none());
+        assert!(t.get("gpt-4").is_none());
+    }
+
+    #[test]
+    fn negative_prices_are_rejected() {
+        let e = PriceTable::from_json_str(r#"{"models":{"m":{"input":-1,"output":1}}}"#, "f.json")
+            .unwrap_err();
+        assert!(matches!(e, PricingError::BadPrice { .. }), "{e}");
+    }
+}

@@ -1,0 +1,142 @@
+//! Agent spans: `invoke_agent {name}`, INTERNAL.
+
+use super::{shared, span_common, string_array, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use opentelemetry::trace::SpanKind;
+use opentelemetry::Context;
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// Builds an [`AgentSpan`]. Made by [`crate::agent`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct AgentBuilder<'a> {
+    name: Cow<'static, str>,
+    id: Option<Cow<'static, str>>,
+    tools: Vec<Cow<'static, str>>,
+    handoffs: Vec<Cow<'static, str>>,
+    output_type: Option<Cow<'static, str>>,
+    parent: Option<&'a Context>,
+    start_time: Option<SystemTime>,
+}
+
+impl<'a> AgentBuilder<'a> {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        AgentBuilder {
+            name: name.into(),
+            id: None,
+            tools: Vec::new(),
+            handoffs: Vec::new(),
+            output_type: None,
+            parent: None,
+            start_time: None,
+        }
+    }
+
+    /// A stable id of the agent (`ai.agent.id`, `gen_ai.agent.id`).
+    pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// The tools the agent may call (`ai.agent.tools`).
+    pub fn with_tools<I, S>(mut self, tools: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.tools = tools.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The agents it may hand off to (`ai.agent.handoffs`).
+    pub fn with_handoffs<I, S>(mut self, handoffs: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.handoffs = handoffs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The type of the agent's output, such as `text` or `json` (`ai.agent.output_type`).
+    pub fn with_output_type(mut self, output_type: impl Into<Cow<'static, str>>) -> Self {
+        self.output_type = Some(output_type.into());
+        self
+    }
+
+    /// The parent of the span; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// An explicit start time.
+    pub fn with_start_time(mut self, time: SystemTime) -> Self {
+        self.start_time = Some(time);
+        self
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> AgentSpan {
+        let name = Cow::Owned(format!("invoke_agent {}", self.name));
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::AGENT,
+                kind: SpanKind::Internal,
+                name,
+                parent: self.parent,
+                start_time: self.start_time,
+            },
+            |a| {
+                a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_AGENT);
+                a.gen(gen_ai::AGENT_NAME, self.name.clone());
+            },
+            |a| {
+                let name = shared(&self.name);
+                a.ai(ai::AGENT_NAME, name.clone());
+                a.oi(oi::SPAN_KIND, oi::kind::AGENT);
+                a.oi(oi::AGENT_NAME, name);
+                if let Some(id) = &self.id {
+                    let id = shared(id);
+                    a.ai(ai::AGENT_ID, id.clone());
+                    a.gen(gen_ai::AGENT_ID, id.clone());
+                    a.oi(oi::GRAPH_NODE_ID, id);
+                }
+                if !self.tools.is_empty() {
+                    a.ai(ai::AGENT_TOOLS, string_array(&self.tools));
+                }
+                if !self.handoffs.is_empty() {
+                    a.ai(ai::AGENT_HANDOFFS, string_array(&self.handoffs));
+                }
+                if let Some(t) = &self.output_type {
+                    let t = shared(t);
+                    a.ai(ai::AGENT_OUTPUT_TYPE, t.clone());
+                    a.gen(gen_ai::OUTPUT_TYPE, t);
+                }
+            },
+        );
+        AgentSpan { core }
+    }
+}
+
+/// A running agent. Ends on [`AgentSpan::end`] or when dropped.
+///
+/// ```
+/// let agent = aitrace::agent("triage").with_tools(["search_kb"]).start();
+/// agent.in_scope(|| {
+///     let tool = aitrace::tool("search_kb").start();
+///     tool.end();
+/// });
+/// agent.end();
+/// ```
+#[derive(Debug)]
+pub struct AgentSpan {
+    core: SpanCore,
+}
+
+impl AgentSpan {
+    fn finish(&mut self, _dropped: bool) {}
+}
+
+span_common!(AgentSpan);

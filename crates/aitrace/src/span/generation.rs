@@ -1,0 +1,448 @@
+//! Generation spans (model calls): `chat {model}`, CLIENT.
+
+use super::{shared, span_common, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::content::ContentKind;
+use crate::usage::Usage;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Array, Context, StringValue, Value};
+use std::borrow::Cow;
+use std::time::{Instant, SystemTime};
+
+/// The kind of model call, as in `gen_ai.operation.name`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Operation {
+    /// A chat completion (`chat`). The default.
+    #[default]
+    Chat,
+    /// A plain text completion (`text_completion`).
+    TextCompletion,
+    /// A multimodal generation (`generate_content`, Gemini).
+    GenerateContent,
+}
+
+impl Operation {
+    /// The `gen_ai.operation.name` value, also the first word of the span name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Chat => gen_ai::operation::CHAT,
+            Operation::TextCompletion => gen_ai::operation::TEXT_COMPLETION,
+            Operation::GenerateContent => gen_ai::operation::GENERATE_CONTENT,
+        }
+    }
+}
+
+/// Builds a [`GenerationSpan`]. Made by [`crate::generation`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct GenerationBuilder<'a> {
+    provider: Cow<'static, str>,
+    model: Cow<'static, str>,
+    operation: Operation,
+    server: Option<(Cow<'static, str>, u16)>,
+    max_tokens: Option<i64>,
+    temperature: Option<f64>,
+    top_p: Option<f64>,
+    top_k: Option<i64>,
+    seed: Option<i64>,
+    frequency_penalty: Option<f64>,
+    presence_penalty: Option<f64>,
+    stop_sequences: Vec<Cow<'static, str>>,
+    stream: bool,
+    messages_count: Option<i64>,
+    parent: Option<&'a Context>,
+    start_time: Option<SystemTime>,
+}
+
+macro_rules! param {
+    ($(#[$doc:meta])* $fn:ident, $field:ident, $ty:ty) => {
+        $(#[$doc])*
+        pub fn $fn(mut self, value: $ty) -> Self {
+            self.$field = Some(value);
+            self
+        }
+    };
+}
+
+impl<'a> GenerationBuilder<'a> {
+    pub(crate) fn new(
+        provider: impl Into<Cow<'static, str>>,
+        model: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        GenerationBuilder {
+            provider: provider.into(),
+            model: model.into(),
+            operation: Operation::Chat,
+            server: None,
+            max_tokens: None,
+            temperature: None,
+            top_p: None,
+            top_k: None,
+            seed: None,
+            frequency_penalty: None,
+            presence_penalty: None,
+            stop_sequences: Vec::new(),
+            stream: false,
+            messages_count: None,
+            parent: None,
+            start_time: None,
+        }
+    }
+
+    /// The kind of call (default [`Operation::Chat`]).
+    pub fn with_operation(mut self, operation: Operation) -> Self {
+        self.operation = operation;
+        self
+    }
+
+    /// The server called (`server.address`, `server.port`).
+    pub fn with_server(mut self, address: impl Into<Cow<'static, str>>, port: u16) -> Self {
+        self.server = Some((address.into(), port));
+        self
+    }
+
+    param!(
+        /// `max_tokens` of the request.
+        with_max_tokens, max_tokens, i64
+    );
+    param!(
+        /// `temperature` of the request.
+        with_temperature, temperature, f64
+    );
+    param!(
+        /// `top_p` of the request.
+        with_top_p, top_p, f64
+    );
+    param!(
+        /// `top_k` of the request.
+        with_top_k, top_k, i64
+    );
+    param!(
+        /// `seed` of the request.
+        with_seed, seed, i64
+    );
+    param!(
+        /// `frequency_penalty` of the request.
+        with_frequency_penalty, frequency_penalty, f64
+    );
+    param!(
+        /// `presence_penalty` of the request.
+        with_presence_penalty, presence_penalty, f64
+    );
+    param!(
+        /// How many messages the request sends (`ai.messages_count`; not content).
+        with_messages_count, messages_count, i64
+    );
+
+    /// Stop sequences of the request.
+    pub fn with_stop_sequences<I, S>(mut self, stops: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<Cow<'static, str>>,
+    {
+        self.stop_sequences = stops.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Marks the call as streamed: record the first chunk with
+    /// [`GenerationSpan::record_first_token`]; a span dropped before
+    /// [`GenerationSpan::end`] keeps its usage so far and is marked incomplete.
+    pub fn streaming(mut self) -> Self {
+        self.stream = true;
+        self
+    }
+
+    /// The parent of the span; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// An explicit start time.
+    pub fn with_start_time(mut self, time: SystemTime) -> Self {
+        self.start_time = Some(time);
+        self
+    }
+
+    fn invocation_parameters(&self) -> String {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<serde_json::Value>| {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v);
+            }
+        };
+        put("max_tokens", self.max_tokens.map(Into::into));
+        put("temperature", self.temperature.map(Into::into));
+        put("top_p", self.top_p.map(Into::into));
+        put("top_k", self.top_k.map(Into::into));
+        put("seed", self.seed.map(Into::into));
+        put("frequency_penalty", self.frequency_penalty.map(Into::into));
+        put("presence_penalty", self.presence_penalty.map(Into::into));
+        put("stream", self.stream.then_some(true.into()));
+        serde_json::Value::Object(m).to_string()
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> GenerationSpan {
+        let name = Cow::Owned(format!("{} {}", self.operation.as_str(), self.model));
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::GENERATION,
+                kind: SpanKind::Client,
+                name,
+                parent: self.parent,
+                start_time: self.start_time,
+            },
+            |a| {
+                a.gen(gen_ai::OPERATION_NAME, self.operation.as_str());
+                a.gen(gen_ai::PROVIDER_NAME, self.provider.clone());
+                a.gen(gen_ai::REQUEST_MODEL, self.model.clone());
+                if let Some((addr, port)) = &self.server {
+                    a.gen(gen_ai::SERVER_ADDRESS, addr.clone());
+                    a.gen(gen_ai::SERVER_PORT, i64::from(*port));
+                }
+            },
+            |a| {
+                let provider = shared(&self.provider);
+                let model = shared(&self.model);
+                a.ai(ai::PROVIDER, provider.clone());
+                a.ai(ai::MODEL, model.clone());
+                a.ai(ai::OPERATION, self.operation.as_str());
+                if a.d.gen_ai_system_compat {
+                    a.gen(gen_ai::SYSTEM, provider.clone());
+                }
+                a.oi(oi::SPAN_KIND, oi::kind::LLM);
+                a.oi(oi::LLM_PROVIDER, provider);
+                a.oi(oi::LLM_MODEL_NAME, model);
+                if let Some(v) = self.max_tokens {
+                    a.ai(ai::MAX_TOKENS, v);
+                    a.gen(gen_ai::REQUEST_MAX_TOKENS, v);
+                }
+                if let Some(v) = self.temperature {
+                    a.ai(ai::TEMPERATURE, v);
+                    a.gen(gen_ai::REQUEST_TEMPERATURE, v);
+                }
+                if let Some(v) = self.top_p {
+                    a.ai(ai::TOP_P, v);
+                    a.gen(gen_ai::REQUEST_TOP_P, v);
+                }
+                if let Some(v) = self.top_k {
+                    a.gen(gen_ai::REQUEST_TOP_K, v);
+                }
+                if let Some(v) = self.seed {
+                    a.gen(gen_ai::REQUEST_SEED, v);
+                }
+                if let Some(v) = self.frequency_penalty {
+                    a.gen(gen_ai::REQUEST_FREQUENCY_PENALTY, v);
+                }
+                if let Some(v) = self.presence_penalty {
+                    a.gen(gen_ai::REQUEST_PRESENCE_PENALTY, v);
+                }
+                if !self.stop_sequences.is_empty() {
+                    a.gen(
+                        gen_ai::REQUEST_STOP_SEQUENCES,
+                        super::string_array(&self.stop_sequences),
+                    );
+                }
+                if let Some(n) = self.messages_count {
+                    a.ai(ai::MESSAGES_COUNT, n);
+                }
+                a.ai(ai::STREAM, self.stream);
+                a.gen(gen_ai::REQUEST_STREAM, self.stream);
+                if a.d.openinference {
+                    a.oi(oi::LLM_INVOCATION_PARAMETERS, self.invocation_parameters());
+                }
+            },
+        );
+        GenerationSpan {
+            core,
+            model: self.model,
+            response_model: None,
+            usage: None,
+            stream: self.stream,
+            started: Instant::now(),
+            first_token_ms: None,
+        }
+    }
+}
+
+/// A running model call. Ends on [`GenerationSpan::end`] or when dropped; usage,
+/// cost and time to first token are written when it ends.
+///
+/// ```
+/// use aitrace::Usage;
+/// let mut call = aitrace::generation("openai", "gpt-4o").with_temperature(0.2).start();
+/// call.record_response_model("gpt-4o-2024-08-06");
+/// call.record_finish_reasons(["stop"]);
+/// call.record_usage(Usage::new(812, 64).with_cache_read(512));
+/// call.end(); // ai.cost_usd is computed from the bundled prices
+/// ```
+#[derive(Debug)]
+pub struct GenerationSpan {
+    core: SpanCore,
+    model: Cow<'static, str>,
+    response_model: Option<String>,
+    usage: Option<Usage>,
+    stream: bool,
+    started: Instant,
+    first_token_ms: Option<f64>,
+}
+
+impl GenerationSpan {
+    /// The model that answered (`gen_ai.response.model`); used for pricing when set.
+    pub fn record_response_model(&mut self, model: &str) {
+        self.core.record(|a| {
+            let m = shared(model);
+            a.ai(ai::RESPONSE_MODEL, m.clone());
+            a.gen(gen_ai::RESPONSE_MODEL, m);
+        });
+        self.response_model = Some(model.to_string());
+    }
+
+    /// The provider's response id.
+    pub fn record_response_id(&self, id: &str) {
+        self.core.record(|a| {
+            let id = shared(id);
+            a.ai(ai::RESPONSE_ID, id.clone());
+            a.gen(gen_ai::RESPONSE_ID, id);
+        });
+    }
+
+    /// Why generation stopped, one reason per choice (`stop`, `length`, `tool_calls`, …).
+    pub fn record_finish_reasons<I, S>(&self, reasons: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        if !self.core.is_recording() {
+            return;
+        }
+        let reasons: Vec<StringValue> = reasons.into_iter().map(|r| shared(r.as_ref())).collect();
+        self.core.record(|a| {
+            if let Some(first) = reasons.first() {
+                a.ai(ai::FINISH_REASON, first.clone());
+                a.oi(oi::LLM_FINISH_REASON, first.clone());
+            }
+            a.gen(
+                gen_ai::RESPONSE_FINISH_REASONS,
+                Value::Array(Array::String(reasons)),
+            );
+        });
+    }
+
+    /// Sets the usage of the call (replacing any recorded before).
+    pub fn record_usage(&mut self, usage: Usage) {
+        self.usage = Some(usage);
+    }
+
+    /// Adds usage reported by a stream chunk to what was seen so far.
+    pub fn add_usage(&mut self, delta: &Usage) {
+        self.usage.get_or_insert_with(Usage::default).add(delta);
+    }
+
+    /// The usage seen so far.
+    pub fn usage(&self) -> Option<Usage> {
+        self.usage
+    }
+
+    /// Notes the first token (or chunk) of a streamed answer; later calls are ignored.
+    pub fn record_first_token(&mut self) {
+        if self.first_token_ms.is_none() {
+            self.first_token_ms = Some(self.started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+
+    /// The messages sent (`ai.input`, `gen_ai.input.messages`, `input.value`); only
+    /// when content capture is on.
+    pub fn record_input_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
+        self.core
+            .record_content(ContentKind::Input, messages, |a, text| {
+                a.ai(ai::INPUT, text.clone());
+                a.gen(gen_ai::INPUT_MESSAGES, text.clone());
+                a.oi(oi::INPUT_VALUE, text);
+                a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
+            });
+    }
+
+    /// The system instructions (`gen_ai.system_instructions`); only when content capture is on.
+    pub fn record_system_instructions<T: serde::Serialize + ?Sized>(&self, instructions: &T) {
+        self.core
+            .record_content(ContentKind::SystemInstructions, instructions, |a, text| {
+                a.gen(gen_ai::SYSTEM_INSTRUCTIONS, text);
+            });
+    }
+
+    /// The messages returned (`ai.output`, `gen_ai.output.messages`, `output.value`);
+    /// only when content capture is on.
+    pub fn record_output_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
+        self.core
+            .record_content(ContentKind::Output, messages, |a, text| {
+                a.ai(ai::OUTPUT, text.clone());
+                a.gen(gen_ai::OUTPUT_MESSAGES, text.clone());
+                a.oi(oi::OUTPUT_VALUE, text);
+                a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+            });
+    }
+
+    fn finish(&mut self, dropped: bool) {
+        let priced_model = self
+            .response_model
+            .as_deref()
+            .unwrap_or(&self.model)
+            .to_string();
+        let cost = self
+            .usage
+            .and_then(|u| self.core.settings.prices.cost(&priced_model, &u));
+        self.core
+            .note_for_hooks(Some(&priced_model), self.usage, cost.map(|c| c.total_usd()));
+        let (usage, first, stream) = (self.usage, self.first_token_ms, self.stream);
+        self.core.record(|a| {
+            if let Some(u) = usage {
+                let (i, o) = (u.input_tokens as i64, u.output_tokens as i64);
+                a.ai(ai::PROMPT_TOKENS, i);
+                a.ai(ai::COMPLETION_TOKENS, o);
+                a.ai(ai::TOTAL_TOKENS, i + o);
+                a.gen(gen_ai::USAGE_INPUT_TOKENS, i);
+                a.gen(gen_ai::USAGE_OUTPUT_TOKENS, o);
+                a.oi(oi::LLM_TOKEN_COUNT_PROMPT, i);
+                a.oi(oi::LLM_TOKEN_COUNT_COMPLETION, o);
+                a.oi(oi::LLM_TOKEN_COUNT_TOTAL, i + o);
+                if u.cache_read_tokens > 0 {
+                    let n = u.cache_read_tokens as i64;
+                    a.ai(ai::CACHE_READ_TOKENS, n);
+                    a.gen(gen_ai::USAGE_CACHE_READ_INPUT_TOKENS, n);
+                    a.oi(oi::LLM_TOKEN_COUNT_CACHE_READ, n);
+                }
+                if u.cache_creation_tokens > 0 {
+                    let n = u.cache_creation_tokens as i64;
+                    a.ai(ai::CACHE_CREATION_TOKENS, n);
+                    a.gen(gen_ai::USAGE_CACHE_CREATION_INPUT_TOKENS, n);
+                    a.oi(oi::LLM_TOKEN_COUNT_CACHE_WRITE, n);
+                }
+                if u.reasoning_tokens > 0 {
+                    let n = u.reasoning_tokens as i64;
+                    a.ai(ai::REASONING_TOKENS, n);
+                    a.gen(gen_ai::USAGE_REASONING_OUTPUT_TOKENS, n);
+                    a.oi(oi::LLM_TOKEN_COUNT_REASONING, n);
+                }
+            }
+            if let Some(c) = cost {
+                a.ai(ai::COST_USD, c.total_usd());
+                a.ai(ai::COST_MICROCENTS, c.total_microcents());
+                a.gen(gen_ai::USAGE_COST, c.total_usd());
+                a.oi(oi::LLM_COST_TOTAL, c.total_usd());
+                a.oi(oi::LLM_COST_PROMPT, c.input_usd);
+                a.oi(oi::LLM_COST_COMPLETION, c.output_usd);
+            }
+            if let Some(ms) = first {
+                a.ai(ai::TIME_TO_FIRST_TOKEN_MS, ms);
+                a.gen(gen_ai::RESPONSE_TIME_TO_FIRST_CHUNK, ms / 1000.0);
+            }
+            if dropped && stream {
+                a.ai(ai::INCOMPLETE, true);
+            }
+        });
+    }
+}
+
+span_common!(GenerationSpan);

@@ -1,0 +1,144 @@
+//! Tool spans: `execute_tool {tool}`, INTERNAL.
+
+use super::{shared, span_common, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::content::ContentKind;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::Context;
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// Builds a [`ToolSpan`]. Made by [`crate::tool`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct ToolBuilder<'a> {
+    name: Cow<'static, str>,
+    call_id: Option<Cow<'static, str>>,
+    tool_type: Option<Cow<'static, str>>,
+    description: Option<Cow<'static, str>>,
+    parent: Option<&'a Context>,
+    start_time: Option<SystemTime>,
+}
+
+impl<'a> ToolBuilder<'a> {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        ToolBuilder {
+            name: name.into(),
+            call_id: None,
+            tool_type: None,
+            description: None,
+            parent: None,
+            start_time: None,
+        }
+    }
+
+    /// The model's id for this call (`ai.tool.call_id`, `gen_ai.tool.call.id`).
+    pub fn with_call_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
+        self.call_id = Some(id.into());
+        self
+    }
+
+    /// `function`, `extension` or `datastore` (`ai.tool.type`).
+    pub fn with_type(mut self, tool_type: impl Into<Cow<'static, str>>) -> Self {
+        self.tool_type = Some(tool_type.into());
+        self
+    }
+
+    /// What the tool does.
+    pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// The parent of the span; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// An explicit start time.
+    pub fn with_start_time(mut self, time: SystemTime) -> Self {
+        self.start_time = Some(time);
+        self
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> ToolSpan {
+        let name = Cow::Owned(format!("execute_tool {}", self.name));
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::TOOL,
+                kind: SpanKind::Internal,
+                name,
+                parent: self.parent,
+                start_time: self.start_time,
+            },
+            |a| {
+                a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::EXECUTE_TOOL);
+                a.gen(gen_ai::TOOL_NAME, self.name.clone());
+            },
+            |a| {
+                let name = shared(&self.name);
+                a.ai(ai::TOOL_NAME, name.clone());
+                a.oi(oi::SPAN_KIND, oi::kind::TOOL);
+                a.oi(oi::TOOL_NAME, name);
+                if let Some(id) = &self.call_id {
+                    let id = shared(id);
+                    a.ai(ai::TOOL_CALL_ID, id.clone());
+                    a.gen(gen_ai::TOOL_CALL_ID, id.clone());
+                    a.oi(oi::TOOL_ID, id);
+                }
+                if let Some(t) = &self.tool_type {
+                    let t = shared(t);
+                    a.ai(ai::TOOL_TYPE, t.clone());
+                    a.gen(gen_ai::TOOL_TYPE, t);
+                }
+                if let Some(desc) = &self.description {
+                    let desc = shared(desc);
+                    a.ai(ai::TOOL_DESCRIPTION, desc.clone());
+                    a.gen(gen_ai::TOOL_DESCRIPTION, desc.clone());
+                    a.oi(oi::TOOL_DESCRIPTION, desc);
+                }
+            },
+        );
+        ToolSpan { core }
+    }
+}
+
+/// A running tool call. Ends on [`ToolSpan::end`] or when dropped.
+///
+/// ```
+/// let tool = aitrace::tool("get_weather").with_call_id("call_1").start();
+/// tool.record_arguments(&serde_json::json!({"city": "Paris"})); // only with content capture on
+/// tool.end();
+/// ```
+#[derive(Debug)]
+pub struct ToolSpan {
+    core: SpanCore,
+}
+
+impl ToolSpan {
+    /// The arguments the tool was called with; only when content capture is on.
+    pub fn record_arguments<T: serde::Serialize + ?Sized>(&self, arguments: &T) {
+        self.core
+            .record_content(ContentKind::ToolArguments, arguments, |a, text| {
+                a.ai(ai::TOOL_INPUT, text.clone());
+                a.gen(gen_ai::TOOL_CALL_ARGUMENTS, text.clone());
+                a.oi(oi::INPUT_VALUE, text);
+            });
+    }
+
+    /// What the tool returned; only when content capture is on.
+    pub fn record_result<T: serde::Serialize + ?Sized>(&self, result: &T) {
+        self.core
+            .record_content(ContentKind::ToolResult, result, |a, text| {
+                a.ai(ai::TOOL_OUTPUT, text.clone());
+                a.gen(gen_ai::TOOL_CALL_RESULT, text.clone());
+                a.oi(oi::OUTPUT_VALUE, text);
+            });
+    }
+
+    fn finish(&mut self, _dropped: bool) {}
+}
+
+span_common!(ToolSpan);

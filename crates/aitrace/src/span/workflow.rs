@@ -1,0 +1,222 @@
+//! The trace level: a workflow span that roots one run, and the attributes every
+//! span under it inherits.
+
+use super::{shared, span_common, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::context::Scope;
+use crate::hooks::{self, TraceInfo};
+use crate::settings::Settings;
+use opentelemetry::trace::{SpanKind, TraceContextExt};
+use opentelemetry::{Context, Key, KeyValue, Value};
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// Builds a [`TraceSpan`]. Made by [`crate::trace`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct TraceBuilder<'a> {
+    workflow: Cow<'static, str>,
+    conversation_id: Option<String>,
+    group_id: Option<String>,
+    user_id: Option<String>,
+    tenant_id: Option<String>,
+    metadata: Vec<(String, String)>,
+    inherited: Vec<KeyValue>,
+    settings: Option<Settings>,
+    parent: Option<&'a Context>,
+    new_root: bool,
+}
+
+impl<'a> TraceBuilder<'a> {
+    pub(crate) fn new(workflow: impl Into<Cow<'static, str>>) -> Self {
+        TraceBuilder {
+            workflow: workflow.into(),
+            conversation_id: None,
+            group_id: None,
+            user_id: None,
+            tenant_id: None,
+            metadata: Vec::new(),
+            inherited: Vec::new(),
+            settings: None,
+            parent: None,
+            new_root: false,
+        }
+    }
+
+    /// The conversation (session, thread) id; inherited by every span below.
+    pub fn with_conversation_id(mut self, id: impl Into<String>) -> Self {
+        self.conversation_id = Some(id.into());
+        self
+    }
+
+    /// A group id linking related traces (`ai.group.id`); inherited by every span below.
+    pub fn with_group_id(mut self, id: impl Into<String>) -> Self {
+        self.group_id = Some(id.into());
+        self
+    }
+
+    /// The end user's id; inherited by every span below.
+    pub fn with_user_id(mut self, id: impl Into<String>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// The tenant's id (`ai.tenant.id`); inherited by every span below.
+    pub fn with_tenant_id(mut self, id: impl Into<String>) -> Self {
+        self.tenant_id = Some(id.into());
+        self
+    }
+
+    /// Metadata of the trace, recorded on the workflow span as `ai.metadata.<key>`.
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((key.into(), value.into()));
+        self
+    }
+
+    /// An attribute of yours that every span below carries.
+    pub fn inherit(mut self, attribute: KeyValue) -> Self {
+        self.inherited.push(attribute);
+        self
+    }
+
+    /// Settings for this trace only (dialects, content capture, prices), instead of
+    /// the process-wide ones.
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = Some(settings);
+        self
+    }
+
+    /// The parent of the workflow span, for example a server span or a context
+    /// extracted from incoming headers; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// Starts a new trace even when a span is current.
+    pub fn new_root(mut self) -> Self {
+        self.new_root = true;
+        self
+    }
+
+    /// Starts the workflow span.
+    pub fn start(self) -> TraceSpan {
+        let base = match (self.new_root, self.parent) {
+            (true, _) => Context::new(),
+            (false, Some(p)) => p.clone(),
+            (false, None) => Context::current(),
+        };
+        let outer = Scope::of(&base);
+        let settings = self.settings.map(Arc::new).unwrap_or(outer.settings);
+        let d = settings.dialects;
+        let mut inherited: Vec<KeyValue> = outer.inherited.to_vec();
+        {
+            let mut a = super::Attrs {
+                out: &mut inherited,
+                d,
+            };
+            let wf = shared(&self.workflow);
+            a.ai(ai::WORKFLOW_NAME, wf.clone());
+            a.gen(gen_ai::WORKFLOW_NAME, wf);
+            if let Some(id) = &self.conversation_id {
+                let id = shared(id);
+                a.ai(ai::CONVERSATION_ID, id.clone());
+                a.gen(gen_ai::CONVERSATION_ID, id.clone());
+                a.oi(oi::SESSION_ID, id);
+            }
+            if let Some(id) = &self.user_id {
+                let id = shared(id);
+                a.ai(ai::USER_ID, id.clone());
+                a.oi(oi::USER_ID, id);
+            }
+            if let Some(id) = &self.tenant_id {
+                a.ai(ai::TENANT_ID, shared(id));
+            }
+            if let Some(id) = &self.group_id {
+                a.ai(ai::GROUP_ID, shared(id));
+            }
+        }
+        inherited.extend(self.inherited);
+        // A key given twice keeps its newest value.
+        let mut seen = std::collections::HashSet::new();
+        let mut deduped: Vec<KeyValue> = inherited
+            .into_iter()
+            .rev()
+            .filter(|kv| seen.insert(kv.key.clone()))
+            .collect();
+        deduped.reverse();
+        let scoped = base.with_value(Scope {
+            settings,
+            inherited: Arc::from(deduped),
+        });
+        let name = Cow::Owned(format!("invoke_workflow {}", self.workflow));
+        let metadata = self.metadata;
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::WORKFLOW,
+                kind: SpanKind::Internal,
+                name,
+                parent: Some(&scoped),
+                start_time: None,
+            },
+            |a| a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_WORKFLOW),
+            |a| {
+                a.oi(oi::SPAN_KIND, oi::kind::CHAIN);
+                for (k, v) in &metadata {
+                    a.ai_dynamic(format!("{}{k}", ai::METADATA_PREFIX), v.clone());
+                }
+                if !metadata.is_empty() && a.d.openinference {
+                    let m: serde_json::Map<String, serde_json::Value> = metadata
+                        .iter()
+                        .map(|(k, v)| (k.clone(), v.clone().into()))
+                        .collect();
+                    a.oi(oi::METADATA, serde_json::Value::Object(m).to_string());
+                }
+            },
+        );
+        let info = TraceInfo {
+            workflow_name: self.workflow.to_string(),
+            span_context: core.cx.span().span_context().clone(),
+            conversation_id: self.conversation_id,
+            group_id: self.group_id,
+            metadata,
+        };
+        if core.is_recording() && hooks::active() {
+            hooks::each("on_trace_start", |h| h.on_trace_start(&info));
+        }
+        TraceSpan { core, info }
+    }
+}
+
+/// A running workflow: the local root of one agent run. Every span created under
+/// it inherits its workflow name, conversation id, user id, tenant and the
+/// attributes given with [`TraceBuilder::inherit`].
+///
+/// ```
+/// let run = aitrace::trace("customer_support").with_conversation_id("conv-42").start();
+/// run.in_scope(|| aitrace::agent("triage").start().end());
+/// println!("trace id for the API response: {}", run.trace_id());
+/// run.end();
+/// ```
+#[derive(Debug)]
+pub struct TraceSpan {
+    core: SpanCore,
+    info: TraceInfo,
+}
+
+impl TraceSpan {
+    fn finish(&mut self, _dropped: bool) {
+        if self.core.is_recording() && hooks::active() {
+            hooks::each("on_trace_end", |h| h.on_trace_end(&self.info));
+        }
+    }
+}
+
+span_common!(TraceSpan);
+
+impl super::Attrs<'_> {
+    /// An `ai` attribute whose key is built at run time (metadata).
+    pub(crate) fn ai_dynamic(&mut self, key: String, v: impl Into<Value>) {
+        self.out.push(KeyValue::new(Key::from(key), v));
+    }
+}
