@@ -28,7 +28,9 @@ pub enum ContentKind {
 
 /// A hook that edits content before it is recorded (mask emails, drop keys, …).
 #[derive(Clone)]
-pub struct Redactor(Arc<dyn Fn(ContentKind, &mut Value) + Send + Sync>);
+pub struct Redactor(Arc<RedactFn>);
+
+type RedactFn = dyn Fn(ContentKind, &mut Value) + Send + Sync;
 
 impl Redactor {
     /// Wraps a function that edits content in place.
@@ -138,6 +140,26 @@ fn floor_char_boundary(s: &str, i: usize) -> usize {
     i
 }
 
+/// The rendered content for a span, or `None` when content capture is off
+/// (in which case `content` is never serialised).
+pub(crate) fn for_span<T: serde::Serialize + ?Sized>(
+    settings: &crate::Settings,
+    kind: ContentKind,
+    content: &T,
+) -> Option<String> {
+    if !settings.capture_content {
+        return None;
+    }
+    let value = serde_json::to_value(content)
+        .unwrap_or_else(|e| Value::String(format!("[content could not be serialised: {e}]")));
+    Some(render(
+        kind,
+        value,
+        settings.redactor.as_ref(),
+        settings.max_content_bytes,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,24 +218,4 @@ mod tests {
             r#""[redaction failed]""#
         );
     }
-}
-
-/// The rendered content for a span, or `None` when content capture is off
-/// (in which case `content` is never serialised).
-pub(crate) fn for_span<T: serde::Serialize + ?Sized>(
-    settings: &crate::Settings,
-    kind: ContentKind,
-    content: &T,
-) -> Option<String> {
-    if !settings.capture_content {
-        return None;
-    }
-    let value = serde_json::to_value(content)
-        .unwrap_or_else(|e| Value::String(format!("[content could not be serialised: {e}]")));
-    Some(render(
-        kind,
-        value,
-        settings.redactor.as_ref(),
-        settings.max_content_bytes,
-    ))
 }

@@ -59,8 +59,18 @@ pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
 pub use pricing::{Cost, ModelPrice, PriceTable, PricingError};
 pub use settings::{global_settings, set_global_settings, Dialects, Settings, SettingsError};
 pub use span::agent::{AgentBuilder, AgentSpan};
+pub use span::custom::{CustomBuilder, CustomSpan};
+pub use span::embedding::{EmbeddingBuilder, EmbeddingSpan};
 pub use span::generation::{GenerationBuilder, GenerationSpan, Operation};
+pub use span::guardrail::{GuardrailBuilder, GuardrailSpan, GuardrailType};
+pub use span::handoff::{HandoffBuilder, HandoffSpan};
+pub use span::mcp::{McpListToolsBuilder, McpListToolsSpan};
+pub use span::retrieval::{RetrievalBuilder, RetrievalSpan};
 pub use span::tool::{ToolBuilder, ToolSpan};
+pub use span::voice::{
+    SpeechBuilder, SpeechGroupBuilder, SpeechGroupSpan, SpeechSpan, TranscriptionBuilder,
+    TranscriptionSpan,
+};
 pub use span::workflow::{TraceBuilder, TraceSpan};
 pub use usage::Usage;
 
@@ -88,4 +98,64 @@ pub fn generation<'a>(
 /// Starts building a tool call span, `execute_tool {name}`.
 pub fn tool<'a>(name: impl Into<Cow<'static, str>>) -> ToolBuilder<'a> {
     ToolBuilder::new(name)
+}
+
+/// Starts building a handoff span, `execute_tool transfer_to_{to}`: agent `from`
+/// passes the conversation to agent `to`, whose span then nests under it.
+pub fn handoff<'a>(
+    from: impl Into<Cow<'static, str>>,
+    to: impl Into<Cow<'static, str>>,
+) -> HandoffBuilder<'a> {
+    HandoffBuilder::new(from, to)
+}
+
+/// Starts building a guardrail span, `apply_guardrail {name}`.
+pub fn guardrail<'a>(name: impl Into<Cow<'static, str>>) -> GuardrailBuilder<'a> {
+    GuardrailBuilder::new(name)
+}
+
+/// Starts building a span for listing the tools of an MCP server, `tools/list {server}`.
+pub fn mcp_list_tools<'a>(server: impl Into<Cow<'static, str>>) -> McpListToolsBuilder<'a> {
+    McpListToolsBuilder::new(server)
+}
+
+/// Starts building an embeddings call span, `embeddings {model}`.
+pub fn embeddings<'a>(
+    provider: impl Into<Cow<'static, str>>,
+    model: impl Into<Cow<'static, str>>,
+) -> EmbeddingBuilder<'a> {
+    EmbeddingBuilder::new(provider, model)
+}
+
+/// Starts building a retrieval span, `retrieval {source}`, for a query to a vector
+/// store, search index or other data source.
+pub fn retrieval<'a>(source: impl Into<Cow<'static, str>>) -> RetrievalBuilder<'a> {
+    RetrievalBuilder::new(source)
+}
+
+/// Starts building a speech-to-text span, `transcription {model}`.
+pub fn transcription<'a>(
+    provider: impl Into<Cow<'static, str>>,
+    model: impl Into<Cow<'static, str>>,
+) -> TranscriptionBuilder<'a> {
+    TranscriptionBuilder::new(provider, model)
+}
+
+/// Starts building a text-to-speech span, `speech {model}`.
+pub fn speech<'a>(
+    provider: impl Into<Cow<'static, str>>,
+    model: impl Into<Cow<'static, str>>,
+) -> SpeechBuilder<'a> {
+    SpeechBuilder::new(provider, model)
+}
+
+/// Starts building a `speech_group` span: one turn of a voice pipeline, parent of
+/// its transcription and speech spans.
+pub fn speech_group<'a>() -> SpeechGroupBuilder<'a> {
+    SpeechGroupBuilder::new()
+}
+
+/// Starts building a span of your own, with the name you choose.
+pub fn custom<'a>(name: impl Into<Cow<'static, str>>) -> CustomBuilder<'a> {
+    CustomBuilder::new(name)
 }

@@ -12,7 +12,11 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 /// Prices of one model, in USD per million tokens.
+///
+/// In a price file an unknown field is an error, so that a misspelt rate
+/// (`cached_read`) cannot silently fall back to the input price.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ModelPrice {
     /// Uncached prompt tokens.
     pub input: f64,
@@ -235,9 +239,11 @@ impl PriceTable {
     /// The price of `model`.
     ///
     /// Exact names match first. A provider prefix (`openai/gpt-4o`) is ignored, and
-    /// a dated or versioned snapshot (`gpt-4o-2024-08-06`, `claude-sonnet-4-5@20250929`)
-    /// takes the price of its base name when the suffix starts with a digit. Anything
-    /// else is unknown: `gpt-4o-mini` never takes the price of `gpt-4o`.
+    /// a dated or versioned snapshot (`gpt-4o-2024-08-06`, `claude-sonnet-4-5@20250929`,
+    /// `gemini-2.0-flash-001`) takes the price of its base name: the suffix is a `-`, `@`
+    /// or `:` followed by digits and dashes only, starting with at least two digits.
+    /// Anything else is unknown: `gpt-4o-mini` never takes the price of `gpt-4o`, nor
+    /// `claude-opus-4-6` (a newer model, not a snapshot) that of `claude-opus-4`.
     pub fn get(&self, model: &str) -> Option<&ModelPrice> {
         if let Some(p) = self.models.get(model) {
             return Some(p);
@@ -251,12 +257,7 @@ impl PriceTable {
             let Some(rest) = bare.strip_prefix(name.as_str()) else {
                 continue;
             };
-            let mut chars = rest.chars();
-            let sep = chars.next();
-            let next = chars.next();
-            let dated =
-                matches!(sep, Some('-' | '@' | ':')) && next.is_some_and(|c| c.is_ascii_digit());
-            if dated && best.is_none_or(|(b, _)| name.len() > b.len()) {
+            if is_snapshot_suffix(rest) && best.is_none_or(|(b, _)| name.len() > b.len()) {
                 best = Some((name, price));
             }
         }
@@ -267,6 +268,16 @@ impl PriceTable {
     pub fn cost(&self, model: &str, usage: &Usage) -> Option<Cost> {
         self.get(model).map(|p| p.cost(usage))
     }
+}
+
+/// True for `-2024-08-06`, `@20250929`, `-001`, `-0613`: a separator, then digits and
+/// dashes only, the first run of digits at least two long. Not for `-4-6` or `-mini`.
+fn is_snapshot_suffix(rest: &str) -> bool {
+    let Some(tail) = rest.strip_prefix(['-', '@', ':']) else {
+        return false;
+    };
+    let leading_digits = tail.chars().take_while(char::is_ascii_digit).count();
+    leading_digits >= 2 && tail.chars().all(|c| c.is_ascii_digit() || c == '-')
 }
 
 #[cfg(test)]
@@ -288,6 +299,31 @@ mod tests {
         assert_eq!(t.get("openai/gpt-4o").unwrap().input, 2.5);
         assert!(t.get("gpt-4o-audio-preview").is_none());
         assert!(t.get("gpt-4").is_none());
+    }
+
+    #[test]
+    fn a_newer_version_is_not_a_snapshot_of_an_older_one() {
+        let mut t = PriceTable::empty();
+        t.insert("claude-opus-4", ModelPrice::new(15.0, 75.0));
+        t.insert("gemini-2.0-flash", ModelPrice::new(0.1, 0.4));
+        assert_eq!(t.get("claude-opus-4-20250514").unwrap().input, 15.0);
+        assert_eq!(t.get("claude-opus-4@20250514").unwrap().input, 15.0);
+        assert_eq!(t.get("gemini-2.0-flash-001").unwrap().input, 0.1);
+        assert!(t.get("claude-opus-4-6").is_none());
+        assert!(t.get("claude-opus-4-5-20251101").is_none());
+        assert!(t.get("claude-opus-4-20250514-v1:0").is_none());
+        assert!(t.get("claude-opus-4-").is_none());
+    }
+
+    #[test]
+    fn unknown_fields_of_a_model_are_rejected() {
+        let e = PriceTable::from_json_str(
+            r#"{"models":{"m":{"input":1,"output":2,"cached_read":0.1}}}"#,
+            "f.json",
+        )
+        .unwrap_err();
+        assert!(matches!(e, PricingError::Parse { .. }), "{e}");
+        assert!(e.to_string().contains("cached_read"), "{e}");
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub const GUARDRAIL_RESULT_REASON: &str = "gen_ai.guardrail.result.reason";
 
 pub const EMBEDDINGS_DIMENSION_COUNT: &str = "gen_ai.embeddings.dimension.count";
 pub const DATA_SOURCE_ID: &str = "gen_ai.data_source.id";
+/// The query of a retrieval (content).
+pub const RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
+/// The documents a retrieval returned, as JSON (content).
+pub const RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
 
 /// General (not `gen_ai.*`) conventions used with the gen_ai dialect.
 pub const ERROR_TYPE: &str = "error.type";
@@ -90,4 +94,9 @@ pub mod operation {
     pub const INVOKE_AGENT: &str = "invoke_agent";
     pub const INVOKE_WORKFLOW: &str = "invoke_workflow";
     pub const EXECUTE_TOOL: &str = "execute_tool";
+}
+
+/// Values of [`MCP_METHOD_NAME`].
+pub mod mcp_method {
+    pub const TOOLS_LIST: &str = "tools/list";
 }

@@ -28,6 +28,7 @@ pub const OUTPUT_MIME_TYPE: &str = "output.mime_type";
 pub const TOOL_NAME: &str = "tool.name";
 pub const TOOL_ID: &str = "tool.id";
 pub const TOOL_DESCRIPTION: &str = "tool.description";
+pub const EMBEDDING_MODEL_NAME: &str = "embedding.model_name";
 
 /// Values of [`SPAN_KIND`].
 pub mod kind {

@@ -398,29 +398,29 @@ impl GenerationSpan {
         let (usage, first, stream) = (self.usage, self.first_token_ms, self.stream);
         self.core.record(|a| {
             if let Some(u) = usage {
-                let (i, o) = (u.input_tokens as i64, u.output_tokens as i64);
+                let (i, o) = (sat(u.input_tokens), sat(u.output_tokens));
                 a.ai(ai::PROMPT_TOKENS, i);
                 a.ai(ai::COMPLETION_TOKENS, o);
-                a.ai(ai::TOTAL_TOKENS, i + o);
+                a.ai(ai::TOTAL_TOKENS, i.saturating_add(o));
                 a.gen(gen_ai::USAGE_INPUT_TOKENS, i);
                 a.gen(gen_ai::USAGE_OUTPUT_TOKENS, o);
                 a.oi(oi::LLM_TOKEN_COUNT_PROMPT, i);
                 a.oi(oi::LLM_TOKEN_COUNT_COMPLETION, o);
-                a.oi(oi::LLM_TOKEN_COUNT_TOTAL, i + o);
+                a.oi(oi::LLM_TOKEN_COUNT_TOTAL, i.saturating_add(o));
                 if u.cache_read_tokens > 0 {
-                    let n = u.cache_read_tokens as i64;
+                    let n = sat(u.cache_read_tokens);
                     a.ai(ai::CACHE_READ_TOKENS, n);
                     a.gen(gen_ai::USAGE_CACHE_READ_INPUT_TOKENS, n);
                     a.oi(oi::LLM_TOKEN_COUNT_CACHE_READ, n);
                 }
                 if u.cache_creation_tokens > 0 {
-                    let n = u.cache_creation_tokens as i64;
+                    let n = sat(u.cache_creation_tokens);
                     a.ai(ai::CACHE_CREATION_TOKENS, n);
                     a.gen(gen_ai::USAGE_CACHE_CREATION_INPUT_TOKENS, n);
                     a.oi(oi::LLM_TOKEN_COUNT_CACHE_WRITE, n);
                 }
                 if u.reasoning_tokens > 0 {
-                    let n = u.reasoning_tokens as i64;
+                    let n = sat(u.reasoning_tokens);
                     a.ai(ai::REASONING_TOKENS, n);
                     a.gen(gen_ai::USAGE_REASONING_OUTPUT_TOKENS, n);
                     a.oi(oi::LLM_TOKEN_COUNT_REASONING, n);
@@ -446,3 +446,8 @@ impl GenerationSpan {
 }
 
 span_common!(GenerationSpan);
+
+/// A token count as an attribute value, capped at `i64::MAX`.
+fn sat(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,1 +1,163 @@
-//! (in progress)
+//! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
+
+use super::{shared, span_common, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use opentelemetry::trace::SpanKind;
+use opentelemetry::Context;
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// The first word of a guardrail span's name.
+const APPLY_GUARDRAIL: &str = "apply_guardrail";
+/// `gen_ai.guardrail.result.type` of a guardrail whose tripwire fired.
+const RESULT_TRIGGERED: &str = "tripwire_triggered";
+/// `gen_ai.guardrail.result.type` of a guardrail that let the content through.
+const RESULT_PASSED: &str = "passed";
+
+/// What a guardrail checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GuardrailType {
+    /// The input of an agent or model (`input`).
+    Input,
+    /// The output of an agent or model (`output`).
+    Output,
+    /// The arguments of a tool call (`tool_input`).
+    ToolInput,
+    /// The result of a tool call (`tool_output`).
+    ToolOutput,
+}
+
+impl GuardrailType {
+    /// The `ai.guardrail.type` and `gen_ai.guardrail.source` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GuardrailType::Input => "input",
+            GuardrailType::Output => "output",
+            GuardrailType::ToolInput => "tool_input",
+            GuardrailType::ToolOutput => "tool_output",
+        }
+    }
+}
+
+/// Builds a [`GuardrailSpan`]. Made by [`crate::guardrail`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct GuardrailBuilder<'a> {
+    name: Cow<'static, str>,
+    guardrail_type: Option<GuardrailType>,
+    parent: Option<&'a Context>,
+    start_time: Option<SystemTime>,
+}
+
+impl<'a> GuardrailBuilder<'a> {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
+        GuardrailBuilder {
+            name: name.into(),
+            guardrail_type: None,
+            parent: None,
+            start_time: None,
+        }
+    }
+
+    /// What the guardrail checks (`ai.guardrail.type`, `gen_ai.guardrail.source`).
+    pub fn with_type(mut self, guardrail_type: GuardrailType) -> Self {
+        self.guardrail_type = Some(guardrail_type);
+        self
+    }
+
+    /// The parent of the span; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// An explicit start time.
+    pub fn with_start_time(mut self, time: SystemTime) -> Self {
+        self.start_time = Some(time);
+        self
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> GuardrailSpan {
+        let name = Cow::Owned(format!("{APPLY_GUARDRAIL} {}", self.name));
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::GUARDRAIL,
+                kind: SpanKind::Internal,
+                name,
+                parent: self.parent,
+                start_time: self.start_time,
+            },
+            |_| {},
+            |a| {
+                let name = shared(&self.name);
+                a.ai(ai::GUARDRAIL_NAME, name.clone());
+                a.gen(gen_ai::GUARDRAIL_COMPONENT_NAME, name);
+                if let Some(t) = self.guardrail_type {
+                    a.ai(ai::GUARDRAIL_TYPE, t.as_str());
+                    a.gen(gen_ai::GUARDRAIL_SOURCE, t.as_str());
+                }
+                a.oi(oi::SPAN_KIND, oi::kind::GUARDRAIL);
+            },
+        );
+        GuardrailSpan { core }
+    }
+}
+
+/// A running guardrail check. Ends on [`GuardrailSpan::end`] or when dropped.
+///
+/// A tripped guardrail is a result, not a failure: the span's status stays unset.
+///
+/// ```
+/// use aitrace::GuardrailType;
+///
+/// let check = aitrace::guardrail("pii_check").with_type(GuardrailType::Input).start();
+/// check.trip("an email address in the prompt");
+/// check.end();
+///
+/// let check = aitrace::guardrail("toxicity").with_type(GuardrailType::Output).start();
+/// check.pass();
+/// check.end();
+/// ```
+#[derive(Debug)]
+pub struct GuardrailSpan {
+    core: SpanCore,
+}
+
+impl GuardrailSpan {
+    /// Records the outcome: whether the tripwire fired (`ai.guardrail.triggered`,
+    /// `gen_ai.guardrail.result.value` and `.type`), and why, if known.
+    pub fn record_result(&self, triggered: bool, reason: Option<&str>) {
+        self.core.record(|a| {
+            a.ai(ai::GUARDRAIL_TRIGGERED, triggered);
+            a.gen(
+                gen_ai::GUARDRAIL_RESULT_TYPE,
+                if triggered {
+                    RESULT_TRIGGERED
+                } else {
+                    RESULT_PASSED
+                },
+            );
+            a.gen(gen_ai::GUARDRAIL_RESULT_VALUE, triggered);
+            if let Some(reason) = reason {
+                let reason = shared(reason);
+                a.ai(ai::GUARDRAIL_REASON, reason.clone());
+                a.gen(gen_ai::GUARDRAIL_RESULT_REASON, reason);
+            }
+        });
+    }
+
+    /// Records that the tripwire fired, and why.
+    pub fn trip(&self, reason: &str) {
+        self.record_result(true, Some(reason));
+    }
+
+    /// Records that the guardrail let the content through.
+    pub fn pass(&self) {
+        self.record_result(false, None);
+    }
+
+    fn finish(&mut self, _dropped: bool) {}
+}
+
+span_common!(GuardrailSpan);

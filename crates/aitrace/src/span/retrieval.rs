@@ -1,1 +1,133 @@
-//! (in progress)
+//! Retrieval spans: `retrieval {source}`, CLIENT.
+
+use super::{shared, span_common, SpanCore, Start};
+use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::content::ContentKind;
+use opentelemetry::trace::SpanKind;
+use opentelemetry::{Context, StringValue};
+use std::borrow::Cow;
+use std::time::SystemTime;
+
+/// Builds a [`RetrievalSpan`]. Made by [`crate::retrieval`].
+#[derive(Debug)]
+#[must_use = "a builder does nothing until .start()"]
+pub struct RetrievalBuilder<'a> {
+    source: Cow<'static, str>,
+    top_k: Option<usize>,
+    parent: Option<&'a Context>,
+    start_time: Option<SystemTime>,
+}
+
+impl<'a> RetrievalBuilder<'a> {
+    pub(crate) fn new(source: impl Into<Cow<'static, str>>) -> Self {
+        RetrievalBuilder {
+            source: source.into(),
+            top_k: None,
+            parent: None,
+            start_time: None,
+        }
+    }
+
+    /// How many documents were asked for (`ai.retrieval.top_k`).
+    pub fn with_top_k(mut self, top_k: usize) -> Self {
+        self.top_k = Some(top_k);
+        self
+    }
+
+    /// The parent of the span; the current context when not given.
+    pub fn child_of(mut self, parent: &'a Context) -> Self {
+        self.parent = Some(parent);
+        self
+    }
+
+    /// An explicit start time.
+    pub fn with_start_time(mut self, time: SystemTime) -> Self {
+        self.start_time = Some(time);
+        self
+    }
+
+    /// Starts the span.
+    pub fn start(self) -> RetrievalSpan {
+        let name = Cow::Owned(format!("{} {}", gen_ai::operation::RETRIEVAL, self.source));
+        let core = SpanCore::start(
+            Start {
+                span_type: ai::span_type::RETRIEVAL,
+                kind: SpanKind::Client,
+                name,
+                parent: self.parent,
+                start_time: self.start_time,
+            },
+            |a| {
+                a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::RETRIEVAL);
+                a.gen(gen_ai::DATA_SOURCE_ID, self.source.clone());
+            },
+            |a| {
+                a.ai(ai::RETRIEVAL_SOURCE, shared(&self.source));
+                if let Some(k) = self.top_k {
+                    a.ai(ai::RETRIEVAL_TOP_K, i64::try_from(k).unwrap_or(i64::MAX));
+                }
+                a.oi(oi::SPAN_KIND, oi::kind::RETRIEVER);
+            },
+        );
+        RetrievalSpan { core }
+    }
+}
+
+/// A running retrieval from a vector store, search index or other data source.
+/// Ends on [`RetrievalSpan::end`] or when dropped.
+///
+/// ```
+/// let search = aitrace::retrieval("kb_articles").with_top_k(5).start();
+/// search.record_query("reset my password"); // only with content capture on
+/// search.record_documents_count(3);
+/// search.end();
+/// ```
+#[derive(Debug)]
+pub struct RetrievalSpan {
+    core: SpanCore,
+}
+
+impl RetrievalSpan {
+    /// How many documents came back (`ai.retrieval.documents_count`; not content).
+    pub fn record_documents_count(&self, count: usize) {
+        self.core.record(|a| {
+            a.ai(
+                ai::RETRIEVAL_DOCUMENTS_COUNT,
+                i64::try_from(count).unwrap_or(i64::MAX),
+            );
+        });
+    }
+
+    /// The query (`ai.input` as JSON, `gen_ai.retrieval.query.text` and OpenInference
+    /// `input.value` as plain text); only when content capture is on.
+    pub fn record_query(&self, query: &str) {
+        self.core
+            .record_content(ContentKind::Input, query, |a, json| {
+                // The redacted, size-limited JSON string, back to plain text for the
+                // attributes that expect text; anything the redactor made of it stays JSON.
+                let text = serde_json::from_str::<String>(json.as_str())
+                    .map(StringValue::from)
+                    .unwrap_or_else(|_| json.clone());
+                a.ai(ai::INPUT, json);
+                a.gen(gen_ai::RETRIEVAL_QUERY_TEXT, text.clone());
+                a.oi(oi::INPUT_VALUE, text);
+            });
+    }
+
+    /// The documents found, serialised as JSON (`ai.output`,
+    /// `gen_ai.retrieval.documents`, `output.value`); only when content capture is on.
+    /// The conventions suggest objects with at least an `id` and a `score`.
+    pub fn record_documents<T: serde::Serialize + ?Sized>(&self, documents: &T) {
+        self.core
+            .record_content(ContentKind::Output, documents, |a, text| {
+                a.ai(ai::OUTPUT, text.clone());
+                a.gen(gen_ai::RETRIEVAL_DOCUMENTS, text.clone());
+                a.oi(oi::OUTPUT_VALUE, text);
+                a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+            });
+    }
+
+    fn finish(&mut self, _dropped: bool) {}
+}
+
+span_common!(RetrievalSpan);
