@@ -1,7 +1,25 @@
 //! SDK wiring for aitrace: exporters, trace summaries, pipeline set-up.
 #![warn(missing_docs)]
 
+pub mod config;
 pub mod exporter;
+pub mod keep_rules;
+#[cfg(feature = "otlp")]
+mod init;
+#[cfg(feature = "otlp")]
+pub mod otlp;
+pub mod resource;
+#[cfg(feature = "otlp")]
+mod runtime;
+pub mod sampler;
+pub mod stats;
+pub mod summary;
 pub mod testing;
 
 pub use aitrace;
+pub use config::{Config, ConfigError};
+#[cfg(feature = "otlp")]
+pub use init::{
+    init, propagator, Builder, InitError, ShutdownError, ShutdownReport, TracingGuard, DEFAULT_SHUTDOWN_TIMEOUT,
+};
+pub use stats::{ExportStats, StatsSnapshot};

@@ -84,7 +84,7 @@ pub fn by_name<'a>(spans: &'a [SpanData], name: &str) -> &'a SpanData {
 }
 
 /// The children of `parent` among `spans`, in start order.
-pub fn children_of<'a>(spans: &'a [SpanData], parent: SpanId) -> Vec<&'a SpanData> {
+pub fn children_of(spans: &[SpanData], parent: SpanId) -> Vec<&SpanData> {
     let mut c: Vec<&SpanData> = spans
         .iter()
         .filter(|s| s.parent_span_id == parent)

@@ -27,11 +27,14 @@ pub fn is_enabled() -> bool {
         ON => true,
         OFF => false,
         _ => {
+            // Per the specification, only `true` (any case) disables; `false` and
+            // empty do not; anything else does not either, with a warning.
             let on = match std::env::var(ENV_SDK_DISABLED) {
-                Ok(v) => match crate::settings::parse_bool(ENV_SDK_DISABLED, &v) {
-                    Ok(disabled) => !disabled,
-                    Err(e) => {
-                        eprintln!("aitrace: {e}; tracing stays enabled");
+                Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                    "true" => false,
+                    "false" | "" => true,
+                    _ => {
+                        eprintln!("aitrace: invalid value {v:?} for {ENV_SDK_DISABLED}: expected true or false; tracing stays enabled");
                         true
                     }
                 },

@@ -1,0 +1,224 @@
+//! Configuration of the pipeline: from the environment, from code, and defaults.
+//!
+//! Precedence: values set in code (see [`crate::Builder`]), then the
+//! signal-specific variable (`OTEL_EXPORTER_OTLP_TRACES_*`), then the generic one
+//! (`OTEL_EXPORTER_OTLP_*`, with `OTEL_ENDPOINT` as a short alias of the endpoint),
+//! then the default. Every variable is listed in `docs/configuration.md`.
+
+mod env;
+mod headers;
+
+pub use env::*;
+pub use headers::parse_headers;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where spans go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExporterKind {
+    /// OTLP over gRPC or HTTP/protobuf.
+    Otlp,
+    /// The console tree (the default with no endpoint).
+    Console,
+}
+
+/// The OTLP transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Protocol {
+    /// OTLP/gRPC (`grpc`).
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies (`http/protobuf`), the specification's default.
+    #[default]
+    HttpProtobuf,
+}
+
+/// Compression of OTLP payloads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Compression {
+    /// No compression (the default).
+    #[default]
+    None,
+    /// gzip.
+    Gzip,
+}
+
+/// OTLP exporter settings.
+#[derive(Clone, PartialEq)]
+pub struct OtlpConfig {
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_ENDPOINT`): the base URL; `/v1/traces`
+    /// is appended for HTTP.
+    pub endpoint: Option<String>,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`: the full URL, used as given.
+    pub traces_endpoint: Option<String>,
+    /// The transport.
+    pub protocol: Protocol,
+    /// Headers sent with every export (API keys: never logged or printed).
+    pub headers: Vec<(String, String)>,
+    /// Timeout of one export.
+    pub timeout: Duration,
+    /// Payload compression.
+    pub compression: Compression,
+    /// PEM file of the CA that signs the collector's certificate (private CA).
+    pub certificate: Option<PathBuf>,
+    /// PEM file of the client certificate, for mutual TLS.
+    pub client_certificate: Option<PathBuf>,
+    /// PEM file of the client key, for mutual TLS.
+    pub client_key: Option<PathBuf>,
+    /// For an endpoint without scheme: `true` means plaintext `http://`, else `https://`.
+    pub insecure: bool,
+}
+
+impl Default for OtlpConfig {
+    fn default() -> Self {
+        OtlpConfig {
+            endpoint: None,
+            traces_endpoint: None,
+            protocol: Protocol::default(),
+            headers: Vec::new(),
+            timeout: Duration::from_secs(10),
+            compression: Compression::None,
+            certificate: None,
+            client_certificate: None,
+            client_key: None,
+            insecure: false,
+        }
+    }
+}
+
+impl std::fmt::Debug for OtlpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Header values carry API keys: show names only.
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("OtlpConfig")
+            .field("endpoint", &self.endpoint)
+            .field("traces_endpoint", &self.traces_endpoint)
+            .field("protocol", &self.protocol)
+            .field("headers", &format_args!("{names:?} (values hidden)"))
+            .field("timeout", &self.timeout)
+            .field("compression", &self.compression)
+            .field("certificate", &self.certificate)
+            .field("client_certificate", &self.client_certificate)
+            .field("client_key", &self.client_key.as_ref().map(|_| "(set)"))
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+/// The head sampler.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum SamplerConfig {
+    /// `always_on`.
+    AlwaysOn,
+    /// `always_off`.
+    AlwaysOff,
+    /// `traceidratio` with its ratio.
+    TraceIdRatio(f64),
+    /// `parentbased_always_on`, the default.
+    #[default]
+    ParentBasedAlwaysOn,
+    /// `parentbased_always_off`.
+    ParentBasedAlwaysOff,
+    /// `parentbased_traceidratio` with its ratio.
+    ParentBasedTraceIdRatio(f64),
+}
+
+/// A context propagator named in `OTEL_PROPAGATORS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PropagatorKind {
+    /// W3C `traceparent` / `tracestate`.
+    TraceContext,
+    /// W3C `baggage`.
+    Baggage,
+    /// B3 single header `b3`.
+    B3,
+    /// B3 multiple `X-B3-*` headers.
+    B3Multi,
+    /// Jaeger `uber-trace-id` and `uberctx-*`.
+    Jaeger,
+}
+
+/// Settings of the batch span processor (`OTEL_BSP_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Delay between two exports. Default 5 s.
+    pub schedule_delay: Duration,
+    /// Timeout of one export. Default 30 s.
+    pub export_timeout: Duration,
+    /// Spans waiting to be exported before new ones are dropped. Default 2048.
+    pub max_queue_size: usize,
+    /// Spans per export. Default 512; at most `max_queue_size`.
+    pub max_export_batch_size: usize,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        BatchConfig {
+            schedule_delay: Duration::from_millis(5000),
+            export_timeout: Duration::from_millis(30000),
+            max_queue_size: 2048,
+            max_export_batch_size: 512,
+        }
+    }
+}
+
+/// The whole configuration of a pipeline.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `OTEL_SDK_DISABLED`: record nothing.
+    pub disabled: bool,
+    /// `OTEL_SERVICE_NAME`.
+    pub service_name: Option<String>,
+    /// `service.version` (code only, or `OTEL_RESOURCE_ATTRIBUTES`).
+    pub service_version: Option<String>,
+    /// `OTEL_RESOURCE_ATTRIBUTES`, decoded.
+    pub resource_attributes: Vec<(String, String)>,
+    /// `OTEL_TRACES_EXPORTER`; `None` means "decide": OTLP when an endpoint is set,
+    /// else the console tree. `Some(vec![])` is `none`.
+    pub exporters: Option<Vec<ExporterKind>>,
+    /// OTLP settings.
+    pub otlp: OtlpConfig,
+    /// `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG`.
+    pub sampler: SamplerConfig,
+    /// `OTEL_PROPAGATORS`, in order; empty for `none`.
+    pub propagators: Vec<PropagatorKind>,
+    /// `OTEL_BSP_*`.
+    pub batch: BatchConfig,
+    /// What spans record (`AITRACE_*`).
+    pub settings: aitrace::Settings,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            disabled: false,
+            service_name: None,
+            service_version: None,
+            resource_attributes: Vec::new(),
+            exporters: None,
+            otlp: OtlpConfig::default(),
+            sampler: SamplerConfig::default(),
+            propagators: vec![PropagatorKind::TraceContext, PropagatorKind::Baggage],
+            batch: BatchConfig::default(),
+            settings: aitrace::Settings::default(),
+        }
+    }
+}
+
+/// Why the configuration is invalid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable holds a value that is not accepted.
+    #[error("invalid value {value:?} for {var}: expected {expected}")]
+    Invalid {
+        /// The variable (or builder method) at fault.
+        var: &'static str,
+        /// The value it held (header values are never included).
+        value: String,
+        /// What is accepted.
+        expected: String,
+    },
+    /// An `AITRACE_*` setting is invalid.
+    #[error(transparent)]
+    Settings(#[from] aitrace::SettingsError),
+}

@@ -1,0 +1,667 @@
+//! An exporter that prints each trace as a tree, for reading in a terminal.
+
+use crate::summary::{
+    attr_bool, attr_f64, attr_str, attr_u64, duration_of, fmt_ms, fmt_usd, model_of, one_line,
+    TraceSummary, Tree,
+};
+use aitrace::attributes::ai;
+use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use std::collections::HashMap;
+use std::fmt::{self, Write as _};
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Default bound of [`ConsoleExporter`]'s buffer: 10 000 spans waiting for their root.
+pub const DEFAULT_MAX_PENDING_SPANS: usize = 10_000;
+/// Default bound of [`ConsoleExporter`]'s buffer: 1 000 traces waiting for their root.
+pub const DEFAULT_MAX_PENDING_TRACES: usize = 1_000;
+
+/// Deeper levels are drawn at this indentation, with their depth written out.
+const MAX_INDENT: usize = 24;
+
+/// Prints every trace as a tree when its local root span ends, followed by its
+/// [`TraceSummary`].
+///
+/// Children end before their parents, so spans are held per trace until the
+/// local root arrives: a span with no parent, or with a remote parent (a trace
+/// continued from another service). Then the root and everything under it is
+/// printed. The buffer is bounded ([`DEFAULT_MAX_PENDING_SPANS`],
+/// [`DEFAULT_MAX_PENDING_TRACES`]): past either bound the oldest pending trace is
+/// printed as it stands, marked partial. [`SpanExporter::force_flush`] and
+/// shutdown print everything still pending, marked partial. A span that ends
+/// after its root was printed waits for the next flush.
+///
+/// # Format
+/// Every line starts with the full 32-hex trace id, so `grep <trace id>` (or any
+/// prefix of it) finds every line of a trace. Then come the tree branches, the
+/// span name, its duration, `✓` or `✗ <error message>`, and what matters for
+/// the span's type: model, tokens and cost (or `unpriced`) on generations,
+/// `passed` / `TRIPPED` on guardrails, `from -> to` on handoffs. A blank line
+/// ends each trace.
+///
+/// ```text
+/// 4bf92f3577b34da6a3ce929d0e0e4736 trace: 6 spans
+/// 4bf92f3577b34da6a3ce929d0e0e4736 invoke_workflow support  400.0 ms  ✓
+/// 4bf92f3577b34da6a3ce929d0e0e4736 └── invoke_agent triage  390.0 ms  ✓
+/// 4bf92f3577b34da6a3ce929d0e0e4736     ├── apply_guardrail pii_check  10.00 ms  ✓  passed
+/// 4bf92f3577b34da6a3ce929d0e0e4736     ├── chat gpt-4o  280.0 ms  ✓  gpt-4o · 812 in / 64 out tokens · $0.0027
+/// 4bf92f3577b34da6a3ce929d0e0e4736     ├── execute_tool search_kb  40.00 ms  ✗ connection reset
+/// 4bf92f3577b34da6a3ce929d0e0e4736     └── execute_tool transfer_to_billing  50.00 ms  ✓  triage -> billing
+/// 4bf92f3577b34da6a3ce929d0e0e4736 summary of trace 4bf92f3577b34da6a3ce929d0e0e4736
+/// 4bf92f3577b34da6a3ce929d0e0e4736   root: invoke_workflow support, 400.0 ms, 6 spans
+/// …
+/// ```
+///
+/// Colour: none, except from [`ConsoleExporter::stdout`] when standard output
+/// is a terminal and `NO_COLOR` is unset or empty; [`ConsoleExporter::with_color`]
+/// decides explicitly.
+///
+/// Clones share the buffer and the writer, so a clone kept aside can flush what
+/// is pending (a simple span processor does not pass `force_flush` on).
+///
+/// ```
+/// use aitrace_sdk::exporter::ConsoleExporter;
+/// use opentelemetry_sdk::trace::SdkTracerProvider;
+///
+/// let provider = SdkTracerProvider::builder()
+///     .with_simple_exporter(ConsoleExporter::stdout())
+///     .build();
+/// opentelemetry::global::set_tracer_provider(provider.clone());
+///
+/// let run = aitrace::trace("support").start();
+/// run.in_scope(|| aitrace::tool("search_kb").start().end());
+/// run.end(); // the tree of this trace is printed now
+/// provider.shutdown().unwrap();
+/// ```
+#[derive(Clone)]
+pub struct ConsoleExporter {
+    state: Arc<Mutex<State>>,
+}
+
+struct State {
+    writer: Box<dyn Write + Send>,
+    summary: bool,
+    color: bool,
+    max_pending_spans: usize,
+    max_pending_traces: usize,
+    pending: HashMap<TraceId, Pending>,
+    pending_spans: usize,
+    next_seq: u64,
+    shut_down: bool,
+}
+
+/// The spans of one trace waiting for their root; `seq` orders traces by arrival.
+struct Pending {
+    seq: u64,
+    spans: Vec<SpanData>,
+}
+
+impl Default for ConsoleExporter {
+    fn default() -> Self {
+        ConsoleExporter::stdout()
+    }
+}
+
+impl fmt::Debug for ConsoleExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ConsoleExporter");
+        if let Ok(st) = self.state.try_lock() {
+            d.field("summary", &st.summary)
+                .field("color", &st.color)
+                .field("max_pending_spans", &st.max_pending_spans)
+                .field("max_pending_traces", &st.max_pending_traces)
+                .field("pending_traces", &st.pending.len())
+                .field("pending_spans", &st.pending_spans);
+        }
+        d.finish_non_exhaustive()
+    }
+}
+
+impl ConsoleExporter {
+    /// Prints to standard output (the same as [`ConsoleExporter::stdout`]).
+    pub fn new() -> Self {
+        ConsoleExporter::stdout()
+    }
+
+    /// Prints to standard output, in colour when it is a terminal and `NO_COLOR`
+    /// is unset or empty.
+    pub fn stdout() -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let color = !no_color && std::io::stdout().is_terminal();
+        ConsoleExporter::with_writer(std::io::stdout()).with_color(color)
+    }
+
+    /// Prints to `writer`, without colour.
+    ///
+    /// ```
+    /// use aitrace_sdk::exporter::ConsoleExporter;
+    /// let exporter = ConsoleExporter::with_writer(std::io::stderr()).without_summary();
+    /// # drop(exporter);
+    /// ```
+    pub fn with_writer(writer: impl Write + Send + 'static) -> Self {
+        ConsoleExporter {
+            state: Arc::new(Mutex::new(State {
+                writer: Box::new(writer),
+                summary: true,
+                color: false,
+                max_pending_spans: DEFAULT_MAX_PENDING_SPANS,
+                max_pending_traces: DEFAULT_MAX_PENDING_TRACES,
+                pending: HashMap::new(),
+                pending_spans: 0,
+                next_seq: 0,
+                shut_down: false,
+            })),
+        }
+    }
+
+    /// Leaves out the [`TraceSummary`] after each trace.
+    pub fn without_summary(self) -> Self {
+        self.lock().summary = false;
+        self
+    }
+
+    /// Colours the output with ANSI escapes (`true`) or not (`false`).
+    pub fn with_color(self, color: bool) -> Self {
+        self.lock().color = color;
+        self
+    }
+
+    /// Holds at most `spans` spans (at least one) waiting for their root.
+    pub fn with_max_pending_spans(self, spans: usize) -> Self {
+        self.lock().max_pending_spans = spans.max(1);
+        self
+    }
+
+    /// Holds spans of at most `traces` traces (at least one) waiting for their root.
+    pub fn with_max_pending_traces(self, traces: usize) -> Self {
+        self.lock().max_pending_traces = traces.max(1);
+        self
+    }
+
+    /// How many spans are waiting for their root.
+    pub fn pending_spans(&self) -> usize {
+        self.lock().pending_spans
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl State {
+    /// Takes `root` and the pending spans of its trace that descend from it.
+    fn take_tree(&mut self, root: SpanData) -> Vec<SpanData> {
+        let trace_id = root.span_context.trace_id();
+        let Some(pending) = self.pending.get_mut(&trace_id) else {
+            return vec![root];
+        };
+        let mut children: HashMap<SpanId, Vec<usize>> = HashMap::new();
+        for (i, s) in pending.spans.iter().enumerate() {
+            children.entry(s.parent_span_id).or_default().push(i);
+        }
+        let mut take = vec![false; pending.spans.len()];
+        let mut stack = vec![root.span_context.span_id()];
+        while let Some(id) = stack.pop() {
+            for &i in children.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
+                if !take[i] {
+                    take[i] = true;
+                    stack.push(pending.spans[i].span_context.span_id());
+                }
+            }
+        }
+        let mut tree = Vec::new();
+        let mut rest = Vec::new();
+        for (s, t) in std::mem::take(&mut pending.spans).into_iter().zip(take) {
+            if t {
+                tree.push(s);
+            } else {
+                rest.push(s);
+            }
+        }
+        self.pending_spans -= tree.len();
+        if rest.is_empty() {
+            self.pending.remove(&trace_id);
+        } else {
+            pending.spans = rest;
+        }
+        tree.push(root);
+        tree
+    }
+
+    fn hold(&mut self, span: SpanData) {
+        let seq = self.next_seq;
+        let pending = self
+            .pending
+            .entry(span.span_context.trace_id())
+            .or_insert_with(|| Pending {
+                seq,
+                spans: Vec::new(),
+            });
+        if pending.seq == seq {
+            self.next_seq += 1;
+        }
+        pending.spans.push(span);
+        self.pending_spans += 1;
+    }
+
+    /// Removes the trace that has waited longest.
+    fn take_oldest(&mut self) -> Option<Vec<SpanData>> {
+        let oldest = self
+            .pending
+            .iter()
+            .min_by_key(|(_, p)| p.seq)
+            .map(|(id, _)| *id)?;
+        let pending = self.pending.remove(&oldest)?;
+        self.pending_spans -= pending.spans.len();
+        Some(pending.spans)
+    }
+
+    fn over_bounds(&self) -> bool {
+        self.pending_spans > self.max_pending_spans || self.pending.len() > self.max_pending_traces
+    }
+
+    /// Renders every pending trace, oldest first, marked partial.
+    fn drain_all(&mut self, out: &mut String) {
+        while let Some(spans) = self.take_oldest() {
+            self.render(out, &spans, Some("root span not ended"));
+        }
+    }
+
+    fn render(&self, out: &mut String, spans: &[SpanData], partial: Option<&str>) {
+        let style = Style { color: self.color };
+        render_trace(out, spans, partial, self.summary, style);
+    }
+
+    fn write(&mut self, out: &str) -> OTelSdkResult {
+        if out.is_empty() {
+            return Ok(());
+        }
+        self.writer
+            .write_all(out.as_bytes())
+            .and_then(|()| self.writer.flush())
+            .map_err(|e| OTelSdkError::InternalFailure(format!("console exporter: {e}")))
+    }
+}
+
+impl SpanExporter for ConsoleExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let mut st = self.lock();
+        if st.shut_down {
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        let mut out = String::new();
+        for span in batch {
+            if span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote {
+                let tree = st.take_tree(span);
+                st.render(&mut out, &tree, None);
+            } else {
+                st.hold(span);
+                while st.over_bounds() {
+                    match st.take_oldest() {
+                        Some(spans) => st.render(&mut out, &spans, Some("buffer full")),
+                        None => break,
+                    }
+                }
+            }
+        }
+        st.write(&out)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        let mut st = self.lock();
+        let mut out = String::new();
+        st.drain_all(&mut out);
+        st.write(&out)
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        let mut st = self.lock();
+        if st.shut_down {
+            return Ok(());
+        }
+        st.shut_down = true;
+        let mut out = String::new();
+        st.drain_all(&mut out);
+        st.write(&out)
+    }
+}
+
+/// ANSI colouring, or none.
+#[derive(Clone, Copy)]
+struct Style {
+    color: bool,
+}
+
+impl Style {
+    fn paint(self, out: &mut String, code: &str, text: &str) {
+        if self.color {
+            let _ = write!(out, "\x1b[{code}m{text}\x1b[0m");
+        } else {
+            out.push_str(text);
+        }
+    }
+}
+
+const DIM: &str = "2";
+const GREEN: &str = "32";
+const RED: &str = "31";
+const BOLD_RED: &str = "1;31";
+
+/// Renders one trace (or the part of it at hand) and, if asked, its summary.
+fn render_trace(
+    out: &mut String,
+    spans: &[SpanData],
+    partial: Option<&str>,
+    summary: bool,
+    style: Style,
+) {
+    let Some(first) = spans.first() else {
+        return;
+    };
+    let trace_id = first.span_context.trace_id().to_string();
+    let prefix = |out: &mut String| {
+        style.paint(out, DIM, &trace_id);
+        out.push(' ');
+    };
+
+    let refs: Vec<&SpanData> = spans.iter().collect();
+    let tree = Tree::new(&refs);
+
+    prefix(out);
+    let _ = write!(
+        out,
+        "trace: {} span{}",
+        spans.len(),
+        if spans.len() == 1 { "" } else { "s" }
+    );
+    if let Some(why) = partial {
+        out.push_str(" (partial: ");
+        out.push_str(why);
+        out.push(')');
+    }
+    if let [root] = tree.roots.as_slice() {
+        if root.parent_span_is_remote {
+            let _ = write!(out, ", continues remote parent {}", root.parent_span_id);
+        }
+    }
+    out.push('\n');
+
+    // Depth-first, children in start order; `indent` is what the span's
+    // children draw before their branch.
+    struct Item<'a> {
+        span: &'a SpanData,
+        depth: usize,
+        indent: String,
+        branch: &'static str,
+    }
+    let mut stack: Vec<Item<'_>> = tree
+        .roots
+        .iter()
+        .rev()
+        .map(|&span| Item {
+            span,
+            depth: 0,
+            indent: String::new(),
+            branch: "",
+        })
+        .collect();
+    while let Some(item) = stack.pop() {
+        prefix(out);
+        out.push_str(&item.indent);
+        out.push_str(item.branch);
+        if item.depth > MAX_INDENT {
+            let _ = write!(out, "[depth {}] ", item.depth);
+        }
+        span_line(out, item.span, style);
+        out.push('\n');
+
+        let children = tree.children(item.span);
+        let child_indent = if item.depth == 0 || item.depth >= MAX_INDENT {
+            item.indent.clone()
+        } else if item.branch == LAST {
+            format!("{}    ", item.indent)
+        } else {
+            format!("{}│   ", item.indent)
+        };
+        for (i, &child) in children.iter().enumerate().rev() {
+            stack.push(Item {
+                span: child,
+                depth: item.depth + 1,
+                indent: child_indent.clone(),
+                branch: if i + 1 == children.len() { LAST } else { MID },
+            });
+        }
+    }
+
+    if summary {
+        let text = TraceSummary::from_spans(spans).to_string();
+        for line in text.lines() {
+            prefix(out);
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.push('\n');
+}
+
+const MID: &str = "├── ";
+const LAST: &str = "└── ";
+
+/// Name, duration, status and the details of the span's type.
+fn span_line(out: &mut String, span: &SpanData, style: Style) {
+    out.push_str(&one_line(&span.name));
+    out.push_str("  ");
+    out.push_str(&fmt_ms(duration_of(span)));
+    out.push_str("  ");
+    if let Status::Error { description } = &span.status {
+        let msg = if description.is_empty() {
+            "error".to_string()
+        } else {
+            one_line(description)
+        };
+        style.paint(out, RED, &format!("✗ {msg}"));
+    } else {
+        style.paint(out, GREEN, "✓");
+    }
+
+    let mut details: Vec<String> = Vec::new();
+    let span_type = attr_str(span, ai::SPAN_TYPE);
+    match span_type {
+        Some(ai::span_type::GENERATION) | Some(ai::span_type::EMBEDDING) => {
+            details.push(one_line(model_of(span).unwrap_or("unknown model")));
+            let input = attr_u64(span, ai::PROMPT_TOKENS);
+            let output = attr_u64(span, ai::COMPLETION_TOKENS);
+            match (input, output) {
+                (Some(i), Some(o)) => details.push(format!("{i} in / {o} out tokens")),
+                (Some(i), None) => details.push(format!("{i} in tokens")),
+                (None, Some(o)) => details.push(format!("{o} out tokens")),
+                (None, None) => {}
+            }
+            match attr_f64(span, ai::COST_USD) {
+                Some(cost) => details.push(fmt_usd(cost)),
+                None => details.push("unpriced".to_string()),
+            }
+            if attr_bool(span, ai::INCOMPLETE) == Some(true) {
+                details.push("incomplete".to_string());
+            }
+        }
+        Some(ai::span_type::GUARDRAIL) => match attr_bool(span, ai::GUARDRAIL_TRIGGERED) {
+            Some(true) => {
+                let mut text = String::new();
+                style.paint(&mut text, BOLD_RED, "TRIPPED");
+                if let Some(reason) = attr_str(span, ai::GUARDRAIL_REASON) {
+                    text.push_str(": ");
+                    text.push_str(&one_line(reason));
+                }
+                details.push(text);
+            }
+            Some(false) => details.push("passed".to_string()),
+            None => details.push("no result".to_string()),
+        },
+        Some(ai::span_type::HANDOFF) => {
+            let from = attr_str(span, ai::HANDOFF_FROM).unwrap_or("?");
+            let to = attr_str(span, ai::HANDOFF_TO).unwrap_or("?");
+            details.push(format!("{} -> {}", one_line(from), one_line(to)));
+        }
+        Some(_) => {
+            if let Some(model) = attr_str(span, ai::MODEL) {
+                details.push(one_line(model));
+            }
+        }
+        None => match span.span_kind {
+            SpanKind::Server => details.push("server".to_string()),
+            SpanKind::Client => details.push("client".to_string()),
+            SpanKind::Producer => details.push("producer".to_string()),
+            SpanKind::Consumer => details.push("consumer".to_string()),
+            SpanKind::Internal => {}
+        },
+    }
+    for (i, d) in details.iter().enumerate() {
+        out.push_str(if i == 0 { "  " } else { " · " });
+        out.push_str(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::test_spans::{generation, span, typed};
+    use opentelemetry::KeyValue;
+
+    fn plain(spans: &[SpanData], partial: Option<&str>) -> String {
+        let mut out = String::new();
+        render_trace(&mut out, spans, partial, false, Style { color: false });
+        out
+    }
+
+    #[test]
+    fn draws_branches_in_start_order() {
+        let mut guard = typed("guardrail");
+        guard.push(KeyValue::new("ai.guardrail.triggered", true));
+        guard.push(KeyValue::new("ai.guardrail.reason", "email\naddress"));
+        let mut handoff = typed("handoff");
+        handoff.push(KeyValue::new("ai.handoff.from_agent", "triage"));
+        handoff.push(KeyValue::new("ai.handoff.to_agent", "billing"));
+        let mut failed = span(4, 2, "execute_tool search", 40, 50, typed("tool"));
+        failed.status = Status::error("boom");
+        let spans = vec![
+            span(
+                3,
+                2,
+                "chat gpt-4o",
+                10,
+                30,
+                generation("gpt-4o", 812, 64, Some(0.0027)),
+            ),
+            failed,
+            span(6, 5, "invoke_agent billing", 61, 70, typed("agent")),
+            span(5, 2, "execute_tool transfer_to_billing", 60, 80, handoff),
+            span(7, 1, "apply_guardrail out", 90, 95, guard),
+            span(2, 1, "invoke_agent triage", 5, 85, typed("agent")),
+            span(1, 0, "invoke_workflow w", 0, 100, typed("workflow")),
+        ];
+        let text = plain(&spans, None);
+        let id = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let expected = format!(
+            "{id} trace: 7 spans\n\
+             {id} invoke_workflow w  100.0 ms  ✓\n\
+             {id} ├── invoke_agent triage  80.00 ms  ✓\n\
+             {id} │   ├── chat gpt-4o  20.00 ms  ✓  gpt-4o · 812 in / 64 out tokens · $0.0027\n\
+             {id} │   ├── execute_tool search  10.00 ms  ✗ boom\n\
+             {id} │   └── execute_tool transfer_to_billing  20.00 ms  ✓  triage -> billing\n\
+             {id} │       └── invoke_agent billing  9.00 ms  ✓\n\
+             {id} └── apply_guardrail out  5.00 ms  ✓  TRIPPED: email\\naddress\n\n"
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn partial_traces_say_so_and_show_every_fragment() {
+        let spans = vec![
+            span(3, 2, "a", 0, 10, vec![]),
+            span(4, 9, "b", 0, 10, vec![]),
+        ];
+        let text = plain(&spans, Some("buffer full"));
+        assert!(text.contains("trace: 2 spans (partial: buffer full)\n"));
+        assert!(text.contains(" a  10.00 ms  ✓\n"));
+        assert!(text.contains(" b  10.00 ms  ✓\n"));
+    }
+
+    #[test]
+    fn deep_trees_stay_bounded() {
+        let spans: Vec<SpanData> = (1..=200u64)
+            .map(|i| span(i, i - 1, "s", 0, 1, vec![]))
+            .collect();
+        let text = plain(&spans, None);
+        assert_eq!(text.lines().filter(|l| !l.is_empty()).count(), 201);
+        let longest = text.lines().map(|l| l.chars().count()).max().unwrap();
+        assert!(longest < 33 + 4 * (MAX_INDENT + 1) + 40, "{longest}");
+        assert!(text.contains("[depth 199] "));
+    }
+
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    impl Buf {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_span_with_a_remote_parent_is_a_local_root() {
+        let buf = Buf::default();
+        let console = ConsoleExporter::with_writer(buf.clone()).without_summary();
+        let mut server = span(2, 0xabc, "POST /chat", 0, 50, vec![]);
+        server.parent_span_is_remote = true;
+        server.span_kind = SpanKind::Server;
+        console
+            .export(vec![span(3, 2, "invoke_agent a", 1, 40, typed("agent"))])
+            .await
+            .unwrap();
+        assert_eq!(buf.text(), "");
+        console.export(vec![server]).await.unwrap();
+        let text = buf.text();
+        assert!(text.contains(" trace: 2 spans, continues remote parent 0000000000000abc\n"));
+        assert!(text.contains(" POST /chat  50.00 ms  ✓  server\n"));
+        assert!(text.contains(" └── invoke_agent a  39.00 ms  ✓\n"));
+        assert_eq!(console.pending_spans(), 0);
+    }
+
+    #[tokio::test]
+    async fn only_the_roots_own_subtree_is_printed() {
+        let buf = Buf::default();
+        let console = ConsoleExporter::with_writer(buf.clone()).without_summary();
+        let mut a = span(2, 0xa, "server a", 0, 50, vec![]);
+        a.parent_span_is_remote = true;
+        let batch = vec![
+            span(3, 2, "child of a", 1, 10, vec![]),
+            span(5, 4, "child of b", 1, 10, vec![]),
+            a,
+        ];
+        console.export(batch).await.unwrap();
+        assert!(buf.text().contains("child of a"));
+        assert!(!buf.text().contains("child of b"));
+        assert_eq!(console.pending_spans(), 1);
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let spans = vec![span(1, 0, "root", 0, 1, vec![])];
+        let mut out = String::new();
+        render_trace(&mut out, &spans, None, false, Style { color: true });
+        assert!(out.contains("\x1b[32m✓\x1b[0m"));
+        assert!(!plain(&spans, None).contains('\x1b'));
+    }
+}

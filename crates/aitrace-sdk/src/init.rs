@@ -1,0 +1,435 @@
+//! One call to set up tracing: [`init`] from the environment, or [`Builder`] from code.
+
+use crate::config::{
+    BatchConfig, Compression, Config, ConfigError, ExporterKind, PropagatorKind, Protocol, SamplerConfig,
+};
+use crate::exporter::ConsoleExporter;
+use crate::keep_rules::{Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor};
+use crate::otlp::{ExporterBuildError, OtlpExporter};
+use crate::resource::build_resource;
+use crate::stats::{ExportStats, StatsSnapshot};
+use opentelemetry::propagation::TextMapCompositePropagator;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::trace::{
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData, SpanProcessor,
+};
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How long [`TracingGuard::shutdown`] waits for the last exports by default.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why tracing could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum InitError {
+    /// A configuration value is invalid (the message names the variable).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The OTLP exporter could not be built.
+    #[error(transparent)]
+    Exporter(#[from] ExporterBuildError),
+}
+
+/// Sets up tracing from the environment and installs it globally.
+///
+/// With no endpoint and no `OTEL_TRACES_EXPORTER`, traces print as a tree on
+/// stdout. Keep the returned guard alive: dropping it (or calling
+/// [`TracingGuard::shutdown`]) flushes what was recorded.
+///
+/// # Errors
+/// An invalid variable (named in the error) or an exporter that cannot be built.
+///
+/// ```no_run
+/// fn main() -> Result<(), Box<dyn std::error::Error>> {
+///     let tracing = aitrace_sdk::init()?;
+///     // ... run agents ...
+///     let report = tracing.shutdown()?;
+///     eprintln!("exported {} spans", report.stats.exported);
+///     Ok(())
+/// }
+/// ```
+pub fn init() -> Result<TracingGuard, InitError> {
+    Builder::from_env()?.install()
+}
+
+/// Configuration in code; values set here win over the environment.
+///
+/// ```no_run
+/// use aitrace_sdk::config::Protocol;
+/// let tracing = aitrace_sdk::Builder::from_env()?
+///     .with_service_name("support-bot")
+///     .with_endpoint("https://api.honeycomb.io:443")
+///     .with_protocol(Protocol::Grpc)
+///     .with_header("x-honeycomb-team", std::env::var("HONEYCOMB_API_KEY").unwrap_or_default())
+///     .install()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Default)]
+#[must_use = "a builder does nothing until .install() or .build()"]
+pub struct Builder {
+    config: Config,
+    keep_rules: KeepRules,
+}
+
+macro_rules! set {
+    ($(#[$doc:meta])* $fn:ident($arg:ident: $ty:ty) => $($path:ident).+ = $val:expr) => {
+        $(#[$doc])*
+        pub fn $fn(mut self, $arg: $ty) -> Self {
+            self.config.$($path).+ = $val;
+            self
+        }
+    };
+}
+
+impl Builder {
+    /// Defaults only: the environment is not read.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// Starts from the environment.
+    ///
+    /// # Errors
+    /// The first invalid variable.
+    pub fn from_env() -> Result<Builder, ConfigError> {
+        let keep_rules = KeepRules::from_lookup(|k| std::env::var(k).ok())?;
+        Ok(Builder { config: Config::from_env()?, keep_rules })
+    }
+
+    /// Starts from a configuration built elsewhere.
+    pub fn from_config(config: Config) -> Builder {
+        Builder { config, keep_rules: KeepRules::default() }
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    set!(
+        /// `service.name` (overrides `OTEL_SERVICE_NAME`).
+        with_service_name(name: impl Into<String>) => service_name = Some(name.into())
+    );
+    set!(
+        /// `service.version`.
+        with_service_version(version: impl Into<String>) => service_version = Some(version.into())
+    );
+    /// The OTLP base endpoint; it overrides every endpoint variable
+    /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_ENDPOINT`).
+    pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.config.otlp.endpoint = Some(url.into());
+        self.config.otlp.traces_endpoint = None;
+        self
+    }
+    set!(
+        /// The full OTLP traces URL (overrides `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`).
+        with_traces_endpoint(url: impl Into<String>) => otlp.traces_endpoint = Some(url.into())
+    );
+    set!(
+        /// The OTLP transport (overrides `OTEL_EXPORTER_OTLP_PROTOCOL`).
+        with_protocol(protocol: Protocol) => otlp.protocol = protocol
+    );
+    set!(
+        /// Timeout of one export (overrides `OTEL_EXPORTER_OTLP_TIMEOUT`).
+        with_timeout(timeout: Duration) => otlp.timeout = timeout
+    );
+    set!(
+        /// Payload compression (overrides `OTEL_EXPORTER_OTLP_COMPRESSION`).
+        with_compression(compression: Compression) => otlp.compression = compression
+    );
+    set!(
+        /// The CA certificate file (overrides `OTEL_EXPORTER_OTLP_CERTIFICATE`).
+        with_certificate(path: impl Into<PathBuf>) => otlp.certificate = Some(path.into())
+    );
+    set!(
+        /// Where spans go (overrides `OTEL_TRACES_EXPORTER`); empty for none.
+        with_exporters(kinds: Vec<ExporterKind>) => exporters = Some(kinds)
+    );
+    set!(
+        /// The head sampler (overrides `OTEL_TRACES_SAMPLER`).
+        with_sampler(sampler: SamplerConfig) => sampler = sampler
+    );
+    set!(
+        /// The propagators, in order (overrides `OTEL_PROPAGATORS`).
+        with_propagators(propagators: Vec<PropagatorKind>) => propagators = propagators
+    );
+    set!(
+        /// Batch processor settings (overrides `OTEL_BSP_*`).
+        with_batch(batch: BatchConfig) => batch = batch
+    );
+    set!(
+        /// What spans record (overrides `AITRACE_*`).
+        with_settings(settings: aitrace::Settings) => settings = settings
+    );
+    set!(
+        /// Turns tracing off (overrides `OTEL_SDK_DISABLED`).
+        with_disabled(disabled: bool) => disabled = disabled
+    );
+
+    /// AI-aware keep rules on top of the head sampler (overrides `AITRACE_SAMPLE_*`).
+    pub fn with_keep_rules(mut self, rules: KeepRules) -> Self {
+        self.keep_rules = rules;
+        self
+    }
+
+    /// Adds a header to every export (the value is never logged).
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let name = name.into();
+        self.config.otlp.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+        self.config.otlp.headers.push((name, value.into()));
+        self
+    }
+
+    /// Adds a resource attribute.
+    pub fn with_resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.config.resource_attributes.push((key.into(), value.into()));
+        self
+    }
+
+    /// Builds the pipeline without installing anything globally.
+    ///
+    /// # Errors
+    /// See [`InitError`].
+    pub fn build(self) -> Result<TracingGuard, InitError> {
+        let (config, rules) = (self.config, self.keep_rules);
+        let stats = ExportStats::default();
+        if config.disabled {
+            return Ok(TracingGuard { provider: None, stats, keep_stats: None, config, shut_down: false });
+        }
+        let head = crate::sampler::head_sampler(config.sampler);
+        let mut builder = SdkTracerProvider::builder().with_resource(build_resource(&config));
+        let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
+        for kind in config.effective_exporters() {
+            let processor: Box<dyn SpanProcessor> = match kind {
+                ExporterKind::Console => Box::new(SimpleSpanProcessor::new(ConsoleExporter::stdout())),
+                ExporterKind::Otlp => {
+                    // The SDK's batch processor does not bound one export in time: the
+                    // exporter does, with the stricter of the two timeouts.
+                    let mut otlp = config.otlp.clone();
+                    otlp.timeout = otlp.timeout.min(config.batch.export_timeout);
+                    let exporter = OtlpExporter::with_stats(&otlp, stats.clone())?;
+                    let b = &config.batch;
+                    let batch = BatchConfigBuilder::default()
+                        .with_max_queue_size(b.max_queue_size)
+                        .with_max_export_batch_size(b.max_export_batch_size.min(b.max_queue_size))
+                        .with_scheduled_delay(b.schedule_delay)
+                        .build();
+                    let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
+                    Box::new(Counting { inner: processor, stats: stats.clone() })
+                }
+            };
+            processors.push(processor);
+        }
+        let mut keep_stats = None;
+        if rules.any() {
+            let keep = KeepRulesProcessor::new(Fanout(processors), rules);
+            keep_stats = Some(keep.stats_handle());
+            builder = builder.with_sampler(KeepRuleSampler::new(head)).with_span_processor(keep);
+        } else {
+            builder = builder.with_sampler(head);
+            for p in processors {
+                builder = builder.with_span_processor(BoxedProcessor(p));
+            }
+        }
+        Ok(TracingGuard { provider: Some(builder.build()), stats, keep_stats, config, shut_down: false })
+    }
+
+    /// Builds the pipeline and installs it globally: tracer provider, propagators,
+    /// aitrace settings, and the enabled switch.
+    ///
+    /// # Errors
+    /// See [`InitError`].
+    pub fn install(self) -> Result<TracingGuard, InitError> {
+        let guard = self.build()?;
+        let config = &guard.config;
+        aitrace::set_enabled(!config.disabled);
+        aitrace::set_global_settings(config.settings.clone());
+        opentelemetry::global::set_text_map_propagator(propagator(&config.propagators));
+        if let Some(p) = &guard.provider {
+            opentelemetry::global::set_tracer_provider(p.clone());
+        }
+        Ok(guard)
+    }
+}
+
+/// The composite propagator for `kinds`, in order.
+pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
+    let list: Vec<Box<dyn TextMapPropagator + Send + Sync>> = kinds
+        .iter()
+        .map(|k| -> Box<dyn TextMapPropagator + Send + Sync> {
+            match k {
+                PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
+                PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
+                // PROPAGATION-PENDING: B3 and Jaeger land with the propagation module.
+                PropagatorKind::B3 | PropagatorKind::B3Multi | PropagatorKind::Jaeger => {
+                    Box::new(TraceContextPropagator::new())
+                }
+            }
+        })
+        .collect();
+    TextMapCompositePropagator::new(list)
+}
+
+/// A boxed processor as a processor (the provider builder takes concrete types).
+#[derive(Debug)]
+struct BoxedProcessor(Box<dyn SpanProcessor>);
+
+impl SpanProcessor for BoxedProcessor {
+    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
+        self.0.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        self.0.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.0.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.0.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.0.set_resource(resource)
+    }
+}
+
+/// Counts spans handed to the OTLP pipeline, so drops can be derived.
+#[derive(Debug)]
+struct Counting<P> {
+    inner: P,
+    stats: ExportStats,
+}
+
+impl<P: SpanProcessor> SpanProcessor for Counting<P> {
+    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        self.stats.add_recorded(1);
+        self.inner.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource)
+    }
+}
+
+/// What happened to the spans of a pipeline, reported at shutdown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Final counters: `unaccounted()` spans were dropped.
+    pub stats: StatsSnapshot,
+}
+
+impl ShutdownReport {
+    /// Spans recorded but never delivered nor attempted (queue full, or out of time).
+    pub fn dropped(&self) -> u64 {
+        self.stats.unaccounted()
+    }
+
+    /// True when every recorded span was exported.
+    pub fn is_clean(&self) -> bool {
+        self.stats.failed == 0 && self.dropped() == 0
+    }
+}
+
+/// Shutdown finished but not every span was delivered.
+#[derive(Debug, thiserror::Error)]
+#[error("tracing shut down with losses: {exported} exported, {failed} failed, {dropped} dropped{}", .reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+pub struct ShutdownError {
+    /// The counters.
+    pub report: ShutdownReport,
+    exported: u64,
+    failed: u64,
+    dropped: u64,
+    reason: Option<String>,
+}
+
+/// Keeps the pipeline alive; flushes and shuts it down when dropped.
+#[derive(Debug)]
+pub struct TracingGuard {
+    provider: Option<SdkTracerProvider>,
+    stats: ExportStats,
+    keep_stats: Option<KeepRuleStatsHandle>,
+    config: Config,
+    shut_down: bool,
+}
+
+impl TracingGuard {
+    /// The tracer provider (absent when tracing is disabled).
+    pub fn provider(&self) -> Option<&SdkTracerProvider> {
+        self.provider.as_ref()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Live export counters.
+    pub fn stats(&self) -> StatsSnapshot {
+        self.stats.snapshot()
+    }
+
+    /// Counters of the AI-aware keep rules, when any rule is on.
+    pub fn keep_rule_stats(&self) -> Option<KeepRuleStats> {
+        self.keep_stats.as_ref().map(|h| h.snapshot())
+    }
+
+    /// Exports everything recorded so far.
+    ///
+    /// # Errors
+    /// When an exporter could not flush.
+    pub fn force_flush(&self) -> OTelSdkResult {
+        self.provider.as_ref().map_or(Ok(()), |p| p.force_flush())
+    }
+
+    /// Flushes and shuts down, waiting at most [`DEFAULT_SHUTDOWN_TIMEOUT`].
+    ///
+    /// # Errors
+    /// [`ShutdownError`] with the counts when a span was not delivered.
+    pub fn shutdown(mut self) -> Result<ShutdownReport, ShutdownError> {
+        self.shutdown_inner(DEFAULT_SHUTDOWN_TIMEOUT)
+    }
+
+    /// Like [`TracingGuard::shutdown`] with a deadline of yours.
+    ///
+    /// # Errors
+    /// [`ShutdownError`] with the counts when a span was not delivered.
+    pub fn shutdown_with_timeout(mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
+        self.shutdown_inner(timeout)
+    }
+
+    fn shutdown_inner(&mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
+        self.shut_down = true;
+        let outcome = self.provider.as_ref().map_or(Ok(()), |p| p.shutdown_with_timeout(timeout));
+        let report = ShutdownReport { stats: self.stats.snapshot() };
+        let reason = outcome.err().map(|e| e.to_string());
+        if report.is_clean() && reason.is_none() {
+            return Ok(report);
+        }
+        Err(ShutdownError {
+            exported: report.stats.exported,
+            failed: report.stats.failed,
+            dropped: report.dropped(),
+            report,
+            reason,
+        })
+    }
+}
+
+impl Drop for TracingGuard {
+    fn drop(&mut self) {
+        if !self.shut_down {
+            if let Err(e) = self.shutdown_inner(DEFAULT_SHUTDOWN_TIMEOUT) {
+                eprintln!("aitrace: {e}");
+            }
+        }
+    }
+}

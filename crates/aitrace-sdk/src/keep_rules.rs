@@ -1,0 +1,444 @@
+//! AI-aware keep rules: keep a whole local trace that the head sampler would drop
+//! when it errored, tripped a guardrail, was slow, or cost too much.
+//!
+//! How it works: [`KeepRuleSampler`] turns the head sampler's "drop" into "record
+//! only" for traces rooted in this process (the sampled flag stays off, so
+//! downstream services still see the head decision). [`KeepRulesProcessor`] holds
+//! those record-only spans per trace, bounded in count and bytes, and decides when
+//! the local root span ends: if a rule matches, every held span goes on to the
+//! export pipeline marked sampled; otherwise they are discarded. Sampled spans pass
+//! straight through. What the bound evicts is counted in [`KeepRuleStats`].
+//!
+//! Across services, the collector's `tail_sampling` processor does the same job on
+//! whole distributed traces (see `otel-config.yaml` and `docs/sampling.md`).
+
+use opentelemetry::trace::{
+    Link, SpanContext, SpanKind, Status, TraceContextExt, TraceId,
+};
+use opentelemetry::{Context, KeyValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample, Span, SpanData, SpanProcessor};
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// `AITRACE_SAMPLE_ERRORS`: keep traces with a span in error.
+pub const ENV_SAMPLE_ERRORS: &str = "AITRACE_SAMPLE_ERRORS";
+/// `AITRACE_SAMPLE_GUARDRAILS`: keep traces where a guardrail tripped.
+pub const ENV_SAMPLE_GUARDRAILS: &str = "AITRACE_SAMPLE_GUARDRAILS";
+/// `AITRACE_SAMPLE_SLOW_MS`: keep traces whose local root took longer (milliseconds).
+pub const ENV_SAMPLE_SLOW_MS: &str = "AITRACE_SAMPLE_SLOW_MS";
+/// `AITRACE_SAMPLE_COST_USD`: keep traces that cost more (sum of `ai.cost_usd`).
+pub const ENV_SAMPLE_COST_USD: &str = "AITRACE_SAMPLE_COST_USD";
+
+/// Default bound of held spans.
+pub const DEFAULT_MAX_BUFFERED_SPANS: usize = 8192;
+/// Default bound of held bytes (an estimate of names, attributes and events).
+pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Which traces to keep whatever the head sampler said.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct KeepRules {
+    /// Keep when a span has status Error.
+    pub errors: bool,
+    /// Keep when a guardrail tripped (`ai.guardrail.triggered = true`).
+    pub guardrails: bool,
+    /// Keep when the local root took longer than this.
+    pub slower_than: Option<Duration>,
+    /// Keep when the spans' `ai.cost_usd` add up to more than this.
+    pub costlier_than_usd: Option<f64>,
+    /// Bound of held spans; past it the oldest trace is evicted.
+    pub max_buffered_spans: usize,
+    /// Bound of held bytes (estimated); past it the oldest trace is evicted.
+    pub max_buffered_bytes: usize,
+}
+
+impl Default for KeepRules {
+    fn default() -> Self {
+        KeepRules {
+            errors: false,
+            guardrails: false,
+            slower_than: None,
+            costlier_than_usd: None,
+            max_buffered_spans: DEFAULT_MAX_BUFFERED_SPANS,
+            max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
+        }
+    }
+}
+
+impl KeepRules {
+    /// True when at least one rule is on.
+    pub fn any(&self) -> bool {
+        self.errors || self.guardrails || self.slower_than.is_some() || self.costlier_than_usd.is_some()
+    }
+
+    /// The rule that keeps this trace, if any.
+    pub fn matches(&self, spans: &[SpanData], root: &SpanData) -> Option<KeepReason> {
+        if self.errors && spans.iter().any(|s| matches!(s.status, Status::Error { .. })) {
+            return Some(KeepReason::Error);
+        }
+        if self.guardrails
+            && spans.iter().any(|s| {
+                s.attributes.iter().any(|kv| kv.key.as_str() == "ai.guardrail.triggered" && kv.value == Value::Bool(true))
+            })
+        {
+            return Some(KeepReason::Guardrail);
+        }
+        if let Some(limit) = self.slower_than {
+            let took = root.end_time.duration_since(root.start_time).unwrap_or_default();
+            if took > limit {
+                return Some(KeepReason::Slow);
+            }
+        }
+        if let Some(limit) = self.costlier_than_usd {
+            let cost: f64 = spans
+                .iter()
+                .flat_map(|s| s.attributes.iter())
+                .filter(|kv| kv.key.as_str() == "ai.cost_usd")
+                .filter_map(|kv| if let Value::F64(c) = kv.value { Some(c) } else { None })
+                .sum();
+            if cost > limit {
+                return Some(KeepReason::Cost);
+            }
+        }
+        None
+    }
+}
+
+impl KeepRules {
+    /// Reads the `AITRACE_SAMPLE_*` variables through `lookup`.
+    ///
+    /// # Errors
+    /// A value that is not a boolean, a whole number of milliseconds, or a
+    /// non-negative amount of dollars, naming the variable.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<KeepRules, crate::config::ConfigError> {
+        use crate::config::ConfigError;
+        let get = |k: &str| lookup(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let invalid = |var: &'static str, value: String, expected: &str| ConfigError::Invalid {
+            var,
+            value,
+            expected: expected.to_string(),
+        };
+        let mut r = KeepRules::default();
+        for (var, slot) in [(ENV_SAMPLE_ERRORS, &mut r.errors), (ENV_SAMPLE_GUARDRAILS, &mut r.guardrails)] {
+            if let Some(v) = get(var) {
+                *slot = aitrace::settings::parse_bool(var, &v)
+                    .map_err(|_| invalid(var, v.clone(), "true or false"))?;
+            }
+        }
+        if let Some(v) = get(ENV_SAMPLE_SLOW_MS) {
+            let ms: u64 = v.parse().map_err(|_| invalid(ENV_SAMPLE_SLOW_MS, v.clone(), "a whole number of milliseconds"))?;
+            r.slower_than = Some(Duration::from_millis(ms));
+        }
+        if let Some(v) = get(ENV_SAMPLE_COST_USD) {
+            let usd: f64 = v
+                .parse()
+                .ok()
+                .filter(|c: &f64| c.is_finite() && *c >= 0.0)
+                .ok_or_else(|| invalid(ENV_SAMPLE_COST_USD, v.clone(), "an amount of US dollars, 0 or more"))?;
+            r.costlier_than_usd = Some(usd);
+        }
+        Ok(r)
+    }
+}
+
+/// Why a trace was kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeepReason {
+    /// A span errored.
+    Error,
+    /// A guardrail tripped.
+    Guardrail,
+    /// The local root was slow.
+    Slow,
+    /// The trace cost more than the limit.
+    Cost,
+}
+
+/// Wraps the head sampler: where it drops a span of a trace rooted here (no
+/// remote sampled parent), the span is recorded anyway, unsampled, so the keep
+/// rules can look at it when the trace ends.
+#[derive(Clone, Debug)]
+pub struct KeepRuleSampler<S> {
+    head: S,
+}
+
+impl<S> KeepRuleSampler<S> {
+    /// Wraps `head`.
+    pub fn new(head: S) -> Self {
+        KeepRuleSampler { head }
+    }
+}
+
+impl<S: ShouldSample + Clone + 'static> ShouldSample for KeepRuleSampler<S> {
+    fn should_sample(
+        &self,
+        parent_context: Option<&Context>,
+        trace_id: TraceId,
+        name: &str,
+        span_kind: &SpanKind,
+        attributes: &[KeyValue],
+        links: &[Link],
+    ) -> SamplingResult {
+        let mut result = self.head.should_sample(parent_context, trace_id, name, span_kind, attributes, links);
+        if result.decision == SamplingDecision::Drop {
+            // A remote parent that was not sampled is honoured: the upstream
+            // service owns that decision (parent-based consistency).
+            let remote_parent = parent_context
+                .map(|cx| cx.span().span_context().clone())
+                .filter(|sc| sc.is_valid() && sc.is_remote());
+            if remote_parent.is_none() {
+                result.decision = SamplingDecision::RecordOnly;
+            }
+        }
+        result
+    }
+}
+
+/// Sends each span to several processors (so that the keep rules hold one copy).
+pub struct Fanout(pub Vec<Box<dyn SpanProcessor>>);
+
+impl std::fmt::Debug for Fanout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Fanout({} processors)", self.0.len())
+    }
+}
+
+impl SpanProcessor for Fanout {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        for p in &self.0 {
+            p.on_start(span, cx);
+        }
+    }
+    fn on_end(&self, span: SpanData) {
+        if let Some((last, rest)) = self.0.split_last() {
+            for p in rest {
+                p.on_end(span.clone());
+            }
+            last.on_end(span);
+        }
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        let results: Vec<OTelSdkResult> = self.0.iter().map(|p| p.force_flush()).collect();
+        results.into_iter().collect()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let results: Vec<OTelSdkResult> = self.0.iter().map(|p| p.shutdown_with_timeout(timeout)).collect();
+        results.into_iter().collect()
+    }
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        for p in &mut self.0 {
+            p.set_resource(resource);
+        }
+    }
+}
+
+/// Counters of the keep rules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeepRuleStats {
+    /// Traces kept by a rule although the head sampler dropped them.
+    pub traces_kept: u64,
+    /// Traces that matched no rule and were discarded.
+    pub traces_discarded: u64,
+    /// Spans evicted because the buffer bound was reached (their traces are lost).
+    pub spans_evicted: u64,
+    /// Spans held now.
+    pub spans_buffered: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    kept: AtomicU64,
+    discarded: AtomicU64,
+    evicted: AtomicU64,
+}
+
+struct Pending {
+    spans: Vec<SpanData>,
+    bytes: usize,
+}
+
+#[derive(Default)]
+struct Buffer {
+    traces: HashMap<TraceId, Pending>,
+    order: VecDeque<TraceId>,
+    spans: usize,
+    bytes: usize,
+}
+
+/// Holds record-only spans until their local root ends, then keeps or discards
+/// the trace by the [`KeepRules`]; forwards sampled spans to `inner` at once.
+pub struct KeepRulesProcessor<P> {
+    inner: P,
+    rules: KeepRules,
+    buffer: Mutex<Buffer>,
+    counters: Arc<Counters>,
+    evictions_reported: std::sync::atomic::AtomicBool,
+}
+
+impl<P: std::fmt::Debug> std::fmt::Debug for KeepRulesProcessor<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeepRulesProcessor").field("inner", &self.inner).field("rules", &self.rules).finish()
+    }
+}
+
+/// A rough size of a span in memory, for the byte bound.
+fn estimate(span: &SpanData) -> usize {
+    fn value(v: &Value) -> usize {
+        match v {
+            Value::String(s) => s.as_str().len(),
+            Value::Array(a) => format!("{a:?}").len(),
+            _ => 8,
+        }
+    }
+    let attrs: usize = span.attributes.iter().map(|kv| kv.key.as_str().len() + value(&kv.value) + 16).sum();
+    let events: usize = span
+        .events
+        .iter()
+        .map(|e| e.name.len() + e.attributes.iter().map(|kv| kv.key.as_str().len() + value(&kv.value)).sum::<usize>())
+        .sum();
+    256 + span.name.len() + attrs + events
+}
+
+fn is_local_root(span: &SpanData) -> bool {
+    span.parent_span_id == opentelemetry::trace::SpanId::INVALID || span.parent_span_is_remote
+}
+
+fn mark_sampled(mut span: SpanData) -> SpanData {
+    let sc = &span.span_context;
+    span.span_context = SpanContext::new(
+        sc.trace_id(),
+        sc.span_id(),
+        sc.trace_flags().with_sampled(true),
+        sc.is_remote(),
+        sc.trace_state().clone(),
+    );
+    span
+}
+
+impl<P: SpanProcessor> KeepRulesProcessor<P> {
+    /// Applies `rules` in front of `inner`.
+    pub fn new(inner: P, rules: KeepRules) -> Self {
+        KeepRulesProcessor {
+            inner,
+            rules,
+            buffer: Mutex::new(Buffer::default()),
+            counters: Arc::default(),
+            evictions_reported: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// A handle on the counters (usable after the processor moves into a provider).
+    pub fn stats_handle(&self) -> KeepRuleStatsHandle {
+        KeepRuleStatsHandle { counters: self.counters.clone() }
+    }
+
+    /// The counters now.
+    pub fn stats(&self) -> KeepRuleStats {
+        let b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut s = self.stats_handle().snapshot();
+        s.spans_buffered = b.spans as u64;
+        s
+    }
+
+    fn evict_until_fits(&self, b: &mut Buffer) {
+        while (b.spans > self.rules.max_buffered_spans || b.bytes > self.rules.max_buffered_bytes) && !b.order.is_empty() {
+            let Some(oldest) = b.order.pop_front() else { break };
+            if let Some(p) = b.traces.remove(&oldest) {
+                b.spans -= p.spans.len();
+                b.bytes -= p.bytes;
+                self.counters.evicted.fetch_add(p.spans.len() as u64, Ordering::Relaxed);
+                if !self.evictions_reported.swap(true, Ordering::Relaxed) {
+                    eprintln!("aitrace: keep-rule buffer full ({} spans / {} bytes): evicting the oldest unfinished traces; further evictions are counted, not printed", self.rules.max_buffered_spans, self.rules.max_buffered_bytes);
+                }
+            }
+        }
+    }
+}
+
+/// Reads [`KeepRuleStats`] from anywhere.
+#[derive(Clone)]
+pub struct KeepRuleStatsHandle {
+    counters: Arc<Counters>,
+}
+
+impl std::fmt::Debug for KeepRuleStatsHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KeepRuleStatsHandle({:?})", self.snapshot())
+    }
+}
+
+impl KeepRuleStatsHandle {
+    /// The counters now (`spans_buffered` is not tracked by the handle).
+    pub fn snapshot(&self) -> KeepRuleStats {
+        KeepRuleStats {
+            traces_kept: self.counters.kept.load(Ordering::Relaxed),
+            traces_discarded: self.counters.discarded.load(Ordering::Relaxed),
+            spans_evicted: self.counters.evicted.load(Ordering::Relaxed),
+            spans_buffered: 0,
+        }
+    }
+}
+
+impl<P: SpanProcessor> SpanProcessor for KeepRulesProcessor<P> {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        self.inner.on_start(span, cx)
+    }
+
+    fn on_end(&self, span: SpanData) {
+        if span.span_context.is_sampled() {
+            return self.inner.on_end(span);
+        }
+        let trace_id = span.span_context.trace_id();
+        if !is_local_root(&span) {
+            let size = estimate(&span);
+            let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+            let Buffer { traces, order, .. } = &mut *b;
+            let pending = traces.entry(trace_id).or_insert_with(|| {
+                order.push_back(trace_id);
+                Pending { spans: Vec::new(), bytes: 0 }
+            });
+            pending.spans.push(span);
+            pending.bytes += size;
+            b.spans += 1;
+            b.bytes += size;
+            self.evict_until_fits(&mut b);
+            return;
+        }
+        // The local root ended: decide for the whole local trace.
+        let pending = {
+            let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
+            let p = b.traces.remove(&trace_id);
+            if let Some(p) = &p {
+                b.order.retain(|t| *t != trace_id);
+                b.spans -= p.spans.len();
+                b.bytes -= p.bytes;
+            }
+            p
+        };
+        let mut spans = pending.map(|p| p.spans).unwrap_or_default();
+        spans.push(span);
+        let root = spans.last().expect("the root was just pushed");
+        if self.rules.matches(&spans, root).is_some() {
+            self.counters.kept.fetch_add(1, Ordering::Relaxed);
+            for s in spans {
+                self.inner.on_end(mark_sampled(s));
+            }
+        } else {
+            self.counters.discarded.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource)
+    }
+}

@@ -1,0 +1,150 @@
+//! OTLP/HTTP transport with protobuf bodies (hyper + rustls).
+
+use super::tls::TlsFiles;
+use super::{Accepted, ExportError, ExporterBuildError};
+use crate::config::{ConfigError, OtlpConfig};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use prost::Message;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use std::io::Write;
+use std::sync::Arc;
+
+type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+
+pub(crate) struct HttpTransport {
+    client: HttpsClient,
+    url: hyper::Uri,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    gzip: bool,
+}
+
+fn headers(list: &[(String, String)]) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+    list.iter()
+        .map(|(k, v)| {
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| ConfigError::Invalid {
+                var: "OTEL_EXPORTER_OTLP_HEADERS",
+                value: k.clone(),
+                expected: "valid HTTP header names".into(),
+            })?;
+            let mut value = HeaderValue::from_str(v).map_err(|_| ConfigError::Invalid {
+                var: "OTEL_EXPORTER_OTLP_HEADERS",
+                value: format!("the value of header {k} (hidden)"),
+                expected: "a valid HTTP header value".into(),
+            })?;
+            value.set_sensitive(true);
+            Ok((name, value))
+        })
+        .collect()
+}
+
+fn cert_error(what: &'static str, path: Option<&std::path::Path>, e: impl std::fmt::Display) -> ExporterBuildError {
+    ExporterBuildError::Certificate {
+        what,
+        path: path.map(|p| p.display().to_string()).unwrap_or_default(),
+        message: e.to_string(),
+    }
+}
+
+fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBuildError> {
+    let files = TlsFiles::load(config)?;
+    let mut roots = rustls::RootCertStore::empty();
+    match files.ca {
+        Some(pem) => {
+            let path = config.certificate.as_deref();
+            let mut n = 0;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| cert_error("CA certificate", path, e))?;
+                roots.add(cert).map_err(|e| cert_error("CA certificate", path, e))?;
+                n += 1;
+            }
+            if n == 0 {
+                return Err(cert_error("CA certificate", path, "no PEM certificate found"));
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ExporterBuildError::Transport(e.to_string()))?
+        .with_root_certificates(roots);
+    let cfg = match files.identity {
+        Some((cert, key)) => {
+            let cpath = config.client_certificate.as_deref();
+            let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(&cert).collect();
+            let certs = certs.map_err(|e| cert_error("client certificate", cpath, e))?;
+            let key = PrivateKeyDer::from_pem_slice(&key)
+                .map_err(|e| cert_error("client key", config.client_key.as_deref(), e))?;
+            builder.with_client_auth_cert(certs, key).map_err(|e| cert_error("client certificate", cpath, e))?
+        }
+        None => builder.with_no_client_auth(),
+    };
+    Ok(cfg)
+}
+
+impl HttpTransport {
+    pub(crate) fn new(url: &str, config: &OtlpConfig, gzip: bool) -> Result<HttpTransport, ExporterBuildError> {
+        let uri: hyper::Uri =
+            url.parse().map_err(|e| ExporterBuildError::Transport(format!("invalid HTTP endpoint {url}: {e}")))?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(config.timeout));
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(rustls_config(config)?)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).build(connector);
+        Ok(HttpTransport { client, url: uri, headers: headers(&config.headers)?, gzip })
+    }
+
+    pub(crate) async fn send(&self, request: ExportTraceServiceRequest) -> Result<Accepted, ExportError> {
+        let mut body = request.encode_to_vec();
+        let mut req = hyper::Request::post(self.url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        if self.gzip {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            enc.write_all(&body).map_err(|e| ExportError::Transport(e.to_string()))?;
+            body = enc.finish().map_err(|e| ExportError::Transport(e.to_string()))?;
+            req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        let mut req = req.body(Full::new(Bytes::from(body))).map_err(|e| ExportError::Transport(e.to_string()))?;
+        for (k, v) in &self.headers {
+            req.headers_mut().insert(k.clone(), v.clone());
+        }
+        let resp = self.client.request(req).await.map_err(|e| ExportError::Transport(chain(&e)))?;
+        let status = resp.status();
+        let bytes = resp.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        if !status.is_success() {
+            return Err(ExportError::HttpStatus(status.as_u16()));
+        }
+        let rejected = ExportTraceServiceResponse::decode(bytes)
+            .ok()
+            .and_then(|r| r.partial_success)
+            .map_or(0, |p| p.rejected_spans.max(0) as u64);
+        Ok(Accepted { rejected_spans: rejected })
+    }
+}
+
+/// An error with its causes (TLS verification failures live in the sources).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,35 @@
+//! Through a real tracer provider, the console exporter prints each trace as
+//! soon as its root span ends.
+
+mod common;
+
+use aitrace_sdk::exporter::ConsoleExporter;
+use common::{run_support_trace, shape, SharedBuf};
+use opentelemetry_sdk::trace::SdkTracerProvider;
+
+#[test]
+fn a_trace_is_printed_when_its_root_ends() {
+    let buf = SharedBuf::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(ConsoleExporter::with_writer(buf.clone()))
+        .build();
+    opentelemetry::global::set_tracer_provider(provider.clone());
+
+    let trace_id = run_support_trace();
+    let out = buf.text();
+    assert_eq!(shape(&out, trace_id).len(), 9, "{out}");
+    assert!(out.contains(&format!("{trace_id} summary of trace {trace_id}")));
+
+    // A trace whose root has not ended is printed, partial, at shutdown.
+    let run = aitrace::trace("unfinished").new_root().start();
+    let open_id = run.trace_id();
+    run.in_scope(|| aitrace::tool("search_kb").start().end());
+    assert!(!buf.text().contains(&open_id.to_string()));
+    provider.shutdown().unwrap();
+    let out = buf.text();
+    assert!(out.contains(&format!(
+        "{open_id} trace: 1 span (partial: root span not ended)"
+    )));
+    assert!(out.contains(&format!("{open_id} execute_tool search_kb  ")));
+    drop(run);
+}

@@ -1,0 +1,64 @@
+//! TLS: export succeeds with the collector's CA given as a certificate file, and
+//! fails verification without it (no silent insecure fallback), over gRPC and HTTP.
+
+mod receiver;
+
+use aitrace_sdk::config::{ExporterKind, Protocol};
+use aitrace_sdk::Builder;
+use opentelemetry::trace::{Tracer, TracerProvider};
+use receiver::Receiver;
+use std::time::Duration;
+
+fn ca_file(pem: &str, tag: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("aitrace-ca-{tag}-{}.pem", std::process::id()));
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+fn export_one(receiver: &Receiver, protocol: Protocol, ca: Option<std::path::PathBuf>) -> aitrace_sdk::StatsSnapshot {
+    let mut b = Builder::new()
+        .with_exporters(vec![ExporterKind::Otlp])
+        .with_protocol(protocol)
+        .with_timeout(Duration::from_secs(5));
+    b = match protocol {
+        Protocol::Grpc => b.with_endpoint(receiver.endpoint.clone()),
+        Protocol::HttpProtobuf => b.with_endpoint(receiver.endpoint.clone()),
+    };
+    if let Some(ca) = ca {
+        b = b.with_certificate(ca);
+    }
+    let guard = b.build().expect("pipeline builds");
+    let tracer = guard.provider().unwrap().tracer("tls-test");
+    tracer.in_span("over tls", |_| {});
+    match guard.shutdown() {
+        Ok(report) => report.stats,
+        Err(e) => e.report.stats,
+    }
+}
+
+fn check(protocol: Protocol) {
+    let receiver = Receiver::grpc_or_http(protocol, true);
+    let ca = ca_file(receiver.ca_pem.as_deref().unwrap(), &format!("{protocol:?}"));
+
+    let ok = export_one(&receiver, protocol, Some(ca.clone()));
+    assert_eq!((ok.recorded, ok.exported, ok.failed), (1, 1, 0), "{protocol:?} with the CA");
+    let spans = receiver.wait_for_spans(1, Duration::from_secs(5));
+    assert_eq!(spans.len(), 1);
+    assert_eq!(spans[0].name, "over tls");
+
+    let refused = export_one(&receiver, protocol, None);
+    assert_eq!((refused.exported, refused.failed), (0, 1), "{protocol:?} without the CA must fail");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(receiver.spans().len(), 1, "nothing arrived without verification");
+    let _ = std::fs::remove_file(ca);
+}
+
+#[test]
+fn grpc_tls_verifies_against_the_given_ca() {
+    check(Protocol::Grpc);
+}
+
+#[test]
+fn http_tls_verifies_against_the_given_ca() {
+    check(Protocol::HttpProtobuf);
+}

@@ -1,0 +1,264 @@
+//! An in-process OTLP receiver (gRPC or HTTP/protobuf, plaintext or TLS with a
+//! self-signed certificate made at test time) that records what arrives.
+//! Used where a test needs control a third-party collector does not give:
+//! TLS, received headers, slow or failing answers.
+#![allow(dead_code)]
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use prost::Message;
+use std::io::Read;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// One export as received.
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// Request headers (gRPC metadata or HTTP headers), names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The decoded request.
+    pub request: ExportTraceServiceRequest,
+}
+
+/// How the receiver answers.
+#[derive(Clone, Copy, Debug)]
+pub enum Behaviour {
+    /// Accept at once.
+    Accept,
+    /// Wait this long, then accept.
+    Delay(Duration),
+}
+
+#[derive(Clone)]
+struct State {
+    received: Arc<Mutex<Vec<Received>>>,
+    behaviour: Behaviour,
+}
+
+impl State {
+    async fn handle(&self, headers: Vec<(String, String)>, request: ExportTraceServiceRequest) {
+        if let Behaviour::Delay(d) = self.behaviour {
+            tokio::time::sleep(d).await;
+        }
+        self.received.lock().unwrap().push(Received { headers, request });
+    }
+}
+
+/// A running receiver; stops when dropped.
+pub struct Receiver {
+    /// Base URL (`http://127.0.0.1:PORT` or `https://…`).
+    pub endpoint: String,
+    /// PEM of the self-signed certificate when TLS is on (write it to a file for
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`).
+    pub ca_pem: Option<String>,
+    state: State,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+/// A loopback listener on a free port (std, so that it can be made from inside
+/// any runtime; it becomes a tokio listener in the receiver's own runtime).
+fn bind() -> (std::net::TcpListener, u16) {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.set_nonblocking(true).unwrap();
+    let port = l.local_addr().unwrap().port();
+    (l, port)
+}
+
+fn self_signed() -> (String, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+        .expect("self-signed certificate");
+    (ck.cert.pem(), ck.signing_key.serialize_pem())
+}
+
+struct Grpc(State);
+
+#[tonic::async_trait]
+impl TraceService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = request
+            .metadata()
+            .clone()
+            .into_headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        self.0.handle(headers, request.into_inner()).await;
+        Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+    }
+}
+
+impl Receiver {
+    /// A gRPC receiver.
+    pub fn grpc(tls: bool) -> Receiver {
+        Receiver::grpc_with(tls, Behaviour::Accept)
+    }
+
+    /// A gRPC receiver that answers as `behaviour` says.
+    pub fn grpc_with(tls: bool, behaviour: Behaviour) -> Receiver {
+        let state = State { received: Arc::default(), behaviour };
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let (listener, port) = bind();
+        let (ca_pem, tls_config) = if tls {
+            let (cert, key) = self_signed();
+            let id = tonic::transport::Identity::from_pem(&cert, &key);
+            (Some(cert), Some(tonic::transport::ServerTlsConfig::new().identity(id)))
+        } else {
+            (None, None)
+        };
+        let svc = TraceServiceServer::new(Grpc(state.clone()))
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+        rt.spawn(async move {
+            let mut server = tonic::transport::Server::builder();
+            if let Some(t) = tls_config {
+                server = server.tls_config(t).unwrap();
+            }
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+            let _ = server.add_service(svc).serve_with_incoming(incoming).await;
+        });
+        let scheme = if tls { "https" } else { "http" };
+        Receiver { endpoint: format!("{scheme}://127.0.0.1:{port}"), ca_pem, state, runtime: Some(rt) }
+    }
+
+    /// An HTTP/protobuf receiver (path `/v1/traces`).
+    pub fn http(tls: bool) -> Receiver {
+        Receiver::http_with(tls, Behaviour::Accept)
+    }
+
+    /// An HTTP/protobuf receiver that answers as `behaviour` says.
+    pub fn http_with(tls: bool, behaviour: Behaviour) -> Receiver {
+        let state = State { received: Arc::default(), behaviour };
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let (listener, port) = bind();
+        let (ca_pem, acceptor) = if tls {
+            let (cert, key) = self_signed();
+            use rustls_pki_types::pem::PemObject;
+            let certs = rustls_pki_types::CertificateDer::pem_slice_iter(cert.as_bytes())
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let cfg = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .unwrap();
+            (Some(cert), Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg))))
+        } else {
+            (None, None)
+        };
+        let st = state.clone();
+        rt.spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else { return };
+                let st = st.clone();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |req| http_handle(st.clone(), req));
+                    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                    match acceptor {
+                        Some(a) => {
+                            if let Ok(tls) = a.accept(tcp).await {
+                                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tls), service).await;
+                            }
+                        }
+                        None => {
+                            let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tcp), service).await;
+                        }
+                    }
+                });
+            }
+        });
+        let scheme = if tls { "https" } else { "http" };
+        Receiver { endpoint: format!("{scheme}://127.0.0.1:{port}"), ca_pem, state, runtime: Some(rt) }
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().unwrap().clone()
+    }
+
+    /// Every span received so far.
+    pub fn spans(&self) -> Vec<Span> {
+        self.received()
+            .into_iter()
+            .flat_map(|r| r.request.resource_spans)
+            .flat_map(|rs| rs.scope_spans)
+            .flat_map(|ss| ss.spans)
+            .collect()
+    }
+
+    /// Waits (bounded) until at least `n` spans arrived.
+    pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<Span> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let spans = self.spans();
+            if spans.len() >= n || Instant::now() > deadline {
+                return spans;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+async fn http_handle(
+    state: State,
+    req: hyper::Request<hyper::body::Incoming>,
+) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    let gzip = headers.iter().any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let path_ok = req.uri().path() == "/v1/traces";
+    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = if gzip {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+        Bytes::from(out)
+    } else {
+        body
+    };
+    if !path_ok {
+        return Ok(hyper::Response::builder().status(404).body(Full::new(Bytes::new())).unwrap());
+    }
+    match ExportTraceServiceRequest::decode(body) {
+        Ok(request) => {
+            state.handle(headers, request).await;
+            let resp = ExportTraceServiceResponse { partial_success: None }.encode_to_vec();
+            Ok(hyper::Response::builder()
+                .header("content-type", "application/x-protobuf")
+                .body(Full::new(Bytes::from(resp)))
+                .unwrap())
+        }
+        Err(_) => Ok(hyper::Response::builder().status(400).body(Full::new(Bytes::new())).unwrap()),
+    }
+}
+
+
+impl Receiver {
+    /// A receiver for `protocol`.
+    pub fn grpc_or_http(protocol: aitrace_sdk::config::Protocol, tls: bool) -> Receiver {
+        match protocol {
+            aitrace_sdk::config::Protocol::Grpc => Receiver::grpc(tls),
+            aitrace_sdk::config::Protocol::HttpProtobuf => Receiver::http(tls),
+        }
+    }
+}
