@@ -1,37 +1,44 @@
-//! A two-agent customer-support run, printed as a span tree with a cost summary.
+//! A two-agent customer-support run, traced with one call to `aitrace_sdk::init()`.
 //!
 //! ```sh
 //! cargo run --example agent_workflow
 //! ```
 //!
-//! Needs no collector and no API key: the model is simulated. Set
-//! `AITRACE_CAPTURE_CONTENT=true` to record prompts, completions and tool I/O too.
+//! Needs no collector and no API key: the model is simulated. With no endpoint
+//! set, each finished trace prints as a tree with a cost summary. To send it to a
+//! collector instead (for example the bundled `docker compose up`):
+//!
+//! ```sh
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run --example agent_workflow
+//! ```
+//!
+//! Every `OTEL_*` and `AITRACE_*` variable of `docs/configuration.md` applies; for
+//! example `AITRACE_CAPTURE_CONTENT=true` records prompts, completions and tool I/O.
 
 use aitrace_examples::run_support_workflow;
-use aitrace_sdk::exporter::ConsoleExporter;
-use opentelemetry_sdk::trace::SdkTracerProvider;
+use std::process::ExitCode;
 
 const QUESTION: &str =
     "I was charged twice for order #A1042 this month. Can I get a refund for the duplicate charge?";
 
-/// Sets up the pipeline: every span goes, as it ends, to the console exporter,
-/// which prints each finished trace as a tree followed by its summary.
-fn init_tracing() -> SdkTracerProvider {
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(ConsoleExporter::stdout())
-        .build();
-    opentelemetry::global::set_tracer_provider(provider.clone());
-    provider
-}
-
 #[tokio::main]
-async fn main() {
-    let provider = init_tracing();
+async fn main() -> ExitCode {
+    let tracing = match aitrace_sdk::init() {
+        Ok(guard) => guard,
+        Err(e) => {
+            eprintln!("cannot set up tracing: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let outcome = run_support_workflow(QUESTION).await;
     println!("Question: {QUESTION}");
     println!("Answer ({}): {}", outcome.answered_by, outcome.answer);
     println!("Trace id: {}", outcome.trace_id);
-    if let Err(e) = provider.shutdown() {
-        eprintln!("tracing did not shut down cleanly: {e}");
+    match tracing.shutdown() {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::FAILURE
+        }
     }
 }

@@ -5,11 +5,15 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
-# Nothing to install yet beyond a Rust toolchain with cargo.
 if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo not found: install Rust from https://rustup.rs" >&2
     exit 1
 fi
+
+# Third-party peers the end-to-end tests run against, from PyPI, into
+# ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
+# check-jsonschema (compose file validation). Needs python3 with venv.
+./scripts/install_peers.sh
 
 cargo test --workspace --all-targets
 cargo test --workspace --doc

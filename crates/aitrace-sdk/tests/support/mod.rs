@@ -11,10 +11,20 @@ use std::process::{Command, Stdio};
 
 pub use rotel::{parse_rotel_log, ReceivedEvent, ReceivedLink, ReceivedSpan, Rotel};
 
+/// The repository root: the nearest ancestor of the crate holding `scripts/install_peers.sh`
+/// (this module is also included by tests of other workspace members).
+pub fn repo_root() -> std::path::PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|d| d.join("scripts/install_peers.sh").is_file())
+        .unwrap_or_else(|| panic!("no scripts/install_peers.sh above {}", here.display()))
+        .to_path_buf()
+}
+
 /// Runs `scripts/install_peers.sh <what>` and returns the path it printed for
 /// `name` (`name=/path` on stdout).
 pub fn install_peer(what: &str, name: &str) -> String {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/install_peers.sh");
+    let script = repo_root().join("scripts/install_peers.sh");
     let out = Command::new("bash")
         .arg(&script)
         .arg(what)
