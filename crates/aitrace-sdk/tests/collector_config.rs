@@ -329,3 +329,58 @@ fn compose_file_is_valid_against_the_compose_spec() {
     assert!(!ok, "a broken compose file passed:\n{output}");
     assert!(output.contains("portz"), "{output}");
 }
+
+/// The tail-sampling policies mirror the in-process keep rules of docs/sampling.md.
+#[test]
+fn tail_sampling_policies_match_the_keep_rules() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../otel-config.yaml"),
+    )
+    .unwrap();
+    let doc = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
+    let ts = &doc["processors"]["tail_sampling"];
+    let policies = ts["policies"].as_vec().expect("tail_sampling.policies");
+    let kinds: Vec<&str> = policies
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    for want in [
+        "status_code",
+        "latency",
+        "boolean_attribute",
+        "numeric_attribute",
+        "probabilistic",
+    ] {
+        assert!(kinds.contains(&want), "missing a {want} policy: {kinds:?}");
+    }
+    let guard = policies
+        .iter()
+        .find(|p| p["type"].as_str() == Some("boolean_attribute"))
+        .unwrap();
+    assert_eq!(
+        guard["boolean_attribute"]["key"].as_str(),
+        Some("ai.guardrail.triggered")
+    );
+    assert_eq!(guard["boolean_attribute"]["value"].as_bool(), Some(true));
+    let cost = policies
+        .iter()
+        .find(|p| p["type"].as_str() == Some("numeric_attribute"))
+        .unwrap();
+    assert_eq!(
+        cost["numeric_attribute"]["key"].as_str(),
+        Some("ai.cost_microcents")
+    );
+    let errors = policies
+        .iter()
+        .find(|p| p["type"].as_str() == Some("status_code"))
+        .unwrap();
+    assert_eq!(
+        errors["status_code"]["status_codes"][0].as_str(),
+        Some("ERROR")
+    );
+    let pipeline = doc["service"]["pipelines"]["traces"]["processors"]
+        .as_vec()
+        .unwrap();
+    let names: Vec<&str> = pipeline.iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(names, ["memory_limiter", "tail_sampling", "batch"]);
+}
