@@ -217,7 +217,7 @@ impl Builder {
                         .with_scheduled_delay(b.schedule_delay)
                         .build();
                     let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
-                    Box::new(Counting { inner: processor, stats: stats.clone() })
+                    Box::new(Counting { inner: processor, stats: stats.clone(), max_queue: b.max_queue_size as u64 })
                 }
             };
             processors.push(processor);
@@ -294,11 +294,13 @@ impl SpanProcessor for BoxedProcessor {
     }
 }
 
-/// Counts spans handed to the OTLP pipeline, so drops can be derived.
+/// Counts spans handed to the OTLP pipeline, and drops (counting them) the spans
+/// that would overflow the queue, so the batch processor never drops uncounted.
 #[derive(Debug)]
 struct Counting<P> {
     inner: P,
     stats: ExportStats,
+    max_queue: u64,
 }
 
 impl<P: SpanProcessor> SpanProcessor for Counting<P> {
@@ -306,7 +308,14 @@ impl<P: SpanProcessor> SpanProcessor for Counting<P> {
         self.inner.on_start(span, cx)
     }
     fn on_end(&self, span: SpanData) {
+        let full = self.stats.in_flight() >= self.max_queue;
         self.stats.add_recorded(1);
+        if full {
+            if self.stats.add_dropped() {
+                eprintln!("aitrace: export queue full ({} spans): dropping spans; further drops are counted in ExportStats, not printed", self.max_queue);
+            }
+            return;
+        }
         self.inner.on_end(span)
     }
     fn force_flush(&self) -> OTelSdkResult {
@@ -330,7 +339,7 @@ pub struct ShutdownReport {
 impl ShutdownReport {
     /// Spans recorded but never delivered nor attempted (queue full, or out of time).
     pub fn dropped(&self) -> u64 {
-        self.stats.unaccounted()
+        self.stats.dropped + self.stats.unaccounted()
     }
 
     /// True when every recorded span was exported.

@@ -283,8 +283,8 @@ impl<P: std::fmt::Debug> std::fmt::Debug for KeepRulesProcessor<P> {
     }
 }
 
-/// A rough size of a span in memory, for the byte bound.
-fn estimate(span: &SpanData) -> usize {
+/// A rough size of a span (names, attributes, events), for byte bounds.
+pub(crate) fn estimate(span: &SpanData) -> usize {
     fn value(v: &Value) -> usize {
         match v {
             Value::String(s) => s.as_str().len(),

@@ -11,6 +11,7 @@ use crate::stats::ExportStats;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
 use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+use prost::Message;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
@@ -53,7 +54,49 @@ pub(crate) enum ExportError {
     HttpStatus(u16),
     #[error("{0}")]
     Transport(String),
+    /// The server's certificate was not trusted (or ours was refused): not retried.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
+
+impl ExportError {
+    /// Whether trying again may succeed (the OTLP specification's retryable
+    /// cases: unavailable, throttled, gateway errors, broken connections).
+    fn retryable(&self) -> bool {
+        match self {
+            ExportError::Timeout(_) => false,
+            ExportError::Grpc { code, .. } => {
+                matches!(code.as_str(), "Unavailable" | "ResourceExhausted" | "Aborted" | "DeadlineExceeded")
+            }
+            ExportError::HttpStatus(s) => matches!(s, 429 | 502 | 503 | 504),
+            ExportError::Transport(_) => true,
+            ExportError::Tls(_) => false,
+        }
+    }
+
+    /// Reclassifies a transport or gRPC failure whose causes name a certificate
+    /// problem as a TLS failure, which retrying cannot fix.
+    pub(crate) fn classify(self) -> ExportError {
+        let text = match &self {
+            ExportError::Transport(t) => t,
+            ExportError::Grpc { message, .. } => message,
+            _ => return self,
+        };
+        let lower = text.to_ascii_lowercase();
+        if lower.contains("certificate") || lower.contains("handshake") || lower.contains("unknownissuer") {
+            return ExportError::Tls(text.clone());
+        }
+        self
+    }
+}
+
+/// Largest OTLP request sent, encoded: under gRPC's default 4 MiB message limit.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
+
+/// First pause between two attempts of one export; doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest pause between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// What the collector said about an export that it accepted.
 pub(crate) struct Accepted {
@@ -146,21 +189,58 @@ impl OtlpExporter {
     pub fn url(&self) -> &str {
         &self.url
     }
-}
 
-impl SpanExporter for OtlpExporter {
-    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+    /// Splits a batch into requests that each encode to at most
+    /// [`MAX_REQUEST_BYTES`]; a single span larger than that is dropped (counted
+    /// as failed) rather than making its whole batch rejected.
+    fn requests(&self, batch: Vec<SpanData>) -> Vec<(ExportTraceServiceRequest, u64)> {
         let n = batch.len() as u64;
-        if n == 0 {
-            return Ok(());
+        // Most batches are far below the limit: convert them without a copy.
+        let estimate: usize = batch.iter().map(crate::keep_rules::estimate).sum();
+        if estimate < MAX_REQUEST_BYTES / 2 {
+            let resource_spans = group_spans_by_resource_and_scope(batch, &self.resource);
+            return vec![(ExportTraceServiceRequest { resource_spans }, n)];
         }
         let request = ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
+            resource_spans: group_spans_by_resource_and_scope(batch.clone(), &self.resource),
         };
+        if request.encoded_len() <= MAX_REQUEST_BYTES {
+            return vec![(request, n)];
+        }
+        if batch.len() == 1 {
+            if self.stats.add_failed(1) {
+                eprintln!(
+                    "aitrace: a span of {} bytes exceeds the OTLP request limit of {MAX_REQUEST_BYTES} bytes and was dropped; further failures are counted in ExportStats",
+                    request.encoded_len()
+                );
+            }
+            return Vec::new();
+        }
+        let mut first = batch;
+        let second = first.split_off(first.len() / 2);
+        let mut out = self.requests(first);
+        out.extend(self.requests(second));
+        out
+    }
+
+    /// Sends one request with retries (within the timeout) and counts the outcome.
+    async fn send_counted(&self, request: ExportTraceServiceRequest, n: u64) -> OTelSdkResult {
         let transport = self.transport.clone();
         let timeout = self.timeout;
         let handle = self.runtime.spawn(async move {
-            match tokio::time::timeout(timeout, transport.send(request)).await {
+            let attempts = async {
+                let mut backoff = FIRST_BACKOFF;
+                loop {
+                    match transport.send(request.clone()).await.map_err(ExportError::classify) {
+                        Err(e) if e.retryable() => {
+                            tokio::time::sleep(jitter(backoff)).await;
+                            backoff = (backoff * 2).min(MAX_BACKOFF);
+                        }
+                        other => return other,
+                    }
+                }
+            };
+            match tokio::time::timeout(timeout, attempts).await {
                 Ok(r) => r,
                 Err(_) => Err(ExportError::Timeout(timeout)),
             }
@@ -185,6 +265,30 @@ impl SpanExporter for OtlpExporter {
                 Err(OTelSdkError::InternalFailure(format!("OTLP export to {} failed: {e}", self.url)))
             }
         }
+    }
+}
+
+/// `d` scaled by a factor in [0.5, 1.5), so that many clients do not retry in step.
+fn jitter(d: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    let f = 0.5 + (h.finish() % 1000) as f64 / 1000.0;
+    d.mul_f64(f)
+}
+
+impl SpanExporter for OtlpExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let mut first_error = None;
+        for (request, n) in self.requests(batch) {
+            if let Err(e) = self.send_counted(request, n).await {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
