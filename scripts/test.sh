@@ -14,6 +14,8 @@ fi
 # ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
 # check-jsonschema (compose file validation). Needs python3 with venv.
 ./scripts/install_peers.sh
+# The OpenTelemetry Python reference propagators, for the interoperability tests.
+./scripts/install_propagator_ref.sh
 
 cargo test --workspace --all-targets
 cargo test --workspace --doc

@@ -11,7 +11,7 @@ use crate::stats::{ExportStats, StatsSnapshot};
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
+use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData, SpanProcessor,
 };
@@ -260,12 +260,11 @@ pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         .iter()
         .map(|k| -> Box<dyn TextMapPropagator + Send + Sync> {
             match k {
-                PropagatorKind::TraceContext => Box::new(TraceContextPropagator::new()),
+                PropagatorKind::TraceContext => Box::new(crate::propagation::TraceContextPropagator::new()),
                 PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
-                // PROPAGATION-PENDING: B3 and Jaeger land with the propagation module.
-                PropagatorKind::B3 | PropagatorKind::B3Multi | PropagatorKind::Jaeger => {
-                    Box::new(TraceContextPropagator::new())
-                }
+                PropagatorKind::B3 => Box::new(crate::propagation::B3Propagator::single()),
+                PropagatorKind::B3Multi => Box::new(crate::propagation::B3Propagator::multi()),
+                PropagatorKind::Jaeger => Box::new(crate::propagation::JaegerPropagator::new()),
             }
         })
         .collect();

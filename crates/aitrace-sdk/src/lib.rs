@@ -8,6 +8,7 @@ pub mod keep_rules;
 mod init;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+pub mod propagation;
 pub mod resource;
 #[cfg(feature = "otlp")]
 mod runtime;

@@ -50,6 +50,7 @@ mod context;
 mod enabled;
 pub mod hooks;
 pub mod pricing;
+pub mod propagation;
 pub mod settings;
 mod span;
 mod usage;

@@ -1,0 +1,296 @@
+//! Propagators beyond the SDK's W3C pair: B3 (single and multiple headers), Jaeger, and a
+//! strict W3C Trace Context extractor.
+//!
+//! | `OTEL_PROPAGATORS` | Type | Injects | Extracts |
+//! |---|---|---|---|
+//! | `tracecontext` | [`TraceContextPropagator`] | `traceparent`, `tracestate` | the same |
+//! | `baggage` | `opentelemetry_sdk::propagation::BaggagePropagator` | `baggage` | the same |
+//! | `b3` | [`B3Propagator::single`] | `b3` | `b3`, else `X-B3-*` |
+//! | `b3multi` | [`B3Propagator::multi`] | `X-B3-*` | `b3`, else `X-B3-*` |
+//! | `jaeger` | [`JaegerPropagator::new`] | `uber-trace-id`, `uberctx-*` | the same |
+//!
+//! All extractors here treat malformed, oversized or hostile values as absent and never
+//! panic; the HTTP and string-map carriers of `aitrace::propagation` add the same size
+//! limits in front of any propagator, the SDK's included.
+//!
+//! # Debug traces
+//! B3 (`d`, `X-B3-Flags: 1`) and Jaeger (flag `0x02`) can mark a trace as a debug trace,
+//! one the backend should keep whatever its sampling policy. OpenTelemetry trace flags
+//! have no debug bit, so an extracted debug trace is marked sampled and the mark is kept
+//! in the [`Context`], where child spans inherit it, and written again on injection, as
+//! the OpenTelemetry B3 requirements ask. [`is_debug`] and [`with_debug`] read and set it.
+
+mod b3;
+mod jaeger;
+
+pub use b3::B3Propagator;
+pub use jaeger::JaegerPropagator;
+
+use aitrace::propagation::MAX_TRACE_HEADER_LEN;
+use opentelemetry::propagation::text_map_propagator::FieldIter;
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::Context;
+use std::str::FromStr;
+
+/// The mark of a debug trace, for the trace it was set on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DebugTrace(TraceId);
+
+/// Whether the trace of the span in `cx` is a debug trace (received as B3 `d`,
+/// `X-B3-Flags: 1` or Jaeger flag `0x02`, or set with [`with_debug`]).
+pub fn is_debug(cx: &Context) -> bool {
+    let span = cx.span();
+    let sc = span.span_context();
+    sc.is_valid() && cx.get::<DebugTrace>() == Some(&DebugTrace(sc.trace_id()))
+}
+
+/// Marks the trace of the span in `cx` as a debug trace; B3 and Jaeger inject it as such
+/// while it is sampled. No change when `cx` holds no valid span.
+pub fn with_debug(cx: &Context) -> Context {
+    let span = cx.span();
+    let sc = span.span_context();
+    if sc.is_valid() {
+        cx.with_value(DebugTrace(sc.trace_id()))
+    } else {
+        cx.clone()
+    }
+}
+
+/// A value read through `extractor`, trimmed of optional whitespace, or `None` when it is
+/// absent, empty or longer than `limit`.
+fn read<'a>(extractor: &'a dyn Extractor, key: &str, limit: usize) -> Option<&'a str> {
+    let value = extractor.get(key)?;
+    if value.len() > limit {
+        return None;
+    }
+    let value = value.trim_matches([' ', '\t']);
+    (!value.is_empty()).then_some(value)
+}
+
+/// `s` as a number when it is exactly `len` lowercase hex digits.
+fn lower_hex(s: &str, len: usize) -> Option<u128> {
+    let ok = s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    if ok {
+        u128::from_str_radix(s, 16).ok()
+    } else {
+        None
+    }
+}
+
+/// `s` as a number when it is 1 to `max_len` hex digits of either case.
+fn any_hex(s: &str, max_len: usize) -> Option<u128> {
+    let ok = !s.is_empty() && s.len() <= max_len && s.bytes().all(|b| b.is_ascii_hexdigit());
+    if ok {
+        u128::from_str_radix(s, 16).ok()
+    } else {
+        None
+    }
+}
+
+/// A remote span context, or `None` when either id is zero.
+fn remote(trace_id: u128, span_id: u64, sampled: bool, state: TraceState) -> Option<SpanContext> {
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::NOT_SAMPLED
+    };
+    let sc = SpanContext::new(
+        TraceId::from(trace_id),
+        SpanId::from(span_id),
+        flags,
+        true,
+        state,
+    );
+    sc.is_valid().then_some(sc)
+}
+
+/// `cx` with the remote span `sc`, marked as a debug trace when `debug`.
+fn with_remote(cx: &Context, sc: SpanContext, debug: bool) -> Context {
+    let cx = cx.with_remote_span_context(sc);
+    if debug {
+        with_debug(&cx)
+    } else {
+        cx
+    }
+}
+
+const TRACEPARENT: &str = "traceparent";
+const TRACESTATE: &str = "tracestate";
+
+/// W3C Trace Context (`traceparent`, `tracestate`), with the `traceparent` checked exactly
+/// as the W3C recommendation writes it.
+///
+/// Injection and `tracestate` parsing are the SDK's
+/// (`opentelemetry_sdk::propagation::TraceContextPropagator`). Extraction differs: the SDK
+/// parses each `traceparent` field as a number, so it also accepts short or signed fields
+/// (`00-1-2-01`); this one requires two lowercase hex digits of version (not `ff`), 32 of
+/// trace id and 16 of parent id (neither all zeros), two of flags, `-` between them, nothing
+/// after version `00` and only `-…` after a later version, and at most
+/// [`MAX_TRACE_HEADER_LEN`] bytes. A rejected `traceparent` yields no span context and its
+/// `tracestate` is not read.
+#[derive(Debug, Default)]
+pub struct TraceContextPropagator {
+    sdk: opentelemetry_sdk::propagation::TraceContextPropagator,
+}
+
+impl TraceContextPropagator {
+    /// A W3C Trace Context propagator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// Trace id, parent id and sampled flag of a `traceparent`, if it is well formed.
+fn parse_traceparent(value: &str) -> Option<(u128, u64, bool)> {
+    let b = value.as_bytes();
+    if b.len() < 55 {
+        return None;
+    }
+    let version = lower_hex(value.get(0..2)?, 2)?;
+    let rest_ok = match version {
+        0xff => false,
+        0 => b.len() == 55,
+        _ => b.len() == 55 || b[55] == b'-',
+    };
+    if !rest_ok || b[2] != b'-' || b[35] != b'-' || b[52] != b'-' {
+        return None;
+    }
+    let trace_id = lower_hex(value.get(3..35)?, 32)?;
+    let span_id = lower_hex(value.get(36..52)?, 16)? as u64;
+    let flags = lower_hex(value.get(53..55)?, 2)? as u8;
+    Some((trace_id, span_id, flags & 1 == 1))
+}
+
+impl TextMapPropagator for TraceContextPropagator {
+    fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
+        self.sdk.inject_context(cx, injector)
+    }
+
+    fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
+        let Some((trace_id, span_id, sampled)) =
+            read(extractor, TRACEPARENT, MAX_TRACE_HEADER_LEN).and_then(parse_traceparent)
+        else {
+            return cx.clone();
+        };
+        let state = read(
+            extractor,
+            TRACESTATE,
+            aitrace::propagation::MAX_BAGGAGE_HEADER_LEN,
+        )
+        .and_then(|s| TraceState::from_str(s).ok())
+        .unwrap_or_default();
+        match remote(trace_id, span_id, sampled, state) {
+            Some(sc) => cx.with_remote_span_context(sc),
+            None => cx.clone(),
+        }
+    }
+
+    fn fields(&self) -> FieldIter<'_> {
+        self.sdk.fields()
+    }
+}
+
+/// Percent-decodes `s`, and reads `+` as a space when `plus_is_space` (form encoding);
+/// `None` when an escape is malformed or the result is not UTF-8.
+fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
+    if !(s.contains('%') || plus_is_space && s.contains('+')) {
+        return Some(s.to_string());
+    }
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'+' && plus_is_space {
+            out.push(b' ');
+            i += 1;
+        } else if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// Percent-encodes every byte of `s` but the URI unreserved characters.
+fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn propagators_can_be_shared_across_threads() {
+        fn shareable<P: TextMapPropagator + Send + Sync + std::fmt::Debug + 'static>(_: P) {}
+        shareable(TraceContextPropagator::new());
+        shareable(B3Propagator::single());
+        shareable(B3Propagator::multi());
+        shareable(JaegerPropagator::new());
+    }
+
+    #[test]
+    fn hex_helpers() {
+        assert_eq!(lower_hex("00ff", 4), Some(255));
+        assert_eq!(lower_hex("00FF", 4), None);
+        assert_eq!(lower_hex("+0ff", 4), None);
+        assert_eq!(lower_hex("0ff", 4), None);
+        assert_eq!(any_hex("FF", 2), Some(255));
+        assert_eq!(any_hex("", 2), None);
+        assert_eq!(any_hex("fff", 2), None);
+        assert_eq!(any_hex("+f", 2), None);
+    }
+
+    #[test]
+    fn percent_codec() {
+        assert_eq!(percent_decode("a%3Ab%3a", false).as_deref(), Some("a:b:"));
+        assert_eq!(percent_decode("a%3", false).as_deref(), None);
+        assert_eq!(percent_decode("a%zz", false).as_deref(), None);
+        assert_eq!(percent_decode("%ff", false).as_deref(), None);
+        assert_eq!(percent_decode("%e2%82%ac", false).as_deref(), Some("€"));
+        assert_eq!(percent_decode("a+b%2B", false).as_deref(), Some("a+b+"));
+        assert_eq!(percent_decode("a+b%2B", true).as_deref(), Some("a b+"));
+        assert_eq!(percent_encode("value 1 / blah"), "value%201%20%2F%20blah");
+        let text = "ü=;,%+ ";
+        assert_eq!(
+            percent_decode(&percent_encode(text), true).as_deref(),
+            Some(text)
+        );
+    }
+
+    #[test]
+    fn traceparent_shapes() {
+        let ok = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        assert_eq!(
+            parse_traceparent(ok),
+            Some((0x4bf92f3577b34da6a3ce929d0e0e4736, 0x00f067aa0ba902b7, true))
+        );
+        assert!(parse_traceparent("00-1-2-01").is_none());
+        assert!(parse_traceparent(&format!("{ok}-")).is_none());
+        assert!(parse_traceparent(&ok.replacen("00", "ff", 1)).is_none());
+        assert!(parse_traceparent(&format!("{}-extra", ok.replacen("00", "01", 1))).is_some());
+        assert!(parse_traceparent(&format!("{}x", ok.replacen("00", "01", 1))).is_none());
+        // A multi-byte character where a separator belongs must not split a char boundary.
+        assert!(
+            parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736é0f067aa0ba902b7-01").is_none()
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! Inject then extract gives back what was injected, for arbitrary valid ids, sampling and
+//! debug flags, and arbitrary baggage.
+
+use aitrace::propagation::http::HeaderMap;
+use aitrace::propagation::{HeaderExtractor, HeaderInjector};
+use aitrace_sdk::propagation::{
+    is_debug, with_debug, B3Propagator, JaegerPropagator, TraceContextPropagator,
+};
+use opentelemetry::baggage::BaggageExt;
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::{Context, KeyValue};
+use opentelemetry_sdk::propagation::BaggagePropagator;
+use proptest::prelude::*;
+use std::collections::BTreeMap;
+
+fn round_trip(p: &dyn TextMapPropagator, cx: &Context) -> Context {
+    let mut headers = HeaderMap::new();
+    p.inject_context(cx, &mut HeaderInjector(&mut headers));
+    p.extract_with_context(&Context::new(), &HeaderExtractor(&headers))
+}
+
+fn check_ids(trace: u128, span: u64, sampled: bool, debug: bool) {
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::NOT_SAMPLED
+    };
+    let sc = SpanContext::new(
+        TraceId::from(trace),
+        SpanId::from(span),
+        flags,
+        false,
+        TraceState::NONE,
+    );
+    let mut cx = Context::new().with_remote_span_context(sc);
+    if debug {
+        cx = with_debug(&cx);
+    }
+    let carries_debug: [(Box<dyn TextMapPropagator>, bool); 5] = [
+        (Box::new(TraceContextPropagator::new()), false),
+        (
+            Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
+            false,
+        ),
+        (Box::new(B3Propagator::single()), true),
+        (Box::new(B3Propagator::multi()), true),
+        (Box::new(JaegerPropagator::new()), true),
+    ];
+    for (p, carries) in carries_debug {
+        let back = round_trip(p.as_ref(), &cx);
+        let got = back.span().span_context().clone();
+        assert!(got.is_remote(), "{p:?}");
+        assert_eq!(got.trace_id(), TraceId::from(trace), "{p:?}");
+        assert_eq!(got.span_id(), SpanId::from(span), "{p:?}");
+        assert_eq!(got.is_sampled(), sampled, "{p:?}");
+        // Debug is only written for a sampled trace, by the formats that have it.
+        assert_eq!(is_debug(&back), carries && debug && sampled, "{p:?}");
+    }
+}
+
+fn baggage_of(cx: &Context) -> BTreeMap<String, String> {
+    cx.baggage()
+        .iter()
+        .map(|(k, (v, _))| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn trimmed(s: &str) -> bool {
+    s.trim() == s
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn ids_and_flags(trace in 1u128.., span in 1u64.., sampled: bool, debug: bool) {
+        check_ids(trace, span, sampled, debug);
+    }
+
+    #[test]
+    fn ids_of_64_bits(trace in 1u64.., span in 1u64.., sampled: bool) {
+        check_ids(u128::from(trace), span, sampled, false);
+    }
+
+    #[test]
+    fn w3c_baggage(entries in prop::collection::btree_map(
+        "[A-Za-z0-9!#$&'*+.^_`|~-]{1,12}",
+        // The SDK writes `%` unescaped, so a value holding one does not come back intact.
+        "[^%]{0,24}".prop_filter("trimmed", |v| trimmed(v)),
+        0..12,
+    )) {
+        let cx = Context::new().with_baggage(entries.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
+        prop_assert_eq!(baggage_of(&round_trip(&BaggagePropagator::new(), &cx)), entries);
+    }
+
+    #[test]
+    fn jaeger_baggage(entries in prop::collection::btree_map(
+        // Header names are case-insensitive: Jaeger baggage keys are lowercase.
+        "[a-z0-9!#$%&'*+.^_`|~-]{1,12}",
+        "\\PC{0,24}".prop_filter("trimmed", |v| trimmed(v)),
+        0..12,
+    )) {
+        let cx = Context::new().with_baggage(entries.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
+        prop_assert_eq!(baggage_of(&round_trip(&JaegerPropagator::new(), &cx)), entries);
+    }
+}

@@ -1,0 +1,93 @@
+//! B3 multiple headers: what `B3Propagator::multi()` injects, it extracts unchanged; the
+//! parent span id is never injected.
+
+use aitrace::propagation::http::HeaderMap;
+use aitrace::propagation::{HeaderExtractor, HeaderInjector};
+use aitrace_sdk::propagation::{is_debug, with_debug, B3Propagator};
+use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::Context;
+
+const TRACE: u128 = 0x463a_c35c_9f64_13ad_4848_5a39_53bb_6124;
+const SPAN: u64 = 0xa2fb_4a1d_1a96_d312;
+
+fn context(sampled: bool) -> Context {
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::NOT_SAMPLED
+    };
+    let sc = SpanContext::new(
+        TraceId::from(TRACE),
+        SpanId::from(SPAN),
+        flags,
+        false,
+        TraceState::NONE,
+    );
+    Context::new().with_remote_span_context(sc)
+}
+
+fn inject(cx: &Context) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    B3Propagator::multi().inject_context(cx, &mut HeaderInjector(&mut headers));
+    headers
+}
+
+fn names(headers: &HeaderMap) -> Vec<&str> {
+    let mut names: Vec<&str> = headers.keys().map(|k| k.as_str()).collect();
+    names.sort_unstable();
+    names
+}
+
+#[test]
+fn sampled_and_unsampled_round_trip() {
+    for sampled in [true, false] {
+        let headers = inject(&context(sampled));
+        assert_eq!(
+            names(&headers),
+            ["x-b3-sampled", "x-b3-spanid", "x-b3-traceid"]
+        );
+        assert_eq!(headers["x-b3-traceid"], "463ac35c9f6413ad48485a3953bb6124");
+        assert_eq!(headers["x-b3-spanid"], "a2fb4a1d1a96d312");
+        assert_eq!(headers["x-b3-sampled"], if sampled { "1" } else { "0" });
+
+        let back = B3Propagator::multi().extract(&HeaderExtractor(&headers));
+        let sc = back.span().span_context().clone();
+        assert!(sc.is_remote());
+        assert_eq!(
+            (sc.trace_id(), sc.span_id()),
+            (TraceId::from(TRACE), SpanId::from(SPAN))
+        );
+        assert_eq!(sc.is_sampled(), sampled);
+        assert!(!is_debug(&back));
+    }
+}
+
+#[test]
+fn debug_is_sent_as_flags_without_sampled() {
+    let headers = inject(&with_debug(&context(true)));
+    // "Debug implies an accept decision, so don't also send the X-B3-Sampled header."
+    assert_eq!(
+        names(&headers),
+        ["x-b3-flags", "x-b3-spanid", "x-b3-traceid"]
+    );
+    assert_eq!(headers["x-b3-flags"], "1");
+    let back = B3Propagator::single().extract(&HeaderExtractor(&headers));
+    assert!(back.span().span_context().is_sampled());
+    assert!(is_debug(&back));
+}
+
+#[test]
+fn nothing_is_injected_without_a_valid_span() {
+    assert!(inject(&Context::new()).is_empty());
+}
+
+#[test]
+fn fields_name_the_injected_headers() {
+    let propagator = B3Propagator::multi();
+    let fields: Vec<&str> = propagator.fields().collect();
+    assert_eq!(
+        fields,
+        ["x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags"]
+    );
+}
