@@ -15,6 +15,7 @@ pub mod script;
 pub mod sim_model;
 pub mod steps;
 pub mod tools;
+pub mod two_services;
 pub mod workflow;
 
 pub use workflow::{run_support_workflow, WorkflowOutcome};
