@@ -105,3 +105,18 @@ proptest! {
         prop_assert_eq!(baggage_of(&round_trip(&JaegerPropagator::new(), &cx)), entries);
     }
 }
+
+/// A case the property test once found: an empty baggage value is still an entry.
+#[test]
+fn jaeger_baggage_with_an_empty_value() {
+    let entries: BTreeMap<String, String> = [("#".to_string(), String::new())].into();
+    let cx = Context::new().with_baggage(
+        entries
+            .iter()
+            .map(|(k, v)| KeyValue::new(k.clone(), v.clone())),
+    );
+    assert_eq!(
+        baggage_of(&round_trip(&JaegerPropagator::new(), &cx)),
+        entries
+    );
+}

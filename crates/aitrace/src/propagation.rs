@@ -172,10 +172,6 @@ pub struct HeaderInjector<'a>(pub &'a mut http::HeaderMap);
 #[cfg(feature = "http")]
 impl Injector for HeaderInjector<'_> {
     fn set(&mut self, key: &str, value: String) {
-        // An empty field (a `tracestate` with no entries) carries nothing: not sent.
-        if value.is_empty() {
-            return;
-        }
         let Ok(name) = http::HeaderName::from_bytes(key.as_bytes()) else {
             return;
         };

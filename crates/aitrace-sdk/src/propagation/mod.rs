@@ -166,7 +166,17 @@ fn parse_traceparent(value: &str) -> Option<(u128, u64, bool)> {
 
 impl TextMapPropagator for TraceContextPropagator {
     fn inject_context(&self, cx: &Context, injector: &mut dyn Injector) {
-        self.sdk.inject_context(cx, injector)
+        // The SDK writes `tracestate` even when it has no entries; an empty header
+        // carries nothing, so it is left out.
+        struct SkipEmptyState<'a>(&'a mut dyn Injector);
+        impl Injector for SkipEmptyState<'_> {
+            fn set(&mut self, key: &str, value: String) {
+                if !(key == TRACESTATE && value.is_empty()) {
+                    self.0.set(key, value);
+                }
+            }
+        }
+        self.sdk.inject_context(cx, &mut SkipEmptyState(injector))
     }
 
     fn extract_with_context(&self, cx: &Context, extractor: &dyn Extractor) -> Context {
