@@ -562,38 +562,65 @@ fn list_items(value: &str) -> impl Iterator<Item = String> + '_ {
 }
 
 fn parse_exporters(var: &'static str, value: &str) -> Result<Vec<ExporterKind>, ConfigError> {
+    parse_names(var, value, EXPORTERS, "exporters", |name| match name {
+        "otlp" => Name::Known(ExporterKind::Otlp),
+        "console" => Name::Known(ExporterKind::Console),
+        "none" => Name::None,
+        _ => Name::Unknown,
+    })
+}
+
+/// One item of a comma-separated list of names.
+enum Name<K> {
+    Known(K),
+    /// `none`: nothing at all; only valid alone.
+    None,
+    /// A name the specification defines that aitrace does not implement.
+    Unsupported,
+    Unknown,
+}
+
+/// A comma-separated list of names (case-insensitive, duplicates kept once, in
+/// order); `none` alone gives an empty list.
+fn parse_names<K: PartialEq>(
+    var: &'static str,
+    value: &str,
+    accepted: &str,
+    what: &str,
+    lookup: impl Fn(&str) -> Name<K>,
+) -> Result<Vec<K>, ConfigError> {
     let mut kinds = Vec::new();
-    let mut none = false;
-    let mut any = false;
+    let (mut none, mut any) = (false, false);
     for item in list_items(value) {
         any = true;
-        let kind = match item.as_str() {
-            "otlp" => ExporterKind::Otlp,
-            "console" => ExporterKind::Console,
-            "none" => {
-                none = true;
-                continue;
-            }
-            other => {
+        match lookup(item.as_str()) {
+            Name::Known(kind) if !kinds.contains(&kind) => kinds.push(kind),
+            Name::Known(_) => {}
+            Name::None => none = true,
+            Name::Unsupported => {
                 return Err(invalid(
                     var,
                     value,
-                    format!("{EXPORTERS} (`{other}` is not one of them)"),
+                    format!("{accepted} ({item} is not supported by aitrace)"),
                 ))
             }
-        };
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
+            Name::Unknown => {
+                return Err(invalid(
+                    var,
+                    value,
+                    format!("{accepted} (`{item}` is not one of them)"),
+                ))
+            }
         }
     }
     if !any {
-        return Err(invalid(var, value, EXPORTERS));
+        return Err(invalid(var, value, accepted));
     }
     if none && !kinds.is_empty() {
         return Err(invalid(
             var,
             value,
-            format!("{EXPORTERS} (`none` cannot be combined with other exporters)"),
+            format!("{accepted} (`none` cannot be combined with other {what})"),
         ));
     }
     Ok(kinds)
@@ -632,51 +659,16 @@ fn parse_sampler(
 }
 
 fn parse_propagators(var: &'static str, value: &str) -> Result<Vec<PropagatorKind>, ConfigError> {
-    let mut kinds = Vec::new();
-    let mut none = false;
-    let mut any = false;
-    for item in list_items(value) {
-        any = true;
-        let kind = match item.as_str() {
-            "tracecontext" => PropagatorKind::TraceContext,
-            "baggage" => PropagatorKind::Baggage,
-            "b3" => PropagatorKind::B3,
-            "b3multi" => PropagatorKind::B3Multi,
-            "jaeger" => PropagatorKind::Jaeger,
-            "none" => {
-                none = true;
-                continue;
-            }
-            name @ ("xray" | "ottrace") => {
-                return Err(invalid(
-                    var,
-                    value,
-                    format!("{PROPAGATORS} ({name} is not supported by aitrace)"),
-                ))
-            }
-            other => {
-                return Err(invalid(
-                    var,
-                    value,
-                    format!("{PROPAGATORS} (`{other}` is not one of them)"),
-                ))
-            }
-        };
-        if !kinds.contains(&kind) {
-            kinds.push(kind);
-        }
-    }
-    if !any {
-        return Err(invalid(var, value, PROPAGATORS));
-    }
-    if none && !kinds.is_empty() {
-        return Err(invalid(
-            var,
-            value,
-            format!("{PROPAGATORS} (`none` cannot be combined with other propagators)"),
-        ));
-    }
-    Ok(kinds)
+    parse_names(var, value, PROPAGATORS, "propagators", |name| match name {
+        "tracecontext" => Name::Known(PropagatorKind::TraceContext),
+        "baggage" => Name::Known(PropagatorKind::Baggage),
+        "b3" => Name::Known(PropagatorKind::B3),
+        "b3multi" => Name::Known(PropagatorKind::B3Multi),
+        "jaeger" => Name::Known(PropagatorKind::Jaeger),
+        "none" => Name::None,
+        "xray" | "ottrace" => Name::Unsupported,
+        _ => Name::Unknown,
+    })
 }
 
 /// `key1=value1,key2=value2` with percent-encoded keys and values. A key given
