@@ -1,36 +1,24 @@
 //! B3 multiple headers: what `B3Propagator::multi()` injects, it extracts unchanged; the
 //! parent span id is never injected.
 
+mod propagation_common;
+
 use aitrace::propagation::http::HeaderMap;
-use aitrace::propagation::{HeaderExtractor, HeaderInjector};
+use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, with_debug, B3Propagator};
 use opentelemetry::propagation::TextMapPropagator;
-use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 use opentelemetry::Context;
 
 const TRACE: u128 = 0x463a_c35c_9f64_13ad_4848_5a39_53bb_6124;
 const SPAN: u64 = 0xa2fb_4a1d_1a96_d312;
 
 fn context(sampled: bool) -> Context {
-    let flags = if sampled {
-        TraceFlags::SAMPLED
-    } else {
-        TraceFlags::NOT_SAMPLED
-    };
-    let sc = SpanContext::new(
-        TraceId::from(TRACE),
-        SpanId::from(SPAN),
-        flags,
-        false,
-        TraceState::NONE,
-    );
-    Context::new().with_remote_span_context(sc)
+    propagation_common::context_of(TRACE, SPAN, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    B3Propagator::multi().inject_context(cx, &mut HeaderInjector(&mut headers));
-    headers
+    propagation_common::inject_with(&B3Propagator::multi(), cx)
 }
 
 fn names(headers: &HeaderMap) -> Vec<&str> {

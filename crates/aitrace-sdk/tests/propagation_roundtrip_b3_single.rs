@@ -1,7 +1,9 @@
 //! B3 single header: what `B3Propagator::single()` injects, it extracts unchanged.
 
+mod propagation_common;
+
 use aitrace::propagation::http::HeaderMap;
-use aitrace::propagation::{HeaderExtractor, HeaderInjector};
+use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, with_debug, B3Propagator};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
@@ -11,25 +13,11 @@ const TRACE: u128 = 0x80f1_98ee_5634_3ba8_64fe_8b2a_57d3_eff7;
 const SPAN: u64 = 0xe457_b5a2_e4d8_6bd1;
 
 fn context(trace: u128, span: u64, sampled: bool) -> Context {
-    let flags = if sampled {
-        TraceFlags::SAMPLED
-    } else {
-        TraceFlags::NOT_SAMPLED
-    };
-    let sc = SpanContext::new(
-        TraceId::from(trace),
-        SpanId::from(span),
-        flags,
-        false,
-        TraceState::NONE,
-    );
-    Context::new().with_remote_span_context(sc)
+    propagation_common::context_of(trace, span, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    B3Propagator::single().inject_context(cx, &mut HeaderInjector(&mut headers));
-    headers
+    propagation_common::inject_with(&B3Propagator::single(), cx)
 }
 
 #[test]

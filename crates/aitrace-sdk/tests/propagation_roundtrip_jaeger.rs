@@ -1,37 +1,25 @@
 //! Jaeger: what `JaegerPropagator` injects (`uber-trace-id`, `uberctx-*`), it extracts
 //! unchanged.
 
+mod propagation_common;
+
 use aitrace::propagation::http::HeaderMap;
-use aitrace::propagation::{HeaderExtractor, HeaderInjector};
+use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, with_debug, JaegerPropagator};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::TextMapPropagator;
-use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue};
 
 const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
 const SPAN: u64 = 0x00f0_67aa_0ba9_02b7;
 
 fn context(sampled: bool) -> Context {
-    let flags = if sampled {
-        TraceFlags::SAMPLED
-    } else {
-        TraceFlags::NOT_SAMPLED
-    };
-    let sc = SpanContext::new(
-        TraceId::from(TRACE),
-        SpanId::from(SPAN),
-        flags,
-        false,
-        TraceState::NONE,
-    );
-    Context::new().with_remote_span_context(sc)
+    propagation_common::context_of(TRACE, SPAN, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    JaegerPropagator::new().inject_context(cx, &mut HeaderInjector(&mut headers));
-    headers
+    propagation_common::inject_with(&JaegerPropagator::new(), cx)
 }
 
 #[test]
