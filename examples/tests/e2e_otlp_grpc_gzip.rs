@@ -4,5 +4,8 @@ mod e2e;
 
 #[test]
 fn workflow_arrives_whole_over_grpc_gzip() {
-    e2e::export_and_check(aitrace_sdk::config::Protocol::Grpc, aitrace_sdk::config::Compression::Gzip);
+    e2e::export_and_check(
+        aitrace_sdk::config::Protocol::Grpc,
+        aitrace_sdk::config::Compression::Gzip,
+    );
 }

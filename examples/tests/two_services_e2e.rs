@@ -93,11 +93,17 @@ fn run_pair(
 }
 
 fn spans_of(rotel: &Rotel, trace_id: &str, n: usize) -> Vec<ReceivedSpan> {
-    let wanted = |spans: &[ReceivedSpan]| spans.iter().filter(|s| s.trace_id == trace_id).count() >= n;
+    let wanted =
+        |spans: &[ReceivedSpan]| spans.iter().filter(|s| s.trace_id == trace_id).count() >= n;
     // At the deadline the spans seen so far come back too: the caller's assertion
     // then names what arrived.
-    let spans = rotel.wait_until(Duration::from_secs(10), wanted).unwrap_or_else(|seen| seen);
-    spans.into_iter().filter(|s| s.trace_id == trace_id).collect()
+    let spans = rotel
+        .wait_until(Duration::from_secs(10), wanted)
+        .unwrap_or_else(|seen| seen);
+    spans
+        .into_iter()
+        .filter(|s| s.trace_id == trace_id)
+        .collect()
 }
 
 #[test]

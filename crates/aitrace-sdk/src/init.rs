@@ -1,10 +1,13 @@
 //! One call to set up tracing: [`init`] from the environment, or [`Builder`] from code.
 
 use crate::config::{
-    BatchConfig, Compression, Config, ConfigError, ExporterKind, PropagatorKind, Protocol, SamplerConfig,
+    BatchConfig, Compression, Config, ConfigError, ExporterKind, PropagatorKind, Protocol,
+    SamplerConfig,
 };
 use crate::exporter::ConsoleExporter;
-use crate::keep_rules::{Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor};
+use crate::keep_rules::{
+    Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor,
+};
 use crate::otlp::{ExporterBuildError, OtlpExporter};
 use crate::resource::build_resource;
 use crate::stats::{ExportStats, StatsSnapshot};
@@ -13,13 +16,18 @@ use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData, SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData,
+    SpanProcessor,
 };
 use std::path::PathBuf;
 use std::time::Duration;
 
 /// How long [`TracingGuard::shutdown`] waits for the last exports by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest batch queue accepted (`OTEL_BSP_MAX_QUEUE_SIZE`): the queue is
+/// allocated whole when the pipeline starts.
+pub const MAX_QUEUE_SIZE: usize = 1 << 20;
 
 /// Why tracing could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -95,12 +103,18 @@ impl Builder {
     /// The first invalid variable.
     pub fn from_env() -> Result<Builder, ConfigError> {
         let keep_rules = KeepRules::from_lookup(|k| std::env::var(k).ok())?;
-        Ok(Builder { config: Config::from_env()?, keep_rules })
+        Ok(Builder {
+            config: Config::from_env()?,
+            keep_rules,
+        })
     }
 
     /// Starts from a configuration built elsewhere.
     pub fn from_config(config: Config) -> Builder {
-        Builder { config, keep_rules: KeepRules::default() }
+        Builder {
+            config,
+            keep_rules: KeepRules::default(),
+        }
     }
 
     /// The configuration so far.
@@ -177,14 +191,23 @@ impl Builder {
     /// Adds a header to every export (the value is never logged).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
-        self.config.otlp.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+        self.config
+            .otlp
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
         self.config.otlp.headers.push((name, value.into()));
         self
     }
 
     /// Adds a resource attribute.
-    pub fn with_resource_attribute(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.config.resource_attributes.push((key.into(), value.into()));
+    pub fn with_resource_attribute(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.config
+            .resource_attributes
+            .push((key.into(), value.into()));
         self
     }
 
@@ -196,28 +219,53 @@ impl Builder {
         let (config, rules) = (self.config, self.keep_rules);
         let stats = ExportStats::default();
         if config.disabled {
-            return Ok(TracingGuard { provider: None, stats, keep_stats: None, config, shut_down: false });
+            return Ok(TracingGuard {
+                provider: None,
+                stats,
+                keep_stats: None,
+                config,
+                shut_down: false,
+            });
         }
         let head = crate::sampler::head_sampler(config.sampler);
         let mut builder = SdkTracerProvider::builder().with_resource(build_resource(&config));
         let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
         for kind in config.effective_exporters() {
             let processor: Box<dyn SpanProcessor> = match kind {
-                ExporterKind::Console => Box::new(SimpleSpanProcessor::new(ConsoleExporter::stdout())),
+                ExporterKind::Console => {
+                    Box::new(SimpleSpanProcessor::new(ConsoleExporter::stdout()))
+                }
                 ExporterKind::Otlp => {
+                    let b = &config.batch;
+                    // The queue is allocated whole when the processor starts: a huge
+                    // size would abort the process, not fail.
+                    if b.max_queue_size > MAX_QUEUE_SIZE {
+                        return Err(InitError::Config(ConfigError::Invalid {
+                            var: crate::config::OTEL_BSP_MAX_QUEUE_SIZE,
+                            value: b.max_queue_size.to_string(),
+                            expected: format!(
+                                "at most {MAX_QUEUE_SIZE} spans (the queue is allocated up front, about 360 bytes a span)"
+                            ),
+                        }));
+                    }
                     // The SDK's batch processor does not bound one export in time: the
                     // exporter does, with the stricter of the two timeouts.
                     let mut otlp = config.otlp.clone();
                     otlp.timeout = otlp.timeout.min(config.batch.export_timeout);
                     let exporter = OtlpExporter::with_stats(&otlp, stats.clone())?;
-                    let b = &config.batch;
                     let batch = BatchConfigBuilder::default()
                         .with_max_queue_size(b.max_queue_size)
                         .with_max_export_batch_size(b.max_export_batch_size.min(b.max_queue_size))
                         .with_scheduled_delay(b.schedule_delay)
                         .build();
-                    let processor = BatchSpanProcessor::builder(exporter).with_batch_config(batch).build();
-                    Box::new(Counting { inner: processor, stats: stats.clone(), max_queue: b.max_queue_size as u64 })
+                    let processor = BatchSpanProcessor::builder(exporter)
+                        .with_batch_config(batch)
+                        .build();
+                    Box::new(Counting {
+                        inner: processor,
+                        stats: stats.clone(),
+                        max_queue: b.max_queue_size as u64,
+                    })
                 }
             };
             processors.push(processor);
@@ -226,14 +274,22 @@ impl Builder {
         if rules.any() {
             let keep = KeepRulesProcessor::new(Fanout(processors), rules);
             keep_stats = Some(keep.stats_handle());
-            builder = builder.with_sampler(KeepRuleSampler::new(head)).with_span_processor(keep);
+            builder = builder
+                .with_sampler(KeepRuleSampler::new(head))
+                .with_span_processor(keep);
         } else {
             builder = builder.with_sampler(head);
             for p in processors {
                 builder = builder.with_span_processor(BoxedProcessor(p));
             }
         }
-        Ok(TracingGuard { provider: Some(builder.build()), stats, keep_stats, config, shut_down: false })
+        Ok(TracingGuard {
+            provider: Some(builder.build()),
+            stats,
+            keep_stats,
+            config,
+            shut_down: false,
+        })
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
@@ -260,7 +316,9 @@ pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         .iter()
         .map(|k| -> Box<dyn TextMapPropagator + Send + Sync> {
             match k {
-                PropagatorKind::TraceContext => Box::new(crate::propagation::TraceContextPropagator::new()),
+                PropagatorKind::TraceContext => {
+                    Box::new(crate::propagation::TraceContextPropagator::new())
+                }
                 PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
                 PropagatorKind::B3 => Box::new(crate::propagation::B3Propagator::single()),
                 PropagatorKind::B3Multi => Box::new(crate::propagation::B3Propagator::multi()),
@@ -307,15 +365,14 @@ impl<P: SpanProcessor> SpanProcessor for Counting<P> {
         self.inner.on_start(span, cx)
     }
     fn on_end(&self, span: SpanData) {
-        let full = self.stats.in_flight() >= self.max_queue;
-        self.stats.add_recorded(1);
-        if full {
-            if self.stats.add_dropped() {
-                eprintln!("aitrace: export queue full ({} spans): dropping spans; further drops are counted in ExportStats, not printed", self.max_queue);
+        match self.stats.admit(self.max_queue) {
+            Ok(()) => self.inner.on_end(span),
+            Err(first) => {
+                if first {
+                    eprintln!("aitrace: export queue full ({} spans): dropping spans; further drops are counted in ExportStats, not printed", self.max_queue);
+                }
             }
-            return;
         }
-        self.inner.on_end(span)
     }
     fn force_flush(&self) -> OTelSdkResult {
         self.inner.force_flush()
@@ -410,14 +467,22 @@ impl TracingGuard {
     ///
     /// # Errors
     /// [`ShutdownError`] with the counts when a span was not delivered.
-    pub fn shutdown_with_timeout(mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
+    pub fn shutdown_with_timeout(
+        mut self,
+        timeout: Duration,
+    ) -> Result<ShutdownReport, ShutdownError> {
         self.shutdown_inner(timeout)
     }
 
     fn shutdown_inner(&mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
         self.shut_down = true;
-        let outcome = self.provider.as_ref().map_or(Ok(()), |p| p.shutdown_with_timeout(timeout));
-        let report = ShutdownReport { stats: self.stats.snapshot() };
+        let outcome = self
+            .provider
+            .as_ref()
+            .map_or(Ok(()), |p| p.shutdown_with_timeout(timeout));
+        let report = ShutdownReport {
+            stats: self.stats.snapshot(),
+        };
         let reason = outcome.err().map(|e| e.to_string());
         if report.is_clean() && reason.is_none() {
             return Ok(report);

@@ -12,12 +12,12 @@
 //! Across services, the collector's `tail_sampling` processor does the same job on
 //! whole distributed traces (see `otel-config.yaml` and `docs/sampling.md`).
 
-use opentelemetry::trace::{
-    Link, SpanContext, SpanKind, Status, TraceContextExt, TraceId,
-};
+use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::trace::{SamplingDecision, SamplingResult, ShouldSample, Span, SpanData, SpanProcessor};
+use opentelemetry_sdk::trace::{
+    SamplingDecision, SamplingResult, ShouldSample, Span, SpanData, SpanProcessor,
+};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -70,23 +70,35 @@ impl Default for KeepRules {
 impl KeepRules {
     /// True when at least one rule is on.
     pub fn any(&self) -> bool {
-        self.errors || self.guardrails || self.slower_than.is_some() || self.costlier_than_usd.is_some()
+        self.errors
+            || self.guardrails
+            || self.slower_than.is_some()
+            || self.costlier_than_usd.is_some()
     }
 
     /// The rule that keeps this trace, if any.
     pub fn matches(&self, spans: &[SpanData], root: &SpanData) -> Option<KeepReason> {
-        if self.errors && spans.iter().any(|s| matches!(s.status, Status::Error { .. })) {
+        if self.errors
+            && spans
+                .iter()
+                .any(|s| matches!(s.status, Status::Error { .. }))
+        {
             return Some(KeepReason::Error);
         }
         if self.guardrails
             && spans.iter().any(|s| {
-                s.attributes.iter().any(|kv| kv.key.as_str() == "ai.guardrail.triggered" && kv.value == Value::Bool(true))
+                s.attributes.iter().any(|kv| {
+                    kv.key.as_str() == "ai.guardrail.triggered" && kv.value == Value::Bool(true)
+                })
             })
         {
             return Some(KeepReason::Guardrail);
         }
         if let Some(limit) = self.slower_than {
-            let took = root.end_time.duration_since(root.start_time).unwrap_or_default();
+            let took = root
+                .end_time
+                .duration_since(root.start_time)
+                .unwrap_or_default();
             if took > limit {
                 return Some(KeepReason::Slow);
             }
@@ -96,7 +108,13 @@ impl KeepRules {
                 .iter()
                 .flat_map(|s| s.attributes.iter())
                 .filter(|kv| kv.key.as_str() == "ai.cost_usd")
-                .filter_map(|kv| if let Value::F64(c) = kv.value { Some(c) } else { None })
+                .filter_map(|kv| {
+                    if let Value::F64(c) = kv.value {
+                        Some(c)
+                    } else {
+                        None
+                    }
+                })
                 .sum();
             if cost > limit {
                 return Some(KeepReason::Cost);
@@ -112,23 +130,38 @@ impl KeepRules {
     /// # Errors
     /// A value that is not a boolean, a whole number of milliseconds, or a
     /// non-negative amount of dollars, naming the variable.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<KeepRules, crate::config::ConfigError> {
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<KeepRules, crate::config::ConfigError> {
         use crate::config::ConfigError;
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         let invalid = |var: &'static str, value: String, expected: &str| ConfigError::Invalid {
             var,
             value,
             expected: expected.to_string(),
         };
         let mut r = KeepRules::default();
-        for (var, slot) in [(ENV_SAMPLE_ERRORS, &mut r.errors), (ENV_SAMPLE_GUARDRAILS, &mut r.guardrails)] {
+        for (var, slot) in [
+            (ENV_SAMPLE_ERRORS, &mut r.errors),
+            (ENV_SAMPLE_GUARDRAILS, &mut r.guardrails),
+        ] {
             if let Some(v) = get(var) {
                 *slot = aitrace::settings::parse_bool(var, &v)
                     .map_err(|_| invalid(var, v.clone(), "true or false"))?;
             }
         }
         if let Some(v) = get(ENV_SAMPLE_SLOW_MS) {
-            let ms: u64 = v.parse().map_err(|_| invalid(ENV_SAMPLE_SLOW_MS, v.clone(), "a whole number of milliseconds"))?;
+            let ms: u64 = v.parse().map_err(|_| {
+                invalid(
+                    ENV_SAMPLE_SLOW_MS,
+                    v.clone(),
+                    "a whole number of milliseconds",
+                )
+            })?;
             r.slower_than = Some(Duration::from_millis(ms));
         }
         if let Some(v) = get(ENV_SAMPLE_COST_USD) {
@@ -136,7 +169,13 @@ impl KeepRules {
                 .parse()
                 .ok()
                 .filter(|c: &f64| c.is_finite() && *c >= 0.0)
-                .ok_or_else(|| invalid(ENV_SAMPLE_COST_USD, v.clone(), "an amount of US dollars, 0 or more"))?;
+                .ok_or_else(|| {
+                    invalid(
+                        ENV_SAMPLE_COST_USD,
+                        v.clone(),
+                        "an amount of US dollars, 0 or more",
+                    )
+                })?;
             r.costlier_than_usd = Some(usd);
         }
         Ok(r)
@@ -181,7 +220,9 @@ impl<S: ShouldSample + Clone + 'static> ShouldSample for KeepRuleSampler<S> {
         attributes: &[KeyValue],
         links: &[Link],
     ) -> SamplingResult {
-        let mut result = self.head.should_sample(parent_context, trace_id, name, span_kind, attributes, links);
+        let mut result =
+            self.head
+                .should_sample(parent_context, trace_id, name, span_kind, attributes, links);
         if result.decision == SamplingDecision::Drop {
             // A remote parent that was not sampled is honoured: the upstream
             // service owns that decision (parent-based consistency).
@@ -224,7 +265,11 @@ impl SpanProcessor for Fanout {
         results.into_iter().collect()
     }
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let results: Vec<OTelSdkResult> = self.0.iter().map(|p| p.shutdown_with_timeout(timeout)).collect();
+        let results: Vec<OTelSdkResult> = self
+            .0
+            .iter()
+            .map(|p| p.shutdown_with_timeout(timeout))
+            .collect();
         results.into_iter().collect()
     }
     fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
@@ -279,7 +324,10 @@ pub struct KeepRulesProcessor<P> {
 
 impl<P: std::fmt::Debug> std::fmt::Debug for KeepRulesProcessor<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeepRulesProcessor").field("inner", &self.inner).field("rules", &self.rules).finish()
+        f.debug_struct("KeepRulesProcessor")
+            .field("inner", &self.inner)
+            .field("rules", &self.rules)
+            .finish()
     }
 }
 
@@ -292,11 +340,21 @@ pub(crate) fn estimate(span: &SpanData) -> usize {
             _ => 8,
         }
     }
-    let attrs: usize = span.attributes.iter().map(|kv| kv.key.as_str().len() + value(&kv.value) + 16).sum();
+    let attrs: usize = span
+        .attributes
+        .iter()
+        .map(|kv| kv.key.as_str().len() + value(&kv.value) + 16)
+        .sum();
     let events: usize = span
         .events
         .iter()
-        .map(|e| e.name.len() + e.attributes.iter().map(|kv| kv.key.as_str().len() + value(&kv.value)).sum::<usize>())
+        .map(|e| {
+            e.name.len()
+                + e.attributes
+                    .iter()
+                    .map(|kv| kv.key.as_str().len() + value(&kv.value))
+                    .sum::<usize>()
+        })
         .sum();
     256 + span.name.len() + attrs + events
 }
@@ -331,7 +389,9 @@ impl<P: SpanProcessor> KeepRulesProcessor<P> {
 
     /// A handle on the counters (usable after the processor moves into a provider).
     pub fn stats_handle(&self) -> KeepRuleStatsHandle {
-        KeepRuleStatsHandle { counters: self.counters.clone() }
+        KeepRuleStatsHandle {
+            counters: self.counters.clone(),
+        }
     }
 
     /// The counters now.
@@ -343,12 +403,18 @@ impl<P: SpanProcessor> KeepRulesProcessor<P> {
     }
 
     fn evict_until_fits(&self, b: &mut Buffer) {
-        while (b.spans > self.rules.max_buffered_spans || b.bytes > self.rules.max_buffered_bytes) && !b.order.is_empty() {
-            let Some(oldest) = b.order.pop_front() else { break };
+        while (b.spans > self.rules.max_buffered_spans || b.bytes > self.rules.max_buffered_bytes)
+            && !b.order.is_empty()
+        {
+            let Some(oldest) = b.order.pop_front() else {
+                break;
+            };
             if let Some(p) = b.traces.remove(&oldest) {
                 b.spans -= p.spans.len();
                 b.bytes -= p.bytes;
-                self.counters.evicted.fetch_add(p.spans.len() as u64, Ordering::Relaxed);
+                self.counters
+                    .evicted
+                    .fetch_add(p.spans.len() as u64, Ordering::Relaxed);
                 if !self.evictions_reported.swap(true, Ordering::Relaxed) {
                     eprintln!("aitrace: keep-rule buffer full ({} spans / {} bytes): evicting the oldest unfinished traces; further evictions are counted, not printed", self.rules.max_buffered_spans, self.rules.max_buffered_bytes);
                 }
@@ -397,7 +463,10 @@ impl<P: SpanProcessor> SpanProcessor for KeepRulesProcessor<P> {
             let Buffer { traces, order, .. } = &mut *b;
             let pending = traces.entry(trace_id).or_insert_with(|| {
                 order.push_back(trace_id);
-                Pending { spans: Vec::new(), bytes: 0 }
+                Pending {
+                    spans: Vec::new(),
+                    bytes: 0,
+                }
             });
             pending.spans.push(span);
             pending.bytes += size;

@@ -3,9 +3,9 @@
 
 pub mod config;
 pub mod exporter;
-pub mod keep_rules;
 #[cfg(feature = "otlp")]
 mod init;
+pub mod keep_rules;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod propagation;
@@ -21,6 +21,7 @@ pub use aitrace;
 pub use config::{Config, ConfigError};
 #[cfg(feature = "otlp")]
 pub use init::{
-    init, propagator, Builder, InitError, ShutdownError, ShutdownReport, TracingGuard, DEFAULT_SHUTDOWN_TIMEOUT,
+    init, propagator, Builder, InitError, ShutdownError, ShutdownReport, TracingGuard,
+    DEFAULT_SHUTDOWN_TIMEOUT,
 };
 pub use stats::{ExportStats, StatsSnapshot};

@@ -14,17 +14,31 @@ pub const DISTRO_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `OTEL_SERVICE_NAME`, then `unknown_service:<executable>`), `service.version`,
 /// `telemetry.sdk.*`, and `telemetry.distro.name` / `.version` naming aitrace.
 pub fn build_resource(config: &Config) -> Resource {
-    let mut attrs: Vec<KeyValue> =
-        config.resource_attributes.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())).collect();
-    let from_attrs = config.resource_attributes.iter().find(|(k, _)| k == "service.name").map(|(_, v)| v.clone());
-    let service = config.service_name.clone().or(from_attrs).unwrap_or_else(default_service_name);
+    let mut attrs: Vec<KeyValue> = config
+        .resource_attributes
+        .iter()
+        .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
+        .collect();
+    let from_attrs = config
+        .resource_attributes
+        .iter()
+        .find(|(k, _)| k == "service.name")
+        .map(|(_, v)| v.clone());
+    let service = config
+        .service_name
+        .clone()
+        .or(from_attrs)
+        .unwrap_or_else(default_service_name);
     attrs.push(KeyValue::new("service.name", service));
     if let Some(v) = &config.service_version {
         attrs.push(KeyValue::new("service.version", v.clone()));
     }
     attrs.push(KeyValue::new("telemetry.distro.name", DISTRO_NAME));
     attrs.push(KeyValue::new("telemetry.distro.version", DISTRO_VERSION));
-    Resource::builder_empty().with_detector(Box::new(TelemetryResourceDetector)).with_attributes(attrs).build()
+    Resource::builder_empty()
+        .with_detector(Box::new(TelemetryResourceDetector))
+        .with_attributes(attrs)
+        .build()
 }
 
 fn default_service_name() -> String {

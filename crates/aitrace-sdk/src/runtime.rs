@@ -33,11 +33,16 @@ impl ExportRuntime {
             .thread_name("aitrace-export")
             .enable_all()
             .build()?;
-        Ok(ExportRuntime { inner: Arc::new(Owned(Some(rt))) })
+        Ok(ExportRuntime {
+            inner: Arc::new(Owned(Some(rt))),
+        })
     }
 
     fn rt(&self) -> &tokio::runtime::Runtime {
-        self.inner.0.as_ref().expect("the runtime lives until Owned drops")
+        self.inner
+            .0
+            .as_ref()
+            .expect("the runtime lives until Owned drops")
     }
 
     /// Runs `f` with this runtime as the ambient one (to build clients that spawn).

@@ -42,7 +42,8 @@ impl StatsSnapshot {
     /// Spans neither exported, failed nor dropped: queued or in flight while
     /// running; after shutdown, spans shutdown had no time to export.
     pub fn unaccounted(&self) -> u64 {
-        self.recorded.saturating_sub(self.exported + self.failed + self.dropped)
+        self.recorded
+            .saturating_sub(self.exported + self.failed + self.dropped)
     }
 }
 
@@ -59,12 +60,8 @@ impl ExportStats {
         }
     }
 
-    pub(crate) fn add_recorded(&self, n: u64) {
-        self.inner.recorded.fetch_add(n, Ordering::Relaxed);
-    }
-
     pub(crate) fn add_exported(&self, n: u64) {
-        self.inner.exported.fetch_add(n, Ordering::Relaxed);
+        self.inner.exported.fetch_add(n, Ordering::Release);
     }
 
     /// Counts a span dropped because the queue was full; true the first time (to log once).
@@ -72,14 +69,85 @@ impl ExportStats {
         self.inner.dropped.fetch_add(1, Ordering::Relaxed) == 0
     }
 
-    /// Spans handed on but not yet exported, failed or dropped.
-    pub(crate) fn in_flight(&self) -> u64 {
-        self.snapshot().unaccounted()
+    /// Counts a span bound for a queue of `capacity` spans. `Ok` when it fits (it
+    /// is then in flight until exported or failed); `Err(first)` when `capacity`
+    /// spans are already in flight: the span is counted as dropped, and `first` is
+    /// true for the first drop (to log once).
+    ///
+    /// The check and the count are one atomic step (a compare-and-swap on
+    /// `recorded`), so threads ending spans at the same time never admit more than
+    /// `capacity` spans in flight, and a queue of that capacity behind this check
+    /// never overflows (which would lose spans without counting them).
+    pub(crate) fn admit(&self, capacity: u64) -> Result<(), bool> {
+        let c = &self.inner;
+        let mut recorded = c.recorded.load(Ordering::Acquire);
+        loop {
+            // Read after `recorded`, these can only be at least as large as they were
+            // then: the estimate of spans in flight errs on the high side.
+            let settled = c.exported.load(Ordering::Acquire)
+                + c.failed.load(Ordering::Acquire)
+                + c.dropped.load(Ordering::Acquire);
+            if recorded.saturating_sub(settled) >= capacity {
+                c.recorded.fetch_add(1, Ordering::AcqRel);
+                return Err(self.add_dropped());
+            }
+            match c.recorded.compare_exchange_weak(
+                recorded,
+                recorded + 1,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => recorded = now,
+            }
+        }
     }
 
     /// Counts a failed export; returns true the first time (to log once).
     pub(crate) fn add_failed(&self, n: u64) -> bool {
-        self.inner.failed.fetch_add(n, Ordering::Relaxed);
+        self.inner.failed.fetch_add(n, Ordering::Release);
         self.inner.export_errors.fetch_add(1, Ordering::Relaxed) == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Threads released together at an empty queue admit exactly `capacity`
+    /// spans between them; every other span is counted as dropped, and only the
+    /// first drop asks to be logged.
+    #[test]
+    fn admission_never_exceeds_the_capacity() {
+        const THREADS: usize = 8;
+        const CAPACITY: u64 = 5;
+        for _ in 0..200 {
+            let stats = ExportStats::default();
+            let barrier = std::sync::Barrier::new(THREADS);
+            let (admitted, first_drops) = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..THREADS)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            (0..4).fold((0u64, 0u64), |(a, f), _| match stats.admit(CAPACITY) {
+                                Ok(()) => (a + 1, f),
+                                Err(first) => (a, f + u64::from(first)),
+                            })
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap())
+                    .fold((0, 0), |(a, f), (x, y)| (a + x, f + y))
+            });
+            let s = stats.snapshot();
+            assert_eq!(admitted, CAPACITY, "{s:?}");
+            assert_eq!(first_drops, 1);
+            assert_eq!(
+                (s.recorded, s.dropped, s.unaccounted()),
+                (4 * THREADS as u64, s.recorded - CAPACITY, CAPACITY)
+            );
+        }
     }
 }

@@ -22,7 +22,10 @@ fn exporter() -> &'static InMemoryExporter {
         };
         let provider = SdkTracerProvider::builder()
             .with_sampler(KeepRuleSampler::new(Sampler::TraceIdRatioBased(0.0)))
-            .with_span_processor(KeepRulesProcessor::new(SimpleSpanProcessor::new(exporter.clone()), rules))
+            .with_span_processor(KeepRulesProcessor::new(
+                SimpleSpanProcessor::new(exporter.clone()),
+                rules,
+            ))
             .build();
         opentelemetry::global::set_tracer_provider(provider.clone());
         (exporter, provider)
@@ -42,7 +45,10 @@ fn run(name: &'static str, body: impl FnOnce()) -> TraceId {
     let run = aitrace::trace(name).with_settings(settings()).start();
     let id = run.trace_id();
     assert!(run.is_recording(), "record-only spans still record");
-    assert!(!run.span_context().trace_flags().is_sampled(), "the head decision stays 'not sampled'");
+    assert!(
+        !run.span_context().trace_flags().is_sampled(),
+        "the head decision stays 'not sampled'"
+    );
     run.in_scope(|| {
         let agent = aitrace::agent("a").start();
         agent.in_scope(body);
@@ -64,7 +70,11 @@ impl std::error::Error for Failed {}
 fn kept(id: TraceId) -> usize {
     let spans = exporter().spans_of_trace(id);
     for s in &spans {
-        assert_eq!(s.span_context.trace_flags() & TraceFlags::SAMPLED, TraceFlags::SAMPLED, "exported as sampled");
+        assert_eq!(
+            s.span_context.trace_flags() & TraceFlags::SAMPLED,
+            TraceFlags::SAMPLED,
+            "exported as sampled"
+        );
     }
     spans.len()
 }
@@ -77,13 +87,17 @@ fn a_plain_trace_is_discarded() {
 
 #[test]
 fn an_error_keeps_the_whole_trace() {
-    let id = run("error", || aitrace::tool("bad").start().end_with_error(&Failed));
+    let id = run("error", || {
+        aitrace::tool("bad").start().end_with_error(&Failed)
+    });
     assert_eq!(kept(id), 3, "workflow, agent and tool");
 }
 
 #[test]
 fn a_tripped_guardrail_keeps_the_trace_and_a_passed_one_does_not() {
-    let tripped = run("tripped", || aitrace::guardrail("pii").start().trip("email address"));
+    let tripped = run("tripped", || {
+        aitrace::guardrail("pii").start().trip("email address")
+    });
     assert_eq!(kept(tripped), 3);
     let passed = run("passed", || aitrace::guardrail("pii").start().pass());
     assert_eq!(kept(passed), 0);

@@ -11,7 +11,12 @@ use std::sync::Arc;
 #[test]
 fn the_buffer_bound_holds_and_counts_evictions() {
     let exporter = InMemoryExporter::new();
-    let rules = KeepRules { errors: true, max_buffered_spans: 100, max_buffered_bytes: 64 * 1024, ..KeepRules::default() };
+    let rules = KeepRules {
+        errors: true,
+        max_buffered_spans: 100,
+        max_buffered_bytes: 64 * 1024,
+        ..KeepRules::default()
+    };
     let processor = KeepRulesProcessor::new(SimpleSpanProcessor::new(exporter.clone()), rules);
     let stats = processor.stats_handle();
     let processor = Arc::new(processor);
@@ -38,15 +43,24 @@ fn the_buffer_bound_holds_and_counts_evictions() {
     let s = processor.stats();
     assert_eq!(s.spans_evicted + s.spans_buffered, 5000, "{s:?}");
     assert!(s.spans_evicted >= 4900, "{s:?}");
-    assert_eq!(stats.snapshot().spans_evicted, s.spans_evicted, "the handle sees the same counters");
-    assert!(exporter.spans().is_empty(), "nothing kept without a rule match");
+    assert_eq!(
+        stats.snapshot().spans_evicted,
+        s.spans_evicted,
+        "the handle sees the same counters"
+    );
+    assert!(
+        exporter.spans().is_empty(),
+        "nothing kept without a rule match"
+    );
     drop(roots);
 }
 
 #[derive(Debug)]
 struct SharedProcessor<P>(Arc<P>);
 
-impl<P: opentelemetry_sdk::trace::SpanProcessor> opentelemetry_sdk::trace::SpanProcessor for SharedProcessor<P> {
+impl<P: opentelemetry_sdk::trace::SpanProcessor> opentelemetry_sdk::trace::SpanProcessor
+    for SharedProcessor<P>
+{
     fn on_start(&self, span: &mut opentelemetry_sdk::trace::Span, cx: &Context) {
         self.0.on_start(span, cx)
     }
@@ -56,7 +70,10 @@ impl<P: opentelemetry_sdk::trace::SpanProcessor> opentelemetry_sdk::trace::SpanP
     fn force_flush(&self) -> opentelemetry_sdk::error::OTelSdkResult {
         self.0.force_flush()
     }
-    fn shutdown_with_timeout(&self, t: std::time::Duration) -> opentelemetry_sdk::error::OTelSdkResult {
+    fn shutdown_with_timeout(
+        &self,
+        t: std::time::Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkResult {
         self.0.shutdown_with_timeout(t)
     }
 }

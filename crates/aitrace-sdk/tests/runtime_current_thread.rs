@@ -8,7 +8,10 @@ mod runtime_support;
 use runtime_support::{check, install, record_run, PROTOCOLS};
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 #[test]
@@ -21,7 +24,12 @@ fn shutdown_inside_and_outside_a_current_thread_runtime() {
             tokio::task::yield_now().await;
             (receiver, guard.shutdown())
         });
-        check(&receiver, report, "ct_inside", &format!("current-thread, shutdown inside, {protocol:?}"));
+        check(
+            &receiver,
+            report,
+            "ct_inside",
+            &format!("current-thread, shutdown inside, {protocol:?}"),
+        );
 
         let rt = runtime();
         let (receiver, guard) = rt.block_on(async {
@@ -30,6 +38,11 @@ fn shutdown_inside_and_outside_a_current_thread_runtime() {
             pair
         });
         drop(rt);
-        check(&receiver, guard.shutdown(), "ct_outside", &format!("current-thread, shutdown after the runtime, {protocol:?}"));
+        check(
+            &receiver,
+            guard.shutdown(),
+            "ct_outside",
+            &format!("current-thread, shutdown after the runtime, {protocol:?}"),
+        );
     }
 }

@@ -10,6 +10,11 @@ fn exports_without_any_runtime() {
     for protocol in PROTOCOLS {
         let (receiver, guard) = install(protocol);
         record_run("no_runtime");
-        check(&receiver, guard.shutdown(), "no_runtime", &format!("no runtime, {protocol:?}"));
+        check(
+            &receiver,
+            guard.shutdown(),
+            "no_runtime",
+            &format!("no runtime, {protocol:?}"),
+        );
     }
 }

@@ -4,7 +4,9 @@
 use aitrace_sdk::config::SamplerConfig;
 use aitrace_sdk::keep_rules::KeepRuleSampler;
 use aitrace_sdk::sampler::head_sampler;
-use opentelemetry::trace::{SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState};
+use opentelemetry::trace::{
+    SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState,
+};
 use opentelemetry::Context;
 use opentelemetry_sdk::trace::{SamplingDecision, ShouldSample};
 
@@ -26,7 +28,9 @@ fn ids(n: usize) -> impl Iterator<Item = TraceId> {
 fn share(sampler: &dyn ShouldSample, parent: Option<&Context>, n: usize) -> f64 {
     let kept = ids(n)
         .filter(|id| {
-            sampler.should_sample(parent, *id, "s", &SpanKind::Internal, &[], &[]).decision
+            sampler
+                .should_sample(parent, *id, "s", &SpanKind::Internal, &[], &[])
+                .decision
                 == SamplingDecision::RecordAndSample
         })
         .count();
@@ -41,24 +45,59 @@ fn ratio_accuracy_within_one_percent() {
         assert!((got - ratio).abs() < 0.01, "ratio {ratio}: kept {got}");
         let pb = head_sampler(SamplerConfig::ParentBasedTraceIdRatio(ratio));
         let got = share(&pb, None, 100_000);
-        assert!((got - ratio).abs() < 0.01, "parent-based root ratio {ratio}: kept {got}");
+        assert!(
+            (got - ratio).abs() < 0.01,
+            "parent-based root ratio {ratio}: kept {got}"
+        );
     }
 }
 
 fn remote(sampled: bool) -> Context {
-    let flags = if sampled { TraceFlags::SAMPLED } else { TraceFlags::default() };
-    let sc = SpanContext::new(TraceId::from(7u128), SpanId::from(9u64), flags, true, TraceState::default());
+    let flags = if sampled {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
+    let sc = SpanContext::new(
+        TraceId::from(7u128),
+        SpanId::from(9u64),
+        flags,
+        true,
+        TraceState::default(),
+    );
     Context::new().with_remote_span_context(sc)
 }
 
 #[test]
 fn parent_based_follows_the_remote_parent_even_with_keep_rules() {
-    for config in [SamplerConfig::ParentBasedTraceIdRatio(0.0), SamplerConfig::ParentBasedAlwaysOff] {
+    for config in [
+        SamplerConfig::ParentBasedTraceIdRatio(0.0),
+        SamplerConfig::ParentBasedAlwaysOff,
+    ] {
         let s = KeepRuleSampler::new(head_sampler(config));
-        assert_eq!(share(&s, Some(&remote(true)), 1000), 1.0, "{config:?}: sampled parent → sampled");
-        let d = s.should_sample(Some(&remote(false)), TraceId::from(7u128), "s", &SpanKind::Server, &[], &[]);
-        assert_eq!(d.decision, SamplingDecision::Drop, "{config:?}: unsampled remote parent is honoured");
+        assert_eq!(
+            share(&s, Some(&remote(true)), 1000),
+            1.0,
+            "{config:?}: sampled parent → sampled"
+        );
+        let d = s.should_sample(
+            Some(&remote(false)),
+            TraceId::from(7u128),
+            "s",
+            &SpanKind::Server,
+            &[],
+            &[],
+        );
+        assert_eq!(
+            d.decision,
+            SamplingDecision::Drop,
+            "{config:?}: unsampled remote parent is honoured"
+        );
         let root = s.should_sample(None, TraceId::from(7u128), "s", &SpanKind::Server, &[], &[]);
-        assert_eq!(root.decision, SamplingDecision::RecordOnly, "{config:?}: local roots are held for the rules");
+        assert_eq!(
+            root.decision,
+            SamplingDecision::RecordOnly,
+            "{config:?}: local roots are held for the rules"
+        );
     }
 }

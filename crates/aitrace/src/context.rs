@@ -5,7 +5,7 @@ use crate::settings::{global_settings, Settings};
 use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue};
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use opentelemetry::context::FutureExt;
 
@@ -24,10 +24,16 @@ impl Scope {
             Some(s) => s.clone(),
             None => Scope {
                 settings: global_settings(),
-                inherited: Arc::from(Vec::new()),
+                inherited: nothing_inherited(),
             },
         }
     }
+}
+
+/// An empty list of inherited attributes, shared (no allocation per call).
+fn nothing_inherited() -> Arc<[KeyValue]> {
+    static EMPTY: OnceLock<Arc<[KeyValue]>> = OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from(Vec::new())).clone()
 }
 
 /// The trace id of the current span, if there is a valid one (for log correlation).

@@ -11,6 +11,10 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+/// The highest rate accepted, in USD per million tokens (a dollar a token): above
+/// it a price file is certainly wrong, and costs could overflow to infinity.
+pub const MAX_RATE: f64 = 1_000_000.0;
+
 /// Prices of one model, in USD per million tokens.
 ///
 /// In a price file an unknown field is an error, so that a misspelt rate
@@ -132,7 +136,7 @@ pub enum PricingError {
         message: String,
     },
     /// A price is negative or not a finite number.
-    #[error("invalid price for model {model:?} in {path}: prices must be finite and not negative")]
+    #[error("invalid price for model {model:?} in {path}: prices must be between 0 and 1000000 USD per million tokens")]
     BadPrice {
         /// The file.
         path: String,
@@ -187,7 +191,11 @@ impl PriceTable {
                 p.cache_write,
                 p.reasoning,
             ];
-            if rates.iter().flatten().any(|r| !r.is_finite() || *r < 0.0) {
+            if rates
+                .iter()
+                .flatten()
+                .any(|r| !r.is_finite() || *r < 0.0 || *r > MAX_RATE)
+            {
                 return Err(PricingError::BadPrice {
                     path: origin.to_string(),
                     model: model.clone(),
@@ -324,6 +332,14 @@ mod tests {
         .unwrap_err();
         assert!(matches!(e, PricingError::Parse { .. }), "{e}");
         assert!(e.to_string().contains("cached_read"), "{e}");
+    }
+
+    #[test]
+    fn absurd_prices_are_rejected() {
+        let e =
+            PriceTable::from_json_str(r#"{"models":{"m":{"input":1e308,"output":1}}}"#, "f.json")
+                .unwrap_err();
+        assert!(matches!(e, PricingError::BadPrice { .. }), "{e}");
     }
 
     #[test]

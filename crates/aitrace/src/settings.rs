@@ -7,6 +7,8 @@
 
 use crate::content::Redactor;
 use crate::pricing::PriceTable;
+use std::cell::RefCell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 /// `AITRACE_SEMCONV`: comma-separated dialects (`ai`, `gen_ai`, `openinference`).
@@ -270,24 +272,58 @@ fn global_cell() -> &'static RwLock<Option<Arc<Settings>>> {
     GLOBAL.get_or_init(|| RwLock::new(None))
 }
 
+/// Bumped (under the write lock) each time the process-wide settings change, so
+/// that each thread can keep the settings it last read until they do.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    /// The settings this thread last read, and the generation they belong to.
+    static CACHED: RefCell<Option<(u64, Arc<Settings>)>> = const { RefCell::new(None) };
+}
+
 /// The process-wide settings: those set with [`set_global_settings`], else read
 /// once from the environment.
+///
+/// Every span start reads them. A thread reuses what it read last until
+/// [`set_global_settings`] runs again (one atomic load), rather than taking the
+/// process-wide lock each time.
 pub fn global_settings() -> Arc<Settings> {
-    if let Some(s) = global_cell()
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
+    let generation = GENERATION.load(Ordering::Acquire);
+    let cached = CACHED
+        .try_with(|c| match &*c.borrow() {
+            Some((g, s)) if *g == generation => Some(s.clone()),
+            _ => None,
+        })
+        .ok()
+        .flatten();
+    if let Some(s) = cached {
+        return s;
+    }
+    let (generation, settings) = read_global_settings();
+    let _ = CACHED.try_with(|c| *c.borrow_mut() = Some((generation, settings.clone())));
+    settings
+}
+
+/// The settings and their generation, read under the lock (where both agree).
+fn read_global_settings() -> (u64, Arc<Settings>) {
     {
-        return s.clone();
+        let slot = global_cell().read().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = slot.as_ref() {
+            return (GENERATION.load(Ordering::Acquire), s.clone());
+        }
     }
     let mut slot = global_cell().write().unwrap_or_else(|e| e.into_inner());
-    slot.get_or_insert_with(|| Arc::new(Settings::from_env_lossy()))
-        .clone()
+    let s = slot
+        .get_or_insert_with(|| Arc::new(Settings::from_env_lossy()))
+        .clone();
+    (GENERATION.load(Ordering::Acquire), s)
 }
 
 /// Sets the process-wide settings used by spans outside a trace with its own settings.
 pub fn set_global_settings(settings: Settings) {
-    *global_cell().write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(settings));
+    let mut slot = global_cell().write().unwrap_or_else(|e| e.into_inner());
+    *slot = Some(Arc::new(settings));
+    GENERATION.fetch_add(1, Ordering::AcqRel);
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 /// as the GenAI conventions count it. Providers that report cached tokens apart
 /// from the rest (Anthropic) are converted with [`Usage::from_anthropic`].
 /// `output_tokens` includes `reasoning_tokens`, as OpenAI and Google count them.
+/// Sums saturate at `u64::MAX`: a provider's absurd counts never panic.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// All prompt tokens, cached or not.
@@ -58,7 +59,9 @@ impl Usage {
         cache_creation: u64,
     ) -> Usage {
         Usage {
-            input_tokens: input + cache_read + cache_creation,
+            input_tokens: input
+                .saturating_add(cache_read)
+                .saturating_add(cache_creation),
             output_tokens: output,
             cache_read_tokens: cache_read,
             cache_creation_tokens: cache_creation,
@@ -68,22 +71,28 @@ impl Usage {
 
     /// Input plus output tokens.
     pub const fn total_tokens(&self) -> u64 {
-        self.input_tokens + self.output_tokens
+        self.input_tokens.saturating_add(self.output_tokens)
     }
 
     /// Adds another call's usage to this one (for streamed deltas or totals).
     pub fn add(&mut self, other: &Usage) {
-        self.input_tokens += other.input_tokens;
-        self.output_tokens += other.output_tokens;
-        self.cache_read_tokens += other.cache_read_tokens;
-        self.cache_creation_tokens += other.cache_creation_tokens;
-        self.reasoning_tokens += other.reasoning_tokens;
+        self.input_tokens = self.input_tokens.saturating_add(other.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(other.output_tokens);
+        self.cache_read_tokens = self
+            .cache_read_tokens
+            .saturating_add(other.cache_read_tokens);
+        self.cache_creation_tokens = self
+            .cache_creation_tokens
+            .saturating_add(other.cache_creation_tokens);
+        self.reasoning_tokens = self.reasoning_tokens.saturating_add(other.reasoning_tokens);
     }
 
     /// Prompt tokens neither read from nor written to the cache.
     pub const fn uncached_input_tokens(&self) -> u64 {
-        self.input_tokens
-            .saturating_sub(self.cache_read_tokens + self.cache_creation_tokens)
+        self.input_tokens.saturating_sub(
+            self.cache_read_tokens
+                .saturating_add(self.cache_creation_tokens),
+        )
     }
 }
 
@@ -97,5 +106,15 @@ mod tests {
         assert_eq!(u.input_tokens, 1150);
         assert_eq!(u.uncached_input_tokens(), 100);
         assert_eq!(u.total_tokens(), 1170);
+    }
+
+    #[test]
+    fn absurd_counts_saturate_instead_of_panicking() {
+        let mut u = Usage::from_anthropic(u64::MAX, u64::MAX, u64::MAX, 1);
+        assert_eq!(u.input_tokens, u64::MAX);
+        assert_eq!(u.total_tokens(), u64::MAX);
+        assert_eq!(u.uncached_input_tokens(), 0);
+        u.add(&Usage::new(1, 1).with_reasoning(u64::MAX));
+        assert_eq!(u.reasoning_tokens, u64::MAX);
     }
 }

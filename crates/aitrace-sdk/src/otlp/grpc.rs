@@ -15,20 +15,26 @@ pub(crate) struct GrpcTransport {
     gzip: bool,
 }
 
-pub(crate) fn metadata(headers: &[(String, String)]) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, ConfigError> {
+pub(crate) fn metadata(
+    headers: &[(String, String)],
+) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, ConfigError> {
     headers
         .iter()
         .map(|(k, v)| {
-            let key = AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes()).map_err(|_| ConfigError::Invalid {
-                var: "OTEL_EXPORTER_OTLP_HEADERS",
-                value: k.clone(),
-                expected: "header names made of letters, digits and -_.".into(),
-            })?;
-            let mut value = AsciiMetadataValue::try_from(v.as_str()).map_err(|_| ConfigError::Invalid {
-                var: "OTEL_EXPORTER_OTLP_HEADERS",
-                value: format!("the value of header {k} (hidden)"),
-                expected: "a value of visible ASCII characters".into(),
-            })?;
+            let key =
+                AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes()).map_err(|_| {
+                    ConfigError::Invalid {
+                        var: "OTEL_EXPORTER_OTLP_HEADERS",
+                        value: k.clone(),
+                        expected: "header names made of letters, digits and -_.".into(),
+                    }
+                })?;
+            let mut value =
+                AsciiMetadataValue::try_from(v.as_str()).map_err(|_| ConfigError::Invalid {
+                    var: "OTEL_EXPORTER_OTLP_HEADERS",
+                    value: format!("the value of header {k} (hidden)"),
+                    expected: "a value of visible ASCII characters".into(),
+                })?;
             value.set_sensitive(true);
             Ok((key, value))
         })
@@ -37,9 +43,15 @@ pub(crate) fn metadata(headers: &[(String, String)]) -> Result<Vec<(AsciiMetadat
 
 impl GrpcTransport {
     /// Must run inside the export runtime (the channel spawns its worker there).
-    pub(crate) fn new(url: &str, config: &OtlpConfig, gzip: bool) -> Result<GrpcTransport, ExporterBuildError> {
+    pub(crate) fn new(
+        url: &str,
+        config: &OtlpConfig,
+        gzip: bool,
+    ) -> Result<GrpcTransport, ExporterBuildError> {
         let mut endpoint = Endpoint::from_shared(url.to_string())
-            .map_err(|e| ExporterBuildError::Transport(format!("invalid gRPC endpoint {url}: {e}")))?
+            .map_err(|e| {
+                ExporterBuildError::Transport(format!("invalid gRPC endpoint {url}: {e}"))
+            })?
             .timeout(config.timeout)
             .connect_timeout(config.timeout);
         if url.starts_with("https://") {
@@ -56,13 +68,22 @@ impl GrpcTransport {
                 .tls_config(tls)
                 .map_err(|e| ExporterBuildError::Transport(format!("TLS for {url}: {e}")))?;
         }
-        Ok(GrpcTransport { channel: endpoint.connect_lazy(), metadata: metadata(&config.headers)?, gzip })
+        Ok(GrpcTransport {
+            channel: endpoint.connect_lazy(),
+            metadata: metadata(&config.headers)?,
+            gzip,
+        })
     }
 
-    pub(crate) async fn send(&self, request: ExportTraceServiceRequest) -> Result<Accepted, ExportError> {
+    pub(crate) async fn send(
+        &self,
+        request: ExportTraceServiceRequest,
+    ) -> Result<Accepted, ExportError> {
         let mut client = TraceServiceClient::new(self.channel.clone());
         if self.gzip {
-            client = client.send_compressed(CompressionEncoding::Gzip).accept_compressed(CompressionEncoding::Gzip);
+            client = client
+                .send_compressed(CompressionEncoding::Gzip)
+                .accept_compressed(CompressionEncoding::Gzip);
         }
         let mut req = tonic::Request::new(request);
         for (k, v) in &self.metadata {
@@ -72,8 +93,13 @@ impl GrpcTransport {
             code: format!("{:?}", s.code()),
             message: describe(&s),
         })?;
-        let rejected = response.into_inner().partial_success.map_or(0, |p| p.rejected_spans.max(0) as u64);
-        Ok(Accepted { rejected_spans: rejected })
+        let rejected = response
+            .into_inner()
+            .partial_success
+            .map_or(0, |p| p.rejected_spans.max(0) as u64);
+        Ok(Accepted {
+            rejected_spans: rejected,
+        })
     }
 }
 

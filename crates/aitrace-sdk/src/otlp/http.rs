@@ -9,7 +9,9 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use prost::Message;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -44,7 +46,11 @@ fn headers(list: &[(String, String)]) -> Result<Vec<(HeaderName, HeaderValue)>, 
         .collect()
 }
 
-fn cert_error(what: &'static str, path: Option<&std::path::Path>, e: impl std::fmt::Display) -> ExporterBuildError {
+fn cert_error(
+    what: &'static str,
+    path: Option<&std::path::Path>,
+    e: impl std::fmt::Display,
+) -> ExporterBuildError {
     ExporterBuildError::Certificate {
         what,
         path: path.map(|p| p.display().to_string()).unwrap_or_default(),
@@ -61,11 +67,17 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
             let mut n = 0;
             for cert in CertificateDer::pem_slice_iter(&pem) {
                 let cert = cert.map_err(|e| cert_error("CA certificate", path, e))?;
-                roots.add(cert).map_err(|e| cert_error("CA certificate", path, e))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| cert_error("CA certificate", path, e))?;
                 n += 1;
             }
             if n == 0 {
-                return Err(cert_error("CA certificate", path, "no PEM certificate found"));
+                return Err(cert_error(
+                    "CA certificate",
+                    path,
+                    "no PEM certificate found",
+                ));
             }
         }
         None => {
@@ -86,7 +98,9 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
             let certs = certs.map_err(|e| cert_error("client certificate", cpath, e))?;
             let key = PrivateKeyDer::from_pem_slice(&key)
                 .map_err(|e| cert_error("client key", config.client_key.as_deref(), e))?;
-            builder.with_client_auth_cert(certs, key).map_err(|e| cert_error("client certificate", cpath, e))?
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| cert_error("client certificate", cpath, e))?
         }
         None => builder.with_no_client_auth(),
     };
@@ -94,9 +108,14 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
 }
 
 impl HttpTransport {
-    pub(crate) fn new(url: &str, config: &OtlpConfig, gzip: bool) -> Result<HttpTransport, ExporterBuildError> {
-        let uri: hyper::Uri =
-            url.parse().map_err(|e| ExporterBuildError::Transport(format!("invalid HTTP endpoint {url}: {e}")))?;
+    pub(crate) fn new(
+        url: &str,
+        config: &OtlpConfig,
+        gzip: bool,
+    ) -> Result<HttpTransport, ExporterBuildError> {
+        let uri: hyper::Uri = url.parse().map_err(|e| {
+            ExporterBuildError::Transport(format!("invalid HTTP endpoint {url}: {e}"))
+        })?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.timeout));
@@ -106,26 +125,50 @@ impl HttpTransport {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(connector);
-        Ok(HttpTransport { client, url: uri, headers: headers(&config.headers)?, gzip })
+        Ok(HttpTransport {
+            client,
+            url: uri,
+            headers: headers(&config.headers)?,
+            gzip,
+        })
     }
 
-    pub(crate) async fn send(&self, request: ExportTraceServiceRequest) -> Result<Accepted, ExportError> {
+    pub(crate) async fn send(
+        &self,
+        request: ExportTraceServiceRequest,
+    ) -> Result<Accepted, ExportError> {
         let mut body = request.encode_to_vec();
-        let mut req = hyper::Request::post(self.url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
+        let mut req = hyper::Request::post(self.url.clone()).header(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-protobuf"),
+        );
         if self.gzip {
             let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&body).map_err(|e| ExportError::Transport(e.to_string()))?;
-            body = enc.finish().map_err(|e| ExportError::Transport(e.to_string()))?;
+            enc.write_all(&body)
+                .map_err(|e| ExportError::Transport(e.to_string()))?;
+            body = enc
+                .finish()
+                .map_err(|e| ExportError::Transport(e.to_string()))?;
             req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
-        let mut req = req.body(Full::new(Bytes::from(body))).map_err(|e| ExportError::Transport(e.to_string()))?;
+        let mut req = req
+            .body(Full::new(Bytes::from(body)))
+            .map_err(|e| ExportError::Transport(e.to_string()))?;
         for (k, v) in &self.headers {
             req.headers_mut().insert(k.clone(), v.clone());
         }
-        let resp = self.client.request(req).await.map_err(|e| ExportError::Transport(chain(&e)))?;
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .map_err(|e| ExportError::Transport(chain(&e)))?;
         let status = resp.status();
-        let bytes = resp.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let bytes = resp
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         if !status.is_success() {
             return Err(ExportError::HttpStatus(status.as_u16()));
         }
@@ -133,7 +176,9 @@ impl HttpTransport {
             .ok()
             .and_then(|r| r.partial_success)
             .map_or(0, |p| p.rejected_spans.max(0) as u64);
-        Ok(Accepted { rejected_spans: rejected })
+        Ok(Accepted {
+            rejected_spans: rejected,
+        })
     }
 }
 

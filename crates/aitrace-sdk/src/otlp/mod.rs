@@ -11,13 +11,13 @@ use crate::stats::ExportStats;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
 use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
-use prost::Message;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
+use prost::Message;
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Why an OTLP exporter could not be built.
 #[derive(Debug, thiserror::Error)]
@@ -46,8 +46,9 @@ pub enum ExporterBuildError {
 /// Why one export failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ExportError {
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    /// Out of time; with the last failure seen while retrying, if any.
+    #[error("timed out after {:?}{}", .0, .1.as_deref().map(|c| format!(" (last attempt: {c})")).unwrap_or_default())]
+    Timeout(Duration, Option<String>),
     #[error("gRPC status {code}: {message}")]
     Grpc { code: String, message: String },
     #[error("HTTP status {0}")]
@@ -64,9 +65,12 @@ impl ExportError {
     /// cases: unavailable, throttled, gateway errors, broken connections).
     fn retryable(&self) -> bool {
         match self {
-            ExportError::Timeout(_) => false,
+            ExportError::Timeout(..) => false,
             ExportError::Grpc { code, .. } => {
-                matches!(code.as_str(), "Unavailable" | "ResourceExhausted" | "Aborted" | "DeadlineExceeded")
+                matches!(
+                    code.as_str(),
+                    "Unavailable" | "ResourceExhausted" | "Aborted" | "DeadlineExceeded"
+                )
             }
             ExportError::HttpStatus(s) => matches!(s, 429 | 502 | 503 | 504),
             ExportError::Transport(_) => true,
@@ -83,7 +87,10 @@ impl ExportError {
             _ => return self,
         };
         let lower = text.to_ascii_lowercase();
-        if lower.contains("certificate") || lower.contains("handshake") || lower.contains("unknownissuer") {
+        if lower.contains("certificate")
+            || lower.contains("handshake")
+            || lower.contains("unknownissuer")
+        {
             return ExportError::Tls(text.clone());
         }
         self
@@ -154,7 +161,10 @@ impl OtlpExporter {
         OtlpExporter::with_stats(config, ExportStats::default())
     }
 
-    pub(crate) fn with_stats(config: &OtlpConfig, stats: ExportStats) -> Result<OtlpExporter, ExporterBuildError> {
+    pub(crate) fn with_stats(
+        config: &OtlpConfig,
+        stats: ExportStats,
+    ) -> Result<OtlpExporter, ExporterBuildError> {
         let endpoint = config.resolved_traces_endpoint()?;
         if let Some(w) = &endpoint.warning {
             eprintln!("aitrace: {w}");
@@ -162,12 +172,12 @@ impl OtlpExporter {
         let runtime = ExportRuntime::new()?;
         let gzip = config.compression == Compression::Gzip;
         let transport = match config.protocol {
-            Protocol::Grpc => {
-                Transport::Grpc(runtime.enter(|| grpc::GrpcTransport::new(&endpoint.url, config, gzip))?)
-            }
-            Protocol::HttpProtobuf => {
-                Transport::Http(Box::new(runtime.enter(|| http::HttpTransport::new(&endpoint.url, config, gzip))?))
-            }
+            Protocol::Grpc => Transport::Grpc(
+                runtime.enter(|| grpc::GrpcTransport::new(&endpoint.url, config, gzip))?,
+            ),
+            Protocol::HttpProtobuf => Transport::Http(Box::new(
+                runtime.enter(|| http::HttpTransport::new(&endpoint.url, config, gzip))?,
+            )),
         };
         Ok(OtlpExporter {
             transport: Arc::new(transport),
@@ -223,16 +233,32 @@ impl OtlpExporter {
         out
     }
 
-    /// Sends one request with retries (within the timeout) and counts the outcome.
-    async fn send_counted(&self, request: ExportTraceServiceRequest, n: u64) -> OTelSdkResult {
+    /// Sends one request with retries until `deadline` (the end of the export it
+    /// belongs to) and counts the outcome. A request whose export has no time left
+    /// is not sent.
+    async fn send_counted(
+        &self,
+        request: ExportTraceServiceRequest,
+        n: u64,
+        deadline: Instant,
+    ) -> OTelSdkResult {
         let transport = self.transport.clone();
         let timeout = self.timeout;
         let handle = self.runtime.spawn(async move {
+            if Instant::now() >= deadline {
+                return Err(ExportError::Timeout(timeout, None));
+            }
+            let last = std::sync::Mutex::new(None::<String>);
             let attempts = async {
                 let mut backoff = FIRST_BACKOFF;
                 loop {
-                    match transport.send(request.clone()).await.map_err(ExportError::classify) {
+                    match transport
+                        .send(request.clone())
+                        .await
+                        .map_err(ExportError::classify)
+                    {
                         Err(e) if e.retryable() => {
+                            *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                             tokio::time::sleep(jitter(backoff)).await;
                             backoff = (backoff * 2).min(MAX_BACKOFF);
                         }
@@ -240,10 +266,9 @@ impl OtlpExporter {
                     }
                 }
             };
-            match tokio::time::timeout(timeout, attempts).await {
-                Ok(r) => r,
-                Err(_) => Err(ExportError::Timeout(timeout)),
-            }
+            let outcome = tokio::time::timeout_at(deadline.into(), attempts).await;
+            let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
+            outcome.unwrap_or(Err(ExportError::Timeout(timeout, last)))
         });
         let outcome = match handle.await {
             Ok(r) => r,
@@ -262,17 +287,34 @@ impl OtlpExporter {
                 if self.stats.add_failed(n) {
                     eprintln!("aitrace: export to {} failed: {e}; {n} spans lost; further failures are counted in ExportStats, not printed", self.url);
                 }
-                Err(OTelSdkError::InternalFailure(format!("OTLP export to {} failed: {e}", self.url)))
+                Err(OTelSdkError::InternalFailure(format!(
+                    "OTLP export to {} failed: {e}",
+                    self.url
+                )))
             }
         }
     }
+}
+
+/// `timeout` from now; a timeout too long to add to the clock (from a huge
+/// `OTEL_EXPORTER_OTLP_TIMEOUT`) means a century.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
+        .unwrap_or(now)
 }
 
 /// `d` scaled by a factor in [0.5, 1.5), so that many clients do not retry in step.
 fn jitter(d: Duration) -> Duration {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
     let f = 0.5 + (h.finish() % 1000) as f64 / 1000.0;
     d.mul_f64(f)
 }
@@ -282,9 +324,12 @@ impl SpanExporter for OtlpExporter {
         if batch.is_empty() {
             return Ok(());
         }
+        // The timeout bounds the whole export, however many requests its batch
+        // was split into.
+        let deadline = deadline_after(self.timeout);
         let mut first_error = None;
         for (request, n) in self.requests(batch) {
-            if let Err(e) = self.send_counted(request, n).await {
+            if let Err(e) = self.send_counted(request, n, deadline).await {
                 first_error.get_or_insert(e);
             }
         }

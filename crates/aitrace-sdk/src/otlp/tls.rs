@@ -22,7 +22,11 @@ fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, ExporterBuildError> 
 
 impl TlsFiles {
     pub(crate) fn load(config: &OtlpConfig) -> Result<TlsFiles, ExporterBuildError> {
-        let ca = config.certificate.as_deref().map(|p| read("CA certificate", p)).transpose()?;
+        let ca = config
+            .certificate
+            .as_deref()
+            .map(|p| read("CA certificate", p))
+            .transpose()?;
         let identity = match (&config.client_certificate, &config.client_key) {
             (Some(c), Some(k)) => Some((read("client certificate", c)?, read("client key", k)?)),
             (None, None) => None,
@@ -37,7 +41,9 @@ impl TlsFiles {
                 return Err(ExporterBuildError::Certificate {
                     what: "client key",
                     path: k.display().to_string(),
-                    message: "a client certificate is needed too (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)".into(),
+                    message:
+                        "a client certificate is needed too (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)"
+                            .into(),
                 })
             }
         };

@@ -1,13 +1,18 @@
 //! An in-process OTLP receiver (gRPC or HTTP/protobuf, plaintext or TLS with a
 //! self-signed certificate made at test time) that records what arrives.
 //! Used where a test needs control a third-party collector does not give:
-//! TLS, received headers, slow or failing answers.
+//! TLS, received headers, slow, failing or missing answers, and the raw bytes a
+//! client put on the wire ([`Receiver::capture_wire`]).
 #![allow(dead_code)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
 use std::io::Read;
@@ -30,20 +35,68 @@ pub enum Behaviour {
     Accept,
     /// Wait this long, then accept.
     Delay(Duration),
+    /// Read the request, then never answer (the client has to give up). The
+    /// connection closes when the receiver is dropped.
+    Never,
+    /// Answer the first `n` requests with gRPC `UNAVAILABLE` / HTTP 503 (both
+    /// retryable), then accept. `u32::MAX` is "for ever".
+    Unavailable(u32),
+}
+
+/// What the receiver tells the client.
+enum Answer {
+    Accepted,
+    Unavailable,
 }
 
 #[derive(Clone)]
 struct State {
     received: Arc<Mutex<Vec<Received>>>,
+    /// Every request that arrived, answered or not.
+    attempts: Arc<Mutex<Vec<Received>>>,
+    /// Client-to-server bytes through the capturing proxy, when there is one.
+    wire: Arc<Mutex<Vec<u8>>>,
     behaviour: Behaviour,
 }
 
 impl State {
-    async fn handle(&self, headers: Vec<(String, String)>, request: ExportTraceServiceRequest) {
-        if let Behaviour::Delay(d) = self.behaviour {
-            tokio::time::sleep(d).await;
+    fn new(behaviour: Behaviour) -> State {
+        State {
+            received: Arc::default(),
+            attempts: Arc::default(),
+            wire: Arc::default(),
+            behaviour,
         }
-        self.received.lock().unwrap().push(Received { headers, request });
+    }
+
+    async fn handle(
+        &self,
+        headers: Vec<(String, String)>,
+        request: ExportTraceServiceRequest,
+    ) -> Answer {
+        let attempt = {
+            let mut attempts = self.attempts.lock().unwrap();
+            attempts.push(Received {
+                headers: headers.clone(),
+                request: request.clone(),
+            });
+            attempts.len()
+        };
+        match self.behaviour {
+            Behaviour::Accept => {}
+            Behaviour::Delay(d) => tokio::time::sleep(d).await,
+            Behaviour::Never => std::future::pending::<()>().await,
+            Behaviour::Unavailable(n) => {
+                if attempt as u64 <= u64::from(n) {
+                    return Answer::Unavailable;
+                }
+            }
+        }
+        self.received
+            .lock()
+            .unwrap()
+            .push(Received { headers, request });
+        Answer::Accepted
     }
 }
 
@@ -76,8 +129,9 @@ fn bind() -> (std::net::TcpListener, u16) {
 }
 
 fn self_signed() -> (String, String) {
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
-        .expect("self-signed certificate");
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .expect("self-signed certificate");
     (ck.cert.pem(), ck.signing_key.serialize_pem())
 }
 
@@ -96,8 +150,14 @@ impl TraceService for Grpc {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        self.0.handle(headers, request.into_inner()).await;
-        Ok(tonic::Response::new(ExportTraceServiceResponse { partial_success: None }))
+        match self.0.handle(headers, request.into_inner()).await {
+            Answer::Accepted => Ok(tonic::Response::new(ExportTraceServiceResponse {
+                partial_success: None,
+            })),
+            Answer::Unavailable => Err(tonic::Status::unavailable(
+                "the test receiver is unavailable",
+            )),
+        }
     }
 }
 
@@ -109,13 +169,20 @@ impl Receiver {
 
     /// A gRPC receiver that answers as `behaviour` says.
     pub fn grpc_with(tls: bool, behaviour: Behaviour) -> Receiver {
-        let state = State { received: Arc::default(), behaviour };
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let state = State::new(behaviour);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let (listener, port) = bind();
         let (ca_pem, tls_config) = if tls {
             let (cert, key) = self_signed();
             let id = tonic::transport::Identity::from_pem(&cert, &key);
-            (Some(cert), Some(tonic::transport::ServerTlsConfig::new().identity(id)))
+            (
+                Some(cert),
+                Some(tonic::transport::ServerTlsConfig::new().identity(id)),
+            )
         } else {
             (None, None)
         };
@@ -131,7 +198,12 @@ impl Receiver {
             let _ = server.add_service(svc).serve_with_incoming(incoming).await;
         });
         let scheme = if tls { "https" } else { "http" };
-        Receiver { endpoint: format!("{scheme}://127.0.0.1:{port}"), ca_pem, state, runtime: Some(rt) }
+        Receiver {
+            endpoint: format!("{scheme}://127.0.0.1:{port}"),
+            ca_pem,
+            state,
+            runtime: Some(rt),
+        }
     }
 
     /// An HTTP/protobuf receiver (path `/v1/traces`).
@@ -141,8 +213,12 @@ impl Receiver {
 
     /// An HTTP/protobuf receiver that answers as `behaviour` says.
     pub fn http_with(tls: bool, behaviour: Behaviour) -> Receiver {
-        let state = State { received: Arc::default(), behaviour };
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let state = State::new(behaviour);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
         let (listener, port) = bind();
         let (ca_pem, acceptor) = if tls {
             let (cert, key) = self_signed();
@@ -158,7 +234,10 @@ impl Receiver {
                 .with_no_client_auth()
                 .with_single_cert(certs, key)
                 .unwrap();
-            (Some(cert), Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg))))
+            (
+                Some(cert),
+                Some(tokio_rustls::TlsAcceptor::from(Arc::new(cfg))),
+            )
         } else {
             (None, None)
         };
@@ -166,27 +245,41 @@ impl Receiver {
         rt.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             loop {
-                let Ok((tcp, _)) = listener.accept().await else { return };
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
                 let st = st.clone();
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |req| http_handle(st.clone(), req));
-                    let builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+                    let service =
+                        hyper::service::service_fn(move |req| http_handle(st.clone(), req));
+                    let builder = hyper_util::server::conn::auto::Builder::new(
+                        hyper_util::rt::TokioExecutor::new(),
+                    );
                     match acceptor {
                         Some(a) => {
                             if let Ok(tls) = a.accept(tcp).await {
-                                let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tls), service).await;
+                                let _ = builder
+                                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                                    .await;
                             }
                         }
                         None => {
-                            let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(tcp), service).await;
+                            let _ = builder
+                                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                                .await;
                         }
                     }
                 });
             }
         });
         let scheme = if tls { "https" } else { "http" };
-        Receiver { endpoint: format!("{scheme}://127.0.0.1:{port}"), ca_pem, state, runtime: Some(rt) }
+        Receiver {
+            endpoint: format!("{scheme}://127.0.0.1:{port}"),
+            ca_pem,
+            state,
+            runtime: Some(rt),
+        }
     }
 
     /// Everything received so far.
@@ -204,6 +297,70 @@ impl Receiver {
             .collect()
     }
 
+    /// Every request that arrived, including those answered with an error or
+    /// never answered.
+    pub fn attempts(&self) -> Vec<Received> {
+        self.state.attempts.lock().unwrap().clone()
+    }
+
+    /// How many requests arrived (see [`Receiver::attempts`]).
+    pub fn attempt_count(&self) -> usize {
+        self.state.attempts.lock().unwrap().len()
+    }
+
+    /// Waits (bounded) until at least `n` requests arrived; returns how many did.
+    pub fn wait_for_attempts(&self, n: usize, timeout: Duration) -> usize {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let count = self.attempt_count();
+            if count >= n || Instant::now() > deadline {
+                return count;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Puts a loopback TCP proxy in front of the receiver and points
+    /// [`Receiver::endpoint`] at it: every byte a client sends goes through the
+    /// proxy and is kept, as it was on the wire (HTTP/2 frames or HTTP/1 request,
+    /// headers and body), for [`Receiver::wire`]. Plaintext endpoints only.
+    pub fn capture_wire(mut self) -> Receiver {
+        let upstream: std::net::SocketAddr = self
+            .endpoint
+            .strip_prefix("http://")
+            .expect("wire capture needs a plaintext receiver")
+            .parse()
+            .unwrap();
+        let (listener, port) = bind();
+        let wire = self.state.wire.clone();
+        self.runtime.as_ref().unwrap().spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let wire = wire.clone();
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    // When either side closes, both connections are dropped.
+                    tokio::select! {
+                        _ = pump(&client, &server, Some(&wire)) => {}
+                        _ = pump(&server, &client, None) => {}
+                    }
+                });
+            }
+        });
+        self.endpoint = format!("http://127.0.0.1:{port}");
+        self
+    }
+
+    /// Every byte clients sent through the proxy of [`Receiver::capture_wire`].
+    pub fn wire(&self) -> Vec<u8> {
+        self.state.wire.lock().unwrap().clone()
+    }
+
     /// Waits (bounded) until at least `n` spans arrived.
     pub fn wait_for_spans(&self, n: usize, timeout: Duration) -> Vec<Span> {
         let deadline = Instant::now() + timeout;
@@ -217,6 +374,43 @@ impl Receiver {
     }
 }
 
+/// Copies bytes from `from` to `to` until either side closes, keeping a copy in
+/// `tap` when given. Uses readiness and `try_*` calls only, so that it needs no
+/// tokio feature beyond `net`.
+async fn pump(
+    from: &tokio::net::TcpStream,
+    to: &tokio::net::TcpStream,
+    tap: Option<&Mutex<Vec<u8>>>,
+) {
+    use std::io::ErrorKind::WouldBlock;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        if from.readable().await.is_err() {
+            return;
+        }
+        let n = match from.try_read(&mut buf) {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) if e.kind() == WouldBlock => continue,
+            Err(_) => return,
+        };
+        if let Some(tap) = tap {
+            tap.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+        let mut sent = 0;
+        while sent < n {
+            if to.writable().await.is_err() {
+                return;
+            }
+            match to.try_write(&buf[sent..n]) {
+                Ok(k) => sent += k,
+                Err(e) if e.kind() == WouldBlock => continue,
+                Err(_) => return,
+            }
+        }
+    }
+}
+
 async fn http_handle(
     state: State,
     req: hyper::Request<hyper::body::Incoming>,
@@ -226,32 +420,54 @@ async fn http_handle(
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let gzip = headers.iter().any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let gzip = headers
+        .iter()
+        .any(|(k, v)| k == "content-encoding" && v == "gzip");
     let path_ok = req.uri().path() == "/v1/traces";
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let body = if gzip {
         let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut out).unwrap();
+        flate2::read::GzDecoder::new(&body[..])
+            .read_to_end(&mut out)
+            .unwrap();
         Bytes::from(out)
     } else {
         body
     };
     if !path_ok {
-        return Ok(hyper::Response::builder().status(404).body(Full::new(Bytes::new())).unwrap());
+        return Ok(hyper::Response::builder()
+            .status(404)
+            .body(Full::new(Bytes::new()))
+            .unwrap());
     }
     match ExportTraceServiceRequest::decode(body) {
         Ok(request) => {
-            state.handle(headers, request).await;
-            let resp = ExportTraceServiceResponse { partial_success: None }.encode_to_vec();
+            if let Answer::Unavailable = state.handle(headers, request).await {
+                return Ok(hyper::Response::builder()
+                    .status(503)
+                    .body(Full::new(Bytes::new()))
+                    .unwrap());
+            }
+            let resp = ExportTraceServiceResponse {
+                partial_success: None,
+            }
+            .encode_to_vec();
             Ok(hyper::Response::builder()
                 .header("content-type", "application/x-protobuf")
                 .body(Full::new(Bytes::from(resp)))
                 .unwrap())
         }
-        Err(_) => Ok(hyper::Response::builder().status(400).body(Full::new(Bytes::new())).unwrap()),
+        Err(_) => Ok(hyper::Response::builder()
+            .status(400)
+            .body(Full::new(Bytes::new()))
+            .unwrap()),
     }
 }
-
 
 impl Receiver {
     /// A receiver for `protocol`.
@@ -261,4 +477,12 @@ impl Receiver {
             aitrace_sdk::config::Protocol::HttpProtobuf => Receiver::http(tls),
         }
     }
+}
+
+/// `http://127.0.0.1:PORT` where nothing listens: a port that was free a moment
+/// ago, closed again, so connections to it are refused.
+pub fn dead_endpoint() -> String {
+    let (listener, port) = bind();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
 }

@@ -15,7 +15,10 @@ pub fn install(protocol: Protocol) -> (Receiver, TracingGuard) {
         .with_protocol(protocol)
         .with_endpoint(receiver.endpoint.clone())
         .with_timeout(Duration::from_secs(5))
-        .with_batch(BatchConfig { schedule_delay: Duration::from_millis(50), ..BatchConfig::default() })
+        .with_batch(BatchConfig {
+            schedule_delay: Duration::from_millis(50),
+            ..BatchConfig::default()
+        })
         .install()
         .expect("pipeline installs");
     (receiver, guard)
@@ -33,13 +36,21 @@ pub fn record_run(tag: &'static str) {
 }
 
 /// Checks that the three spans of `record_run(run)` were delivered; `label` names the case.
-pub fn check(receiver: &Receiver, report: Result<ShutdownReport, aitrace_sdk::ShutdownError>, run: &str, label: &str) {
+pub fn check(
+    receiver: &Receiver,
+    report: Result<ShutdownReport, aitrace_sdk::ShutdownError>,
+    run: &str,
+    label: &str,
+) {
     let tag = label;
     let report = report.unwrap_or_else(|e| panic!("{tag}: {e}"));
     assert_eq!(report.stats.exported, 3, "{tag}: {report:?}");
     let spans = receiver.wait_for_spans(3, Duration::from_secs(5));
     let names: Vec<String> = spans.iter().map(|s| s.name.clone()).collect();
-    assert!(names.contains(&format!("invoke_workflow {run}")), "{tag}: {names:?}");
+    assert!(
+        names.contains(&format!("invoke_workflow {run}")),
+        "{tag}: {names:?}"
+    );
     assert_eq!(spans.len(), 3, "{tag}: {names:?}");
 }
 

@@ -1,6 +1,6 @@
 //! Agent spans: `invoke_agent {name}`, INTERNAL.
 
-use super::{shared, span_common, string_array, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, string_array, SharedStr, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -79,7 +79,8 @@ impl<'a> AgentBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> AgentSpan {
-        let name = Cow::Owned(format!("invoke_agent {}", self.name));
+        let name = span_name(gen_ai::operation::INVOKE_AGENT, &self.name);
+        let agent_name = SharedStr::new(&self.name);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::AGENT,
@@ -90,15 +91,17 @@ impl<'a> AgentBuilder<'a> {
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_AGENT);
-                a.gen(gen_ai::AGENT_NAME, self.name.clone());
+                if a.d.gen_ai {
+                    a.gen(gen_ai::AGENT_NAME, agent_name.get());
+                }
             },
             |a| {
-                let name = shared(&self.name);
+                let name = agent_name.get();
                 a.ai(ai::AGENT_NAME, name.clone());
                 a.oi(oi::SPAN_KIND, oi::kind::AGENT);
                 a.oi(oi::AGENT_NAME, name);
                 if let Some(id) = &self.id {
-                    let id = shared(id);
+                    let id = shared_cow(id);
                     a.ai(ai::AGENT_ID, id.clone());
                     a.gen(gen_ai::AGENT_ID, id.clone());
                     a.oi(oi::GRAPH_NODE_ID, id);
@@ -110,7 +113,7 @@ impl<'a> AgentBuilder<'a> {
                     a.ai(ai::AGENT_HANDOFFS, string_array(&self.handoffs));
                 }
                 if let Some(t) = &self.output_type {
-                    let t = shared(t);
+                    let t = shared_cow(t);
                     a.ai(ai::AGENT_OUTPUT_TYPE, t.clone());
                     a.gen(gen_ai::OUTPUT_TYPE, t);
                 }

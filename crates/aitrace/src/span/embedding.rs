@@ -1,6 +1,6 @@
 //! Embedding spans: `embeddings {model}`, CLIENT.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
@@ -53,7 +53,7 @@ impl<'a> EmbeddingBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> EmbeddingSpan {
-        let name = Cow::Owned(format!("{} {}", gen_ai::operation::EMBEDDINGS, self.model));
+        let name = span_name(gen_ai::operation::EMBEDDINGS, &self.model);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::EMBEDDING,
@@ -72,8 +72,8 @@ impl<'a> EmbeddingBuilder<'a> {
                 }
             },
             |a| {
-                let provider = shared(&self.provider);
-                let model = shared(&self.model);
+                let provider = shared_cow(&self.provider);
+                let model = shared_cow(&self.model);
                 a.ai(ai::PROVIDER, provider.clone());
                 a.ai(ai::MODEL, model.clone());
                 if a.d.gen_ai_system_compat {
@@ -126,8 +126,12 @@ impl EmbeddingSpan {
     }
 
     fn finish(&mut self, _dropped: bool) {
+        // Hooks only see recording spans: a dropped span skips the price lookup.
+        if !self.core.is_recording() {
+            return;
+        }
         let usage = self.input_tokens.map(|n| Usage::new(n, 0));
-        let cost = usage.and_then(|u| self.core.settings.prices.cost(&self.model, &u));
+        let cost = usage.and_then(|u| super::cost_of(&self.core.settings.prices, &self.model, &u));
         self.core
             .note_for_hooks(Some(&self.model), usage, cost.map(|c| c.total_usd()));
         self.core.record(|a| {

@@ -1,12 +1,13 @@
 //! Generation spans (model calls): `chat {model}`, CLIENT.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared, span_common, span_name, SharedStr, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, Context, StringValue, Value};
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 /// The kind of model call, as in `gen_ai.operation.name`.
@@ -184,7 +185,11 @@ impl<'a> GenerationBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> GenerationSpan {
-        let name = Cow::Owned(format!("{} {}", self.operation.as_str(), self.model));
+        let name = span_name(self.operation.as_str(), &self.model);
+        // One value per string, shared by the sampling attributes and the others
+        // (a `'static` string is not copied at all).
+        let provider = SharedStr::new(&self.provider);
+        let model = SharedStr::new(&self.model);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::GENERATION,
@@ -195,25 +200,27 @@ impl<'a> GenerationBuilder<'a> {
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, self.operation.as_str());
-                a.gen(gen_ai::PROVIDER_NAME, self.provider.clone());
-                a.gen(gen_ai::REQUEST_MODEL, self.model.clone());
-                if let Some((addr, port)) = &self.server {
-                    a.gen(gen_ai::SERVER_ADDRESS, addr.clone());
-                    a.gen(gen_ai::SERVER_PORT, i64::from(*port));
+                if a.d.gen_ai {
+                    a.gen(gen_ai::PROVIDER_NAME, provider.get());
+                    a.gen(gen_ai::REQUEST_MODEL, model.get());
+                    if let Some((addr, port)) = &self.server {
+                        a.gen(gen_ai::SERVER_ADDRESS, addr.clone());
+                        a.gen(gen_ai::SERVER_PORT, i64::from(*port));
+                    }
                 }
             },
             |a| {
-                let provider = shared(&self.provider);
-                let model = shared(&self.model);
-                a.ai(ai::PROVIDER, provider.clone());
-                a.ai(ai::MODEL, model.clone());
+                a.ai(ai::PROVIDER, provider.get());
+                a.ai(ai::MODEL, model.get());
                 a.ai(ai::OPERATION, self.operation.as_str());
                 if a.d.gen_ai_system_compat {
-                    a.gen(gen_ai::SYSTEM, provider.clone());
+                    a.gen(gen_ai::SYSTEM, provider.get());
                 }
-                a.oi(oi::SPAN_KIND, oi::kind::LLM);
-                a.oi(oi::LLM_PROVIDER, provider);
-                a.oi(oi::LLM_MODEL_NAME, model);
+                if a.d.openinference {
+                    a.oi(oi::SPAN_KIND, oi::kind::LLM);
+                    a.oi(oi::LLM_PROVIDER, provider.get());
+                    a.oi(oi::LLM_MODEL_NAME, model.get());
+                }
                 if let Some(v) = self.max_tokens {
                     a.ai(ai::MAX_TOKENS, v);
                     a.gen(gen_ai::REQUEST_MAX_TOKENS, v);
@@ -281,7 +288,8 @@ impl<'a> GenerationBuilder<'a> {
 pub struct GenerationSpan {
     core: SpanCore,
     model: Cow<'static, str>,
-    response_model: Option<String>,
+    /// Kept only while the span records (for pricing and hooks).
+    response_model: Option<Arc<str>>,
     usage: Option<Usage>,
     stream: bool,
     started: Instant,
@@ -291,12 +299,17 @@ pub struct GenerationSpan {
 impl GenerationSpan {
     /// The model that answered (`gen_ai.response.model`); used for pricing when set.
     pub fn record_response_model(&mut self, model: &str) {
+        // Only a recording span prices its call or reports to hooks.
+        if !self.core.is_recording() {
+            return;
+        }
+        let m: Arc<str> = Arc::from(model);
         self.core.record(|a| {
-            let m = shared(model);
-            a.ai(ai::RESPONSE_MODEL, m.clone());
-            a.gen(gen_ai::RESPONSE_MODEL, m);
+            let v = StringValue::from(m.clone());
+            a.ai(ai::RESPONSE_MODEL, v.clone());
+            a.gen(gen_ai::RESPONSE_MODEL, v);
         });
-        self.response_model = Some(model.to_string());
+        self.response_model = Some(m);
     }
 
     /// The provider's response id.
@@ -385,18 +398,19 @@ impl GenerationSpan {
     }
 
     fn finish(&mut self, dropped: bool) {
-        let priced_model = self
-            .response_model
-            .as_deref()
-            .unwrap_or(&self.model)
-            .to_string();
+        // Cost and usage go on a recording span and to hooks, which only see
+        // recording spans: a span the sampler dropped skips the price lookup.
+        if !self.core.is_recording() {
+            return;
+        }
+        let priced_model: &str = self.response_model.as_deref().unwrap_or(&self.model);
         let cost = self
             .usage
-            .and_then(|u| self.core.settings.prices.cost(&priced_model, &u));
+            .and_then(|u| super::cost_of(&self.core.settings.prices, priced_model, &u));
         self.core
-            .note_for_hooks(Some(&priced_model), self.usage, cost.map(|c| c.total_usd()));
+            .note_for_hooks(Some(priced_model), self.usage, cost.map(|c| c.total_usd()));
         let (usage, first, stream) = (self.usage, self.first_token_ms, self.stream);
-        self.core.record(|a| {
+        self.core.record_sized(16, |a| {
             if let Some(u) = usage {
                 let (i, o) = (sat(u.input_tokens), sat(u.output_tokens));
                 a.ai(ai::PROMPT_TOKENS, i);

@@ -1,6 +1,6 @@
 //! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -79,7 +79,7 @@ impl<'a> GuardrailBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> GuardrailSpan {
-        let name = Cow::Owned(format!("{APPLY_GUARDRAIL} {}", self.name));
+        let name = span_name(APPLY_GUARDRAIL, &self.name);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::GUARDRAIL,
@@ -90,7 +90,7 @@ impl<'a> GuardrailBuilder<'a> {
             },
             |_| {},
             |a| {
-                let name = shared(&self.name);
+                let name = shared_cow(&self.name);
                 a.ai(ai::GUARDRAIL_NAME, name.clone());
                 a.gen(gen_ai::GUARDRAIL_COMPONENT_NAME, name);
                 if let Some(t) = self.guardrail_type {

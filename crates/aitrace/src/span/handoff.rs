@@ -3,7 +3,7 @@
 //! A handoff is the tool call by which one agent passes the conversation to
 //! another. The receiving agent's span is a child of the handoff span.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -50,8 +50,10 @@ impl<'a> HandoffBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> HandoffSpan {
-        let tool_name = format!("{TRANSFER_TO}{}", self.to);
-        let name = Cow::Owned(format!("{} {tool_name}", gen_ai::operation::EXECUTE_TOOL));
+        let mut tool_name = String::with_capacity(TRANSFER_TO.len() + self.to.len());
+        tool_name.push_str(TRANSFER_TO);
+        tool_name.push_str(&self.to);
+        let name = span_name(gen_ai::operation::EXECUTE_TOOL, &tool_name);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::HANDOFF,
@@ -65,8 +67,8 @@ impl<'a> HandoffBuilder<'a> {
                 a.gen(gen_ai::TOOL_NAME, tool_name);
             },
             |a| {
-                let from = shared(&self.from);
-                let to = shared(&self.to);
+                let from = shared_cow(&self.from);
+                let to = shared_cow(&self.to);
                 a.ai(ai::HANDOFF_FROM, from.clone());
                 a.ai(ai::HANDOFF_TO, to.clone());
                 a.gen(gen_ai::HANDOFF_SOURCE_NAME, from.clone());

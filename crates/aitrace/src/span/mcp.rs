@@ -1,6 +1,6 @@
 //! MCP list-tools spans: `tools/list {server}`, CLIENT.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, Context, StringValue, Value};
@@ -47,11 +47,7 @@ impl<'a> McpListToolsBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> McpListToolsSpan {
-        let name = Cow::Owned(format!(
-            "{} {}",
-            gen_ai::mcp_method::TOOLS_LIST,
-            self.server
-        ));
+        let name = span_name(gen_ai::mcp_method::TOOLS_LIST, &self.server);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::MCP_LIST_TOOLS,
@@ -64,7 +60,7 @@ impl<'a> McpListToolsBuilder<'a> {
                 a.gen(gen_ai::MCP_METHOD_NAME, gen_ai::mcp_method::TOOLS_LIST);
             },
             |a| {
-                a.ai(ai::MCP_SERVER, shared(&self.server));
+                a.ai(ai::MCP_SERVER, shared_cow(&self.server));
                 if let Some(id) = &self.session_id {
                     a.gen(gen_ai::MCP_SESSION_ID, id.clone());
                 }

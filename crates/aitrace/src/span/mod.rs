@@ -15,10 +15,11 @@ pub(crate) mod workflow;
 use crate::attributes::{ai, gen_ai};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
+use crate::settings::global_settings;
 use crate::settings::{Dialects, Settings};
 use opentelemetry::trace::{
-    SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId, TraceState,
-    Tracer, TracerProvider,
+    Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
+    TraceState, Tracer, TracerProvider,
 };
 use opentelemetry::{global, Context, InstrumentationScope, Key, KeyValue, StringValue, Value};
 use std::borrow::Cow;
@@ -26,15 +27,13 @@ use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 /// The instrumentation scope of every aitrace span.
-pub(crate) fn scope() -> InstrumentationScope {
+fn scope_ref() -> &'static InstrumentationScope {
     static SCOPE: OnceLock<InstrumentationScope> = OnceLock::new();
-    SCOPE
-        .get_or_init(|| {
-            InstrumentationScope::builder("aitrace")
-                .with_version(env!("CARGO_PKG_VERSION"))
-                .build()
-        })
-        .clone()
+    SCOPE.get_or_init(|| {
+        InstrumentationScope::builder("aitrace")
+            .with_version(env!("CARGO_PKG_VERSION"))
+            .build()
+    })
 }
 
 /// Collects attributes for the enabled dialects.
@@ -67,11 +66,100 @@ pub(crate) fn shared(s: &str) -> StringValue {
     StringValue::from(Arc::<str>::from(s))
 }
 
+/// Like [`shared`], but a `'static` string is used as it is, without allocating.
+// The variant matters (borrowed strings are not copied), so `&Cow`, not `&str`.
+#[allow(clippy::ptr_arg)]
+#[inline]
+pub(crate) fn shared_cow(s: &Cow<'static, str>) -> StringValue {
+    match s {
+        Cow::Borrowed(s) => StringValue::from(*s),
+        Cow::Owned(s) => shared(s),
+    }
+}
+
+/// A string value made on first use, then shared by every attribute that
+/// carries it (see [`shared_cow`]): the sampling attributes and, only if the span
+/// records, the others.
+pub(crate) struct SharedStr<'a> {
+    src: &'a Cow<'static, str>,
+    value: std::cell::OnceCell<StringValue>,
+}
+
+impl<'a> SharedStr<'a> {
+    #[allow(clippy::ptr_arg)]
+    pub(crate) fn new(src: &'a Cow<'static, str>) -> Self {
+        SharedStr {
+            src,
+            value: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The value (a cheap copy after the first call).
+    pub(crate) fn get(&self) -> StringValue {
+        self.value.get_or_init(|| shared_cow(self.src)).clone()
+    }
+}
+
+/// A span name made of `first`, a space and `second` (`chat gpt-4o`), in one
+/// allocation of the exact size.
+pub(crate) fn span_name(first: &str, second: &str) -> Cow<'static, str> {
+    let mut name = String::with_capacity(first.len() + 1 + second.len());
+    name.push_str(first);
+    name.push(' ');
+    name.push_str(second);
+    Cow::Owned(name)
+}
+
 /// A list of strings as an attribute value.
 pub(crate) fn string_array(items: &[Cow<'static, str>]) -> Value {
     Value::Array(opentelemetry::Array::String(
         items.iter().map(|s| StringValue::from(s.clone())).collect(),
     ))
+}
+
+/// The cost of `usage` on `model`, as `prices.cost(model, usage)`.
+///
+/// Resolving a dated snapshot name (`gpt-4o-2024-08-06`, as providers report the
+/// model that answered) to its base name scans the whole table. Each thread
+/// remembers its last few resolutions, so a generation span usually pays a string
+/// comparison instead. An entry belongs to one table (compared by address; the
+/// `Weak` keeps the address from being reused while the entry exists).
+pub(crate) fn cost_of(
+    prices: &Arc<crate::PriceTable>,
+    model: &str,
+    usage: &crate::Usage,
+) -> Option<crate::Cost> {
+    use std::cell::RefCell;
+    use std::sync::Weak;
+    type Entry = (Weak<crate::PriceTable>, Box<str>, Option<crate::ModelPrice>);
+    const ENTRIES: usize = 8;
+    thread_local! {
+        static RESOLVED: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    }
+    let table = Arc::as_ptr(prices);
+    let hit = RESOLVED.try_with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(t, m, _)| t.as_ptr() == table && &**m == model)
+            .map(|(_, _, price)| price.as_ref().map(|p| p.cost(usage)))
+    });
+    match hit {
+        Ok(Some(cost)) => cost,
+        Ok(None) => {
+            let price = prices.get(model).cloned();
+            let cost = price.as_ref().map(|p| p.cost(usage));
+            let _ = RESOLVED.try_with(|r| {
+                let mut r = r.borrow_mut();
+                if r.len() == ENTRIES {
+                    r.remove(0);
+                }
+                r.push((Arc::downgrade(prices), model.into(), price));
+            });
+            cost
+        }
+        // Thread locals are gone (the thread is exiting): no memory.
+        Err(_) => prices.cost(model, usage),
+    }
 }
 
 /// What a typed builder hands to [`SpanCore::start`].
@@ -93,11 +181,18 @@ pub(crate) struct SpanCore {
     recording: bool,
     /// Present only when hooks are registered.
     info: Option<Box<SpanInfo>>,
+    /// Attributes of the user's set so far (see [`SpanCore::set_user_attribute`]).
+    user_attributes: UserAttributes,
 }
 
 impl SpanCore {
     /// Starts a span. `sampling` adds the attributes samplers may look at (passed at
     /// creation); `rest` adds the others, and runs only if the span is recording.
+    ///
+    /// This is the hot path of every span; what it costs and why is measured by
+    /// `benches/spans.rs` and explained in `docs/performance.md`. In short: nothing
+    /// that only a recording span needs (the other attributes, the inherited ones,
+    /// hook data) is built before the sampler has said that the span records.
     pub(crate) fn start(
         s: Start<'_>,
         sampling: impl FnOnce(&mut Attrs<'_>),
@@ -111,11 +206,17 @@ impl SpanCore {
                 &current
             }
         };
-        let sc = Scope::of(parent);
+        // The trace's scope, borrowed: its inherited attributes are copied only
+        // onto spans that record.
+        let scope = parent.get::<Scope>();
+        let settings = match scope {
+            Some(sc) => sc.settings.clone(),
+            None => global_settings(),
+        };
         if !crate::enabled::is_enabled() {
-            return SpanCore::disabled(parent, sc.settings);
+            return SpanCore::disabled(parent, settings);
         }
-        let d = sc.settings.dialects;
+        let d = settings.dialects;
         let mut start_attrs = Vec::with_capacity(8);
         {
             let mut a = Attrs {
@@ -125,27 +226,36 @@ impl SpanCore {
             a.ai(ai::SPAN_TYPE, s.span_type);
             sampling(&mut a);
         }
-        let tracer = global::tracer_provider().tracer_with_scope(scope());
+        // Hooks need the name after the span is built; copy it only for them.
+        let hook_name = hooks::active().then(|| s.name.clone());
+        // The global provider may be replaced at any time (tests and applications
+        // call `global::set_tracer_provider` more than once), and it offers no way
+        // to tell whether it changed: the tracer is looked up for every span so
+        // that no span goes to a provider that was replaced. See docs/performance.md.
+        let tracer = global::tracer_provider().tracer_with_scope(scope_ref().clone());
         let mut builder = tracer
-            .span_builder(s.name.clone())
+            .span_builder(s.name)
             .with_kind(s.kind)
             .with_attributes(start_attrs);
         if let Some(t) = s.start_time {
             builder = builder.with_start_time(t);
         }
-        let span = tracer.build_with_context(builder, parent);
-        let cx = parent.with_span(span);
-        let recording = cx.span().is_recording();
+        let mut span = tracer.build_with_context(builder, parent);
+        let recording = span.is_recording();
         if recording {
-            let mut more = Vec::with_capacity(16);
-            more.extend(sc.inherited.iter().cloned());
+            // Set on the span before it goes into the context: one call through
+            // the boxed span instead of one through the context's lock per attribute.
+            let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
+            let mut more = Vec::with_capacity(16 + inherited.len());
+            more.extend(inherited.iter().cloned());
             rest(&mut Attrs { out: &mut more, d });
-            cx.span().set_attributes(more);
+            span.set_attributes(more);
         }
-        let info = (recording && hooks::active()).then(|| {
+        let cx = parent.with_span(span);
+        let info = hook_name.filter(|_| recording).map(|name| {
             let info = Box::new(SpanInfo {
                 span_type: s.span_type,
-                name: s.name,
+                name,
                 span_context: cx.span().span_context().clone(),
                 parent_span_id: parent.span().span_context().span_id(),
                 start_time: s.start_time.unwrap_or_else(SystemTime::now),
@@ -160,10 +270,11 @@ impl SpanCore {
         });
         SpanCore {
             cx,
-            settings: sc.settings,
+            settings,
             ended: false,
             recording,
             info,
+            user_attributes: UserAttributes::default(),
         }
     }
 
@@ -189,6 +300,7 @@ impl SpanCore {
             ended: false,
             recording: false,
             info: None,
+            user_attributes: UserAttributes::default(),
         }
     }
 
@@ -199,10 +311,15 @@ impl SpanCore {
 
     /// Adds attributes built by `f`, only when the span records.
     pub(crate) fn record(&self, f: impl FnOnce(&mut Attrs<'_>)) {
+        self.record_sized(4, f)
+    }
+
+    /// Like [`SpanCore::record`], with room for `capacity` attributes up front.
+    pub(crate) fn record_sized(&self, capacity: usize, f: impl FnOnce(&mut Attrs<'_>)) {
         if !self.is_recording() {
             return;
         }
-        let mut out = Vec::with_capacity(4);
+        let mut out = Vec::with_capacity(capacity);
         f(&mut Attrs {
             out: &mut out,
             d: self.settings.dialects,
@@ -304,11 +421,17 @@ macro_rules! span_common {
             }
 
             /// Adds one attribute of yours (ignored when not recording).
+            ///
+            /// The OpenTelemetry SDK keeps the first 128 attributes of a span and
+            /// drops the rest, and aitrace writes some of its own when the span ends
+            /// (usage, cost). So that yours can never push those out, a span keeps
+            /// the first 40 attributes of yours; later ones are dropped and counted
+            /// in `ai.dropped_attributes`, set when the span ends. A string value
+            /// longer than the content limit
+            /// ([`Settings::max_content_bytes`](crate::Settings)) is cut to it, and
+            /// ends with `…[truncated N bytes]`.
             pub fn set_attribute(&self, attribute: opentelemetry::KeyValue) {
-                if self.core.is_recording() {
-                    use opentelemetry::trace::TraceContextExt;
-                    self.core.cx.span().set_attribute(attribute);
-                }
+                self.core.set_user_attribute(attribute);
             }
 
             /// Adds an event (ignored when not recording).
@@ -361,6 +484,7 @@ macro_rules! span_common {
             /// Ends the span.
             pub fn end(mut self) {
                 self.finish(false);
+                self.core.note_dropped_user_attributes();
                 self.core.end_now();
             }
 
@@ -381,6 +505,7 @@ macro_rules! span_common {
             fn drop(&mut self) {
                 if !self.core_ended() {
                     self.finish(true);
+                    self.core.note_dropped_user_attributes();
                     self.core.end_now();
                 }
             }
@@ -388,6 +513,86 @@ macro_rules! span_common {
     };
 }
 pub(crate) use span_common;
+
+/// Attributes of the user's a span keeps. With every dialect and content capture
+/// on, a model call carries about 80 attributes of aitrace's own (some written at
+/// its end); 40 more of the user's, the drop count, and a few inherited ones still
+/// fit in the SDK's default limit of 128.
+pub(crate) const MAX_USER_ATTRIBUTES: usize = 40;
+
+/// The attribute counting user attributes dropped over [`MAX_USER_ATTRIBUTES`].
+pub(crate) const DROPPED_ATTRIBUTES: &str = "ai.dropped_attributes";
+
+/// How many attributes the user set on a span (atomic: spans are `Sync` and
+/// `set_attribute` takes `&self`).
+#[derive(Debug, Default)]
+pub(crate) struct UserAttributes(std::sync::atomic::AtomicUsize);
+
+impl SpanCore {
+    /// Sets an attribute of the user's within the budget (see `set_attribute` in
+    /// [`span_common`]); over it, only counts it.
+    pub(crate) fn set_user_attribute(&self, attribute: KeyValue) {
+        use std::sync::atomic::Ordering;
+        if !self.is_recording() {
+            return;
+        }
+        let before = self
+            .user_attributes
+            .0
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                Some(n.saturating_add(1))
+            })
+            .unwrap_or(usize::MAX);
+        if before >= MAX_USER_ATTRIBUTES {
+            return;
+        }
+        let KeyValue { key, value, .. } = attribute;
+        let value = cap_user_value(value, self.settings.max_content_bytes);
+        self.cx.span().set_attribute(KeyValue::new(key, value));
+    }
+
+    /// Records how many attributes of the user's were dropped, if any; run just
+    /// before the span ends.
+    pub(crate) fn note_dropped_user_attributes(&self) {
+        use std::sync::atomic::Ordering;
+        let set = self.user_attributes.0.load(Ordering::Relaxed);
+        if set > MAX_USER_ATTRIBUTES && self.is_recording() {
+            let dropped = i64::try_from(set - MAX_USER_ATTRIBUTES).unwrap_or(i64::MAX);
+            self.cx
+                .span()
+                .set_attribute(KeyValue::new(DROPPED_ATTRIBUTES, dropped));
+        }
+    }
+}
+
+/// A user attribute value with every string (alone or in an array) longer than
+/// `max_bytes` cut, on a character boundary, so that with its
+/// `…[truncated N bytes]` marker it holds in `max_bytes`.
+fn cap_user_value(value: Value, max_bytes: usize) -> Value {
+    fn cap(s: StringValue, max_bytes: usize) -> StringValue {
+        let text = s.as_str();
+        if text.len() <= max_bytes {
+            return s;
+        }
+        // The marker is at most 41 bytes: "…" (3), "[truncated " (11), 20 digits, " bytes]" (7).
+        let mut end = max_bytes.saturating_sub(41).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        StringValue::from(format!(
+            "{}…[truncated {} bytes]",
+            &text[..end],
+            text.len() - end
+        ))
+    }
+    match value {
+        Value::String(s) => Value::String(cap(s, max_bytes)),
+        Value::Array(opentelemetry::Array::String(items)) => Value::Array(
+            opentelemetry::Array::String(items.into_iter().map(|s| cap(s, max_bytes)).collect()),
+        ),
+        other => other,
+    }
+}
 
 impl SpanCore {
     pub(crate) fn is_ended(&self) -> bool {
@@ -410,5 +615,44 @@ impl SpanCore {
         if let Some(text) = crate::content::for_span(&self.settings, kind, content) {
             self.record(|a| put(a, shared(&text)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{ModelPrice, PriceTable, Usage};
+
+    fn table(input: f64) -> Arc<PriceTable> {
+        let mut t = PriceTable::empty();
+        t.insert("m", ModelPrice::new(input, 1.0));
+        Arc::new(t)
+    }
+
+    #[test]
+    fn remembered_prices_belong_to_their_table() {
+        let usage = Usage::new(1_000_000, 0);
+        let (cheap, dear) = (table(1.0), table(5.0));
+        for _ in 0..2 {
+            assert_eq!(cost_of(&cheap, "m", &usage).unwrap().total_usd(), 1.0);
+            assert_eq!(cost_of(&dear, "m", &usage).unwrap().total_usd(), 5.0);
+            assert_eq!(
+                cost_of(&cheap, "m-2024-08-06", &usage).unwrap().total_usd(),
+                1.0
+            );
+            assert!(cost_of(&cheap, "unknown", &usage).is_none());
+        }
+        // More tables and models than the memory holds: still the table's own price.
+        for i in 0..20 {
+            let t = table(f64::from(i));
+            assert_eq!(cost_of(&t, "m", &usage).unwrap().total_usd(), f64::from(i));
+        }
+        assert_eq!(cost_of(&dear, "m", &usage).unwrap().total_usd(), 5.0);
+    }
+
+    #[test]
+    fn span_names_join_with_one_space() {
+        assert_eq!(span_name("chat", "gpt-4o"), "chat gpt-4o");
+        assert_eq!(span_name("invoke_agent", ""), "invoke_agent ");
     }
 }

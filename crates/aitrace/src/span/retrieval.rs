@@ -1,6 +1,6 @@
 //! Retrieval spans: `retrieval {source}`, CLIENT.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -48,7 +48,7 @@ impl<'a> RetrievalBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> RetrievalSpan {
-        let name = Cow::Owned(format!("{} {}", gen_ai::operation::RETRIEVAL, self.source));
+        let name = span_name(gen_ai::operation::RETRIEVAL, &self.source);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::RETRIEVAL,
@@ -62,7 +62,7 @@ impl<'a> RetrievalBuilder<'a> {
                 a.gen(gen_ai::DATA_SOURCE_ID, self.source.clone());
             },
             |a| {
-                a.ai(ai::RETRIEVAL_SOURCE, shared(&self.source));
+                a.ai(ai::RETRIEVAL_SOURCE, shared_cow(&self.source));
                 if let Some(k) = self.top_k {
                     a.ai(ai::RETRIEVAL_TOP_K, i64::try_from(k).unwrap_or(i64::MAX));
                 }

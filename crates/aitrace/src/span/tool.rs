@@ -1,6 +1,6 @@
 //! Tool spans: `execute_tool {tool}`, INTERNAL.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, SharedStr, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -64,7 +64,8 @@ impl<'a> ToolBuilder<'a> {
 
     /// Starts the span.
     pub fn start(self) -> ToolSpan {
-        let name = Cow::Owned(format!("execute_tool {}", self.name));
+        let name = span_name(gen_ai::operation::EXECUTE_TOOL, &self.name);
+        let tool_name = SharedStr::new(&self.name);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::TOOL,
@@ -75,26 +76,28 @@ impl<'a> ToolBuilder<'a> {
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::EXECUTE_TOOL);
-                a.gen(gen_ai::TOOL_NAME, self.name.clone());
+                if a.d.gen_ai {
+                    a.gen(gen_ai::TOOL_NAME, tool_name.get());
+                }
             },
             |a| {
-                let name = shared(&self.name);
+                let name = tool_name.get();
                 a.ai(ai::TOOL_NAME, name.clone());
                 a.oi(oi::SPAN_KIND, oi::kind::TOOL);
                 a.oi(oi::TOOL_NAME, name);
                 if let Some(id) = &self.call_id {
-                    let id = shared(id);
+                    let id = shared_cow(id);
                     a.ai(ai::TOOL_CALL_ID, id.clone());
                     a.gen(gen_ai::TOOL_CALL_ID, id.clone());
                     a.oi(oi::TOOL_ID, id);
                 }
                 if let Some(t) = &self.tool_type {
-                    let t = shared(t);
+                    let t = shared_cow(t);
                     a.ai(ai::TOOL_TYPE, t.clone());
                     a.gen(gen_ai::TOOL_TYPE, t);
                 }
                 if let Some(desc) = &self.description {
-                    let desc = shared(desc);
+                    let desc = shared_cow(desc);
                     a.ai(ai::TOOL_DESCRIPTION, desc.clone());
                     a.gen(gen_ai::TOOL_DESCRIPTION, desc.clone());
                     a.oi(oi::TOOL_DESCRIPTION, desc);

@@ -4,7 +4,7 @@
 //! Neither the GenAI conventions nor OpenInference name these yet, so they carry
 //! `ai.*` attributes only, whatever the dialects.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::ai;
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -36,7 +36,7 @@ impl<'a> Audio<'a> {
     }
 
     fn start(self, span_type: &'static str) -> SpanCore {
-        let name = Cow::Owned(format!("{span_type} {}", self.model));
+        let name = span_name(span_type, &self.model);
         SpanCore::start(
             Start {
                 span_type,
@@ -47,10 +47,10 @@ impl<'a> Audio<'a> {
             },
             |_| {},
             |a| {
-                a.ai(ai::PROVIDER, shared(&self.provider));
-                a.ai(ai::MODEL, shared(&self.model));
+                a.ai(ai::PROVIDER, shared_cow(&self.provider));
+                a.ai(ai::MODEL, shared_cow(&self.model));
                 if let Some(f) = &self.format {
-                    a.ai(ai::AUDIO_FORMAT, shared(f));
+                    a.ai(ai::AUDIO_FORMAT, shared_cow(f));
                 }
                 if let Some(rate) = self.sample_rate {
                     a.ai(ai::AUDIO_SAMPLE_RATE, i64::from(rate));

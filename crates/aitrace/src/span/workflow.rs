@@ -1,7 +1,7 @@
 //! The trace level: a workflow span that roots one run, and the attributes every
 //! span under it inherits.
 
-use super::{shared, span_common, SpanCore, Start};
+use super::{shared, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, TraceInfo};
@@ -149,7 +149,7 @@ impl<'a> TraceBuilder<'a> {
             settings,
             inherited: Arc::from(deduped),
         });
-        let name = Cow::Owned(format!("invoke_workflow {}", self.workflow));
+        let name = span_name(gen_ai::operation::INVOKE_WORKFLOW, &self.workflow);
         let metadata = self.metadata;
         let core = SpanCore::start(
             Start {

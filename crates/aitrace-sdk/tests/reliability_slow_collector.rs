@@ -1,0 +1,289 @@
+//! A slow collector: it accepts connections and requests, then answers late or
+//! never. The export timeout (from the builder or `OTEL_EXPORTER_OTLP_TIMEOUT`)
+//! bounds each export, the application keeps recording without waiting (spans that
+//! do not fit in the queue are dropped and counted), and `shutdown_with_timeout`
+//! returns by its deadline with a report of what was not delivered.
+//!
+//! Timing assertions are upper bounds with generous slack (these tests share two
+//! cores with other work); the proofs that nothing waited are made with counters.
+
+mod receiver;
+
+use aitrace_sdk::config::{BatchConfig, Config, ExporterKind, Protocol};
+use aitrace_sdk::{Builder, StatsSnapshot, TracingGuard};
+use opentelemetry::trace::{Tracer, TracerProvider};
+use receiver::{Behaviour, Receiver};
+use std::time::{Duration, Instant};
+
+/// Slack added to every deadline checked here.
+const SLACK: Duration = Duration::from_secs(5);
+
+fn receiver(protocol: Protocol, behaviour: Behaviour) -> Receiver {
+    match protocol {
+        Protocol::Grpc => Receiver::grpc_with(false, behaviour),
+        Protocol::HttpProtobuf => Receiver::http_with(false, behaviour),
+    }
+}
+
+fn pipeline(
+    protocol: Protocol,
+    endpoint: &str,
+    timeout: Duration,
+    batch: BatchConfig,
+) -> TracingGuard {
+    Builder::new()
+        .with_exporters(vec![ExporterKind::Otlp])
+        .with_protocol(protocol)
+        .with_endpoint(endpoint)
+        .with_timeout(timeout)
+        .with_batch(batch)
+        .build()
+        .expect("pipeline builds")
+}
+
+fn quick_batches() -> BatchConfig {
+    BatchConfig {
+        schedule_delay: Duration::from_millis(20),
+        ..BatchConfig::default()
+    }
+}
+
+/// Polls the guard's counters until `done` holds, for at most `timeout`.
+fn wait_stats(
+    guard: &TracingGuard,
+    timeout: Duration,
+    done: impl Fn(&StatsSnapshot) -> bool,
+) -> StatsSnapshot {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let s = guard.stats();
+        if done(&s) || Instant::now() >= deadline {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// One span to a collector that never answers: the export fails after the
+/// configured timeout (well before the 10 s default), once, and is counted.
+fn one_export_times_out(guard: TracingGuard, receiver: &Receiver, timeout: Duration, label: &str) {
+    let tracer = guard.provider().unwrap().tracer("slow");
+    let t0 = Instant::now();
+    tracer.in_span("never answered", |_| {});
+    let s = wait_stats(&guard, timeout + SLACK, |s| s.failed == 1);
+    let waited = t0.elapsed();
+    assert_eq!(
+        (s.recorded, s.exported, s.failed, s.export_errors),
+        (1, 0, 1, 1),
+        "{label}: {s:?}"
+    );
+    assert!(
+        waited >= timeout,
+        "{label}: failed after {waited:?}, before the {timeout:?} timeout"
+    );
+    assert!(
+        waited < timeout + SLACK,
+        "{label}: failed after {waited:?}, timeout {timeout:?}"
+    );
+    assert!(
+        receiver.attempt_count() >= 1,
+        "{label}: the request reached the receiver"
+    );
+    assert!(receiver.received().is_empty(), "{label}");
+    let report = guard
+        .shutdown_with_timeout(Duration::from_secs(2))
+        .expect_err("a span failed");
+    assert_eq!(report.report.stats.failed, 1, "{label}");
+}
+
+#[test]
+fn builder_timeout_bounds_an_export_to_a_collector_that_never_answers() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let rx = receiver(protocol, Behaviour::Never);
+        let timeout = Duration::from_millis(500);
+        let guard = pipeline(protocol, &rx.endpoint, timeout, quick_batches());
+        one_export_times_out(guard, &rx, timeout, &format!("{protocol:?}"));
+    }
+}
+
+#[test]
+fn env_timeout_bounds_an_export_to_a_collector_that_never_answers() {
+    for (protocol, name) in [
+        (Protocol::Grpc, "grpc"),
+        (Protocol::HttpProtobuf, "http/protobuf"),
+    ] {
+        let rx = receiver(protocol, Behaviour::Never);
+        let env = [
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", rx.endpoint.clone()),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", name.to_string()),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "500".to_string()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "20".to_string()),
+        ];
+        let config =
+            Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
+                .expect("valid env");
+        assert_eq!(config.otlp.timeout, Duration::from_millis(500));
+        let guard = Builder::from_config(config)
+            .build()
+            .expect("pipeline builds");
+        one_export_times_out(
+            guard,
+            &rx,
+            Duration::from_millis(500),
+            &format!("{protocol:?} from env"),
+        );
+    }
+}
+
+#[test]
+fn a_late_answer_after_the_timeout_is_a_failure_not_an_export() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let rx = receiver(protocol, Behaviour::Delay(Duration::from_millis(1500)));
+        let guard = pipeline(
+            protocol,
+            &rx.endpoint,
+            Duration::from_millis(300),
+            quick_batches(),
+        );
+        let tracer = guard.provider().unwrap().tracer("slow");
+        tracer.in_span("answered late", |_| {});
+        let s = wait_stats(&guard, Duration::from_secs(10), |s| s.failed == 1);
+        assert_eq!((s.exported, s.failed), (0, 1), "{protocol:?}: {s:?}");
+        // The receiver's answer comes once its delay is over (over gRPC the
+        // server sees the cancelled call and never answers): either way the
+        // exporter had given up, and the counters do not change.
+        std::thread::sleep(Duration::from_millis(1800));
+        let s = guard.stats();
+        assert_eq!((s.exported, s.failed), (0, 1), "{protocol:?}: {s:?}");
+        let _ = guard.shutdown_with_timeout(Duration::from_secs(2));
+    }
+}
+
+/// While an export hangs (the collector never answers and the timeout is long),
+/// four application threads record 20 000 spans: they all finish while no export has
+/// completed, so none of them waited for the exporter; what did not fit in the queue
+/// is dropped and counted, and memory stays bounded by the queue.
+#[test]
+fn recording_never_waits_for_a_hanging_collector() {
+    const THREADS: u64 = 4;
+    const PER_THREAD: u64 = 5_000;
+    const QUEUE: u64 = 256;
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let rx = receiver(protocol, Behaviour::Never);
+        let batch = BatchConfig {
+            schedule_delay: Duration::from_millis(10),
+            max_queue_size: QUEUE as usize,
+            max_export_batch_size: 64,
+            ..BatchConfig::default()
+        };
+        // Longer than the test: the first export cannot finish while we record.
+        let guard = pipeline(protocol, &rx.endpoint, Duration::from_secs(120), batch);
+        let tracer = guard.provider().unwrap().tracer("hang");
+        // Let the first export start and hang.
+        tracer.in_span("first", |_| {});
+        assert!(
+            rx.wait_for_attempts(1, Duration::from_secs(10)) >= 1,
+            "{protocol:?}: an export is in flight"
+        );
+
+        let t0 = Instant::now();
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let tracer = tracer.clone();
+                scope.spawn(move || {
+                    for i in 0..PER_THREAD {
+                        tracer.in_span(format!("span {t}-{i}"), |_| {});
+                    }
+                });
+            }
+        });
+        let recorded_in = t0.elapsed();
+        assert!(
+            recorded_in < Duration::from_secs(30),
+            "{protocol:?}: {recorded_in:?}"
+        );
+
+        let s = guard.stats();
+        let total = THREADS * PER_THREAD + 1;
+        assert_eq!(s.recorded, total, "{protocol:?}: {s:?}");
+        assert_eq!(
+            (s.exported, s.failed),
+            (0, 0),
+            "{protocol:?}: no export finished, yet recording did: {s:?}"
+        );
+        assert!(
+            s.unaccounted() <= QUEUE,
+            "{protocol:?}: queue bounded: {s:?}"
+        );
+        assert!(s.dropped >= total - QUEUE, "{protocol:?}: {s:?}");
+        assert_eq!(
+            s.dropped + s.unaccounted(),
+            total,
+            "{protocol:?}: every span is queued or dropped"
+        );
+
+        let t0 = Instant::now();
+        let deadline = Duration::from_secs(1);
+        let err = guard
+            .shutdown_with_timeout(deadline)
+            .expect_err("nothing was delivered");
+        assert!(
+            t0.elapsed() < deadline + SLACK,
+            "{protocol:?}: shutdown took {:?}",
+            t0.elapsed()
+        );
+        assert_eq!(err.report.stats.exported, 0);
+        assert_eq!(err.report.dropped(), total, "{protocol:?}: {err}");
+    }
+}
+
+/// `shutdown_with_timeout` returns by its deadline even while an export hangs
+/// for longer, and its error counts every span that was not delivered.
+#[test]
+fn shutdown_with_timeout_meets_its_deadline_and_reports_what_was_lost() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let rx = receiver(protocol, Behaviour::Never);
+        let guard = pipeline(
+            protocol,
+            &rx.endpoint,
+            Duration::from_secs(60),
+            quick_batches(),
+        );
+        let tracer = guard.provider().unwrap().tracer("hang");
+        for i in 0..100 {
+            tracer.in_span(format!("lost {i}"), |_| {});
+        }
+        assert!(
+            rx.wait_for_attempts(1, Duration::from_secs(10)) >= 1,
+            "{protocol:?}"
+        );
+
+        let deadline = Duration::from_millis(1500);
+        let t0 = Instant::now();
+        let err = guard
+            .shutdown_with_timeout(deadline)
+            .expect_err("the spans were not delivered");
+        let took = t0.elapsed();
+        assert!(
+            took < deadline + SLACK,
+            "{protocol:?}: shutdown took {took:?} for a {deadline:?} deadline"
+        );
+        let r = &err.report;
+        assert_eq!(
+            (r.stats.recorded, r.stats.exported, r.stats.failed),
+            (100, 0, 0),
+            "{protocol:?}: {r:?}"
+        );
+        assert_eq!(r.dropped(), 100, "{protocol:?}: {r:?}");
+        assert!(!r.is_clean());
+        let shown = err.to_string();
+        assert!(
+            shown.contains("0 exported") && shown.contains("100 dropped"),
+            "{protocol:?}: {shown}"
+        );
+        assert!(
+            shown.to_lowercase().contains("time"),
+            "{protocol:?}: the reason names the timeout: {shown}"
+        );
+    }
+}
