@@ -51,8 +51,10 @@ pub fn is_enabled() -> bool {
     }
 }
 
-/// Random, valid ids for spans that are not recorded.
-pub(crate) fn random_u128() -> u128 {
+/// A random 64-bit value: SipHash, keyed per thread from the OS, of a process-wide
+/// counter. Ids of spans that are not recorded come from here (no dependency on a
+/// random number crate in the API crate).
+fn random_word(salt: u64) -> u64 {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::AtomicU64;
     static COUNTER: AtomicU64 = AtomicU64::new(1);
@@ -61,10 +63,18 @@ pub(crate) fn random_u128() -> u128 {
     }
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     STATE.with(|s| {
-        let mut a = s.build_hasher();
-        a.write_u64(n);
-        let mut b = s.build_hasher();
-        b.write_u64(!n);
-        ((a.finish() as u128) << 64) | b.finish() as u128 | 1
+        let mut h = s.build_hasher();
+        h.write_u64(n ^ salt);
+        h.finish()
     })
+}
+
+/// A random, non-zero span id.
+pub(crate) fn random_u64() -> u64 {
+    random_word(0) | 1
+}
+
+/// A random, non-zero trace id.
+pub(crate) fn random_u128() -> u128 {
+    (u128::from(random_word(0x5bd1_e995)) << 64) | u128::from(random_word(!0)) | 1
 }

@@ -216,6 +216,27 @@ impl SpanCore {
         if !crate::enabled::is_enabled() {
             return SpanCore::disabled(parent, settings);
         }
+        // A child of a span of this process that was not recorded (its sampler
+        // dropped it) is not recorded either, with every standard sampler:
+        // parent-based ones follow the parent, and a trace-id ratio gives the same
+        // answer for the same trace. Its context is made here, without asking the
+        // provider: no tracer lookup, no attributes, no boxed span. (A custom
+        // sampler that would record such a child never sees it; see
+        // docs/performance.md.)
+        {
+            let p = parent.span();
+            let psc = p.span_context();
+            if psc.is_valid() && !psc.is_remote() && !psc.is_sampled() && !p.is_recording() {
+                let sc = SpanContext::new(
+                    psc.trace_id(),
+                    SpanId::from_bytes(crate::enabled::random_u64().to_be_bytes()),
+                    psc.trace_flags(),
+                    false,
+                    psc.trace_state().clone(),
+                );
+                return SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
+            }
+        }
         let d = settings.dialects;
         let mut start_attrs = Vec::with_capacity(8);
         {
@@ -286,7 +307,7 @@ impl SpanCore {
         } else {
             TraceId::from_bytes(crate::enabled::random_u128().to_be_bytes())
         };
-        let span_id = SpanId::from_bytes((crate::enabled::random_u128() as u64 | 1).to_be_bytes());
+        let span_id = SpanId::from_bytes(crate::enabled::random_u64().to_be_bytes());
         let sc = SpanContext::new(
             trace_id,
             span_id,
@@ -294,8 +315,13 @@ impl SpanCore {
             false,
             TraceState::default(),
         );
+        SpanCore::unrecorded(parent.with_remote_span_context(sc), settings)
+    }
+
+    /// A guard for a span that records nothing, in context `cx`.
+    fn unrecorded(cx: Context, settings: Arc<Settings>) -> SpanCore {
         SpanCore {
-            cx: parent.with_remote_span_context(sc),
+            cx,
             settings,
             ended: false,
             recording: false,
