@@ -135,7 +135,9 @@ async fn hand_off_to_billing(
     transfer: &ToolCall,
     mut history: Vec<Message>,
 ) -> Answer {
-    let handoff = aitrace::handoff("triage", "billing").start();
+    let handoff = aitrace::handoff("triage", "billing")
+        .with_call_id(transfer.id.clone())
+        .start();
     history.push(Message::tool_response(
         &transfer.id,
         json!({ "assistant": "billing" }),

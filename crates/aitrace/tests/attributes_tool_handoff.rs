@@ -126,3 +126,20 @@ fn handoff_context_as_explicit_parent() {
     let refunds = by_name(&spans, "invoke_agent refunds");
     assert_eq!(refunds.parent_span_id, handoff.span_context.span_id());
 }
+
+#[test]
+fn handoff_with_the_models_call_id() {
+    for (_, d) in configs() {
+        let spans = run(d, false, || {
+            aitrace::handoff("triage", "billing")
+                .with_call_id("call_9")
+                .start()
+                .end();
+        });
+        let expect = handoff_expect(d)
+            .ai("ai.tool.call_id", s("call_9"))
+            .gen("gen_ai.tool.call.id", s("call_9"))
+            .oi("tool.id", s("call_9"));
+        assert_attrs(by_name(&spans, "execute_tool transfer_to_billing"), &expect);
+    }
+}

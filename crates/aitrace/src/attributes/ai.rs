@@ -7,6 +7,8 @@ pub const CONVERSATION_ID: &str = "ai.conversation.id";
 pub const USER_ID: &str = "ai.user.id";
 pub const TENANT_ID: &str = "ai.tenant.id";
 pub const GROUP_ID: &str = "ai.group.id";
+/// How many of the user's attributes a span did not keep (over its budget).
+pub const DROPPED_ATTRIBUTES: &str = "ai.dropped_attributes";
 /// Prefix of user metadata: `ai.metadata.<key>`.
 pub const METADATA_PREFIX: &str = "ai.metadata.";
 

@@ -1,6 +1,8 @@
 //! Agent spans: `invoke_agent {name}`, INTERNAL.
 
-use super::{shared_cow, span_common, span_name, string_array, SharedStr, SpanCore, Start};
+use super::{
+    builder_common, shared_cow, span_common, span_name, string_array, SharedStr, SpanCore, Start,
+};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -19,6 +21,8 @@ pub struct AgentBuilder<'a> {
     parent: Option<&'a Context>,
     start_time: Option<SystemTime>,
 }
+
+builder_common!(AgentBuilder);
 
 impl<'a> AgentBuilder<'a> {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
@@ -62,18 +66,6 @@ impl<'a> AgentBuilder<'a> {
     /// The type of the agent's output, such as `text` or `json` (`ai.agent.output_type`).
     pub fn with_output_type(mut self, output_type: impl Into<Cow<'static, str>>) -> Self {
         self.output_type = Some(output_type.into());
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

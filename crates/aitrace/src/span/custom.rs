@@ -1,6 +1,6 @@
 //! Custom spans: a name, a kind and attributes of your choosing.
 
-use super::{span_common, SpanCore, Start};
+use super::{builder_common, span_common, SpanCore, Start};
 use crate::attributes::ai;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Context, KeyValue};
@@ -17,6 +17,8 @@ pub struct CustomBuilder<'a> {
     parent: Option<&'a Context>,
     start_time: Option<SystemTime>,
 }
+
+builder_common!(CustomBuilder);
 
 impl<'a> CustomBuilder<'a> {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
@@ -44,18 +46,6 @@ impl<'a> CustomBuilder<'a> {
     /// Attributes of yours, set when the span starts (samplers see them).
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
         self.attributes.extend(attributes);
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

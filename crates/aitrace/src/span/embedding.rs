@@ -1,6 +1,6 @@
 //! Embedding spans: `embeddings {model}`, CLIENT.
 
-use super::{shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
@@ -19,6 +19,8 @@ pub struct EmbeddingBuilder<'a> {
     start_time: Option<SystemTime>,
 }
 
+builder_common!(EmbeddingBuilder);
+
 impl<'a> EmbeddingBuilder<'a> {
     pub(crate) fn new(
         provider: impl Into<Cow<'static, str>>,
@@ -36,18 +38,6 @@ impl<'a> EmbeddingBuilder<'a> {
     /// The server called (`server.address`, `server.port`, with the gen_ai dialect).
     pub fn with_server(mut self, address: impl Into<Cow<'static, str>>, port: u16) -> Self {
         self.server = Some((address.into(), port));
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

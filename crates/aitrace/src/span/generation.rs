@@ -1,6 +1,6 @@
 //! Generation spans (model calls): `chat {model}`, CLIENT.
 
-use super::{shared, span_common, span_name, SharedStr, SpanCore, Start};
+use super::{builder_common, shared, span_common, span_name, SharedStr, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use crate::usage::Usage;
@@ -64,6 +64,8 @@ macro_rules! param {
         }
     };
 }
+
+builder_common!(GenerationBuilder);
 
 impl<'a> GenerationBuilder<'a> {
     pub(crate) fn new(
@@ -150,18 +152,6 @@ impl<'a> GenerationBuilder<'a> {
     /// [`GenerationSpan::end`] keeps its usage so far and is marked incomplete.
     pub fn streaming(mut self) -> Self {
         self.stream = true;
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

@@ -1,6 +1,6 @@
 //! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
 
-use super::{shared, shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -49,6 +49,8 @@ pub struct GuardrailBuilder<'a> {
     start_time: Option<SystemTime>,
 }
 
+builder_common!(GuardrailBuilder);
+
 impl<'a> GuardrailBuilder<'a> {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
         GuardrailBuilder {
@@ -62,18 +64,6 @@ impl<'a> GuardrailBuilder<'a> {
     /// What the guardrail checks (`ai.guardrail.type`, `gen_ai.guardrail.source`).
     pub fn with_type(mut self, guardrail_type: GuardrailType) -> Self {
         self.guardrail_type = Some(guardrail_type);
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

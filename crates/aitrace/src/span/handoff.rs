@@ -3,7 +3,7 @@
 //! A handoff is the tool call by which one agent passes the conversation to
 //! another. The receiving agent's span is a child of the handoff span.
 
-use super::{shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
@@ -19,9 +19,12 @@ const TRANSFER_TO: &str = "transfer_to_";
 pub struct HandoffBuilder<'a> {
     from: Cow<'static, str>,
     to: Cow<'static, str>,
+    call_id: Option<Cow<'static, str>>,
     parent: Option<&'a Context>,
     start_time: Option<SystemTime>,
 }
+
+builder_common!(HandoffBuilder);
 
 impl<'a> HandoffBuilder<'a> {
     pub(crate) fn new(
@@ -31,20 +34,16 @@ impl<'a> HandoffBuilder<'a> {
         HandoffBuilder {
             from: from.into(),
             to: to.into(),
+            call_id: None,
             parent: None,
             start_time: None,
         }
     }
 
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
+    /// The model's id for the `transfer_to_{to}` tool call (`ai.tool.call_id`,
+    /// `gen_ai.tool.call.id`, `tool.id`).
+    pub fn with_call_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
+        self.call_id = Some(id.into());
         self
     }
 
@@ -77,6 +76,12 @@ impl<'a> HandoffBuilder<'a> {
                 a.oi(oi::SPAN_KIND, oi::kind::TOOL);
                 a.oi(oi::INPUT_VALUE, from);
                 a.oi(oi::OUTPUT_VALUE, to);
+                if let Some(id) = &self.call_id {
+                    let id = shared_cow(id);
+                    a.ai(ai::TOOL_CALL_ID, id.clone());
+                    a.gen(gen_ai::TOOL_CALL_ID, id.clone());
+                    a.oi(oi::TOOL_ID, id);
+                }
             },
         );
         HandoffSpan { core }

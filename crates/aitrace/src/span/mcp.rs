@@ -1,6 +1,6 @@
 //! MCP list-tools spans: `tools/list {server}`, CLIENT.
 
-use super::{shared, shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, Context, StringValue, Value};
@@ -17,6 +17,8 @@ pub struct McpListToolsBuilder<'a> {
     start_time: Option<SystemTime>,
 }
 
+builder_common!(McpListToolsBuilder);
+
 impl<'a> McpListToolsBuilder<'a> {
     pub(crate) fn new(server: impl Into<Cow<'static, str>>) -> Self {
         McpListToolsBuilder {
@@ -30,18 +32,6 @@ impl<'a> McpListToolsBuilder<'a> {
     /// The MCP session the request belongs to (`mcp.session.id`, with the gen_ai dialect).
     pub fn with_session_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.session_id = Some(id.into());
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

@@ -410,10 +410,32 @@ impl Drop for SpanCore {
     }
 }
 
-/// The short type name of `E`, for `error.type` and `exception.type`.
+/// The full type name of `E` (`my_crate::tools::ToolError`), for `error.type` and
+/// `exception.type`, as the conventions ask for a fully qualified exception type.
 pub(crate) fn type_name_of<E: ?Sized>() -> &'static str {
     std::any::type_name::<E>()
 }
+
+/// Methods every typed builder has: `child_of` and `with_start_time`. `$t` must
+/// have `parent: Option<&'a Context>` and `start_time: Option<SystemTime>` fields.
+macro_rules! builder_common {
+    ($t:ident) => {
+        impl<'a> $t<'a> {
+            /// The parent of the span; the current context when not given.
+            pub fn child_of(mut self, parent: &'a opentelemetry::Context) -> Self {
+                self.parent = Some(parent);
+                self
+            }
+
+            /// An explicit start time.
+            pub fn with_start_time(mut self, time: std::time::SystemTime) -> Self {
+                self.start_time = Some(time);
+                self
+            }
+        }
+    };
+}
+pub(crate) use builder_common;
 
 /// Methods every typed span has. `$t` must have a `core: SpanCore` field and a
 /// `fn finish(&mut self, dropped: bool)` run before the span ends.
@@ -547,7 +569,7 @@ pub(crate) use span_common;
 pub(crate) const MAX_USER_ATTRIBUTES: usize = 40;
 
 /// The attribute counting user attributes dropped over [`MAX_USER_ATTRIBUTES`].
-pub(crate) const DROPPED_ATTRIBUTES: &str = "ai.dropped_attributes";
+pub(crate) use crate::attributes::ai::DROPPED_ATTRIBUTES;
 
 /// How many attributes the user set on a span (atomic: spans are `Sync` and
 /// `set_attribute` takes `&self`).

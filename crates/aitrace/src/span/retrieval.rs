@@ -1,6 +1,6 @@
 //! Retrieval spans: `retrieval {source}`, CLIENT.
 
-use super::{shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -18,6 +18,8 @@ pub struct RetrievalBuilder<'a> {
     start_time: Option<SystemTime>,
 }
 
+builder_common!(RetrievalBuilder);
+
 impl<'a> RetrievalBuilder<'a> {
     pub(crate) fn new(source: impl Into<Cow<'static, str>>) -> Self {
         RetrievalBuilder {
@@ -31,18 +33,6 @@ impl<'a> RetrievalBuilder<'a> {
     /// How many documents were asked for (`ai.retrieval.top_k`).
     pub fn with_top_k(mut self, top_k: usize) -> Self {
         self.top_k = Some(top_k);
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

@@ -1,6 +1,6 @@
 //! Tool spans: `execute_tool {tool}`, INTERNAL.
 
-use super::{shared_cow, span_common, span_name, SharedStr, SpanCore, Start};
+use super::{builder_common, shared_cow, span_common, span_name, SharedStr, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -19,6 +19,8 @@ pub struct ToolBuilder<'a> {
     parent: Option<&'a Context>,
     start_time: Option<SystemTime>,
 }
+
+builder_common!(ToolBuilder);
 
 impl<'a> ToolBuilder<'a> {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
@@ -47,18 +49,6 @@ impl<'a> ToolBuilder<'a> {
     /// What the tool does.
     pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
         self.description = Some(description.into());
-        self
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
         self
     }
 

@@ -4,7 +4,7 @@
 //! Neither the GenAI conventions nor OpenInference name these yet, so they carry
 //! `ai.*` attributes only, whatever the dialects.
 
-use super::{shared_cow, span_common, span_name, SpanCore, Start};
+use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
 use crate::attributes::ai;
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
@@ -218,21 +218,11 @@ pub struct SpeechGroupBuilder<'a> {
     start_time: Option<SystemTime>,
 }
 
+builder_common!(SpeechGroupBuilder);
+
 impl<'a> SpeechGroupBuilder<'a> {
     pub(crate) fn new() -> Self {
         SpeechGroupBuilder::default()
-    }
-
-    /// The parent of the span; the current context when not given.
-    pub fn child_of(mut self, parent: &'a Context) -> Self {
-        self.parent = Some(parent);
-        self
-    }
-
-    /// An explicit start time.
-    pub fn with_start_time(mut self, time: SystemTime) -> Self {
-        self.start_time = Some(time);
-        self
     }
 
     /// Starts the span.
