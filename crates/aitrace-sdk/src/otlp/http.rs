@@ -119,6 +119,8 @@ impl HttpTransport {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.timeout));
+        // Small protobuf requests should leave at once, not wait for more bytes.
+        http.set_nodelay(true);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(rustls_config(config)?)
             .https_or_http()
