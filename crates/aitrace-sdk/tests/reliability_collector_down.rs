@@ -7,47 +7,15 @@
 //! The collector coming back (a real one, restarted on the same ports) is in
 //! `reliability_resume.rs`.
 
+mod pipeline_support;
+use pipeline_support::{pipeline, wait_stats, PROTOCOLS};
 mod receiver;
 
-use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
-use aitrace_sdk::{Builder, StatsSnapshot, TracingGuard};
+use aitrace_sdk::config::{BatchConfig, Protocol};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use receiver::{dead_endpoint, Behaviour, Receiver};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
-
-const PROTOCOLS: [Protocol; 2] = [Protocol::Grpc, Protocol::HttpProtobuf];
-
-fn pipeline(
-    protocol: Protocol,
-    endpoint: &str,
-    timeout: Duration,
-    batch: BatchConfig,
-) -> TracingGuard {
-    Builder::new()
-        .with_exporters(vec![ExporterKind::Otlp])
-        .with_protocol(protocol)
-        .with_endpoint(endpoint)
-        .with_timeout(timeout)
-        .with_batch(batch)
-        .build()
-        .expect("pipeline builds")
-}
-
-fn wait_stats(
-    guard: &TracingGuard,
-    timeout: Duration,
-    done: impl Fn(&StatsSnapshot) -> bool,
-) -> StatsSnapshot {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let s = guard.stats();
-        if done(&s) || Instant::now() >= deadline {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 fn span_names(r: &receiver::Received) -> Vec<String> {
     r.request

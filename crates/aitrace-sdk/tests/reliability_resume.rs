@@ -4,6 +4,8 @@
 //! (dropped or failed), and export resumes by itself each time the collector is
 //! back, with no restart or call from the application.
 
+mod pipeline_support;
+use pipeline_support::wait_stats;
 mod support;
 
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
@@ -12,21 +14,6 @@ use opentelemetry::trace::{Tracer, TracerProvider};
 use opentelemetry_sdk::trace::SdkTracer;
 use std::time::{Duration, Instant};
 use support::Rotel;
-
-fn wait_stats(
-    guard: &TracingGuard,
-    timeout: Duration,
-    done: impl Fn(&StatsSnapshot) -> bool,
-) -> StatsSnapshot {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let s = guard.stats();
-        if done(&s) || Instant::now() >= deadline {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// Records `count` spans named `{prefix} {i}` as fast as possible (the collector
 /// is down), then waits until the pipeline has settled each of them.

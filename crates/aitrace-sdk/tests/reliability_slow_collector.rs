@@ -7,10 +7,12 @@
 //! Timing assertions are upper bounds with generous slack (these tests share two
 //! cores with other work); the proofs that nothing waited are made with counters.
 
+mod pipeline_support;
+use pipeline_support::{pipeline, wait_stats};
 mod receiver;
 
-use aitrace_sdk::config::{BatchConfig, Config, ExporterKind, Protocol};
-use aitrace_sdk::{Builder, StatsSnapshot, TracingGuard};
+use aitrace_sdk::config::{BatchConfig, Config, Protocol};
+use aitrace_sdk::{Builder, TracingGuard};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use receiver::{Behaviour, Receiver};
 use std::time::{Duration, Instant};
@@ -25,42 +27,10 @@ fn receiver(protocol: Protocol, behaviour: Behaviour) -> Receiver {
     }
 }
 
-fn pipeline(
-    protocol: Protocol,
-    endpoint: &str,
-    timeout: Duration,
-    batch: BatchConfig,
-) -> TracingGuard {
-    Builder::new()
-        .with_exporters(vec![ExporterKind::Otlp])
-        .with_protocol(protocol)
-        .with_endpoint(endpoint)
-        .with_timeout(timeout)
-        .with_batch(batch)
-        .build()
-        .expect("pipeline builds")
-}
-
 fn quick_batches() -> BatchConfig {
     BatchConfig {
         schedule_delay: Duration::from_millis(20),
         ..BatchConfig::default()
-    }
-}
-
-/// Polls the guard's counters until `done` holds, for at most `timeout`.
-fn wait_stats(
-    guard: &TracingGuard,
-    timeout: Duration,
-    done: impl Fn(&StatsSnapshot) -> bool,
-) -> StatsSnapshot {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let s = guard.stats();
-        if done(&s) || Instant::now() >= deadline {
-            return s;
-        }
-        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
