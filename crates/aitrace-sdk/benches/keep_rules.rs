@@ -14,6 +14,9 @@
 //! nothing. `cargo bench -p aitrace-sdk --bench keep_rules` prints a summary of
 //! medians and ratios at the end; `docs/performance.md` explains the figures.
 
+#[path = "../../aitrace/benches/support/mod.rs"]
+mod support;
+
 use aitrace::{GuardrailType, Usage};
 use aitrace_sdk::keep_rules::{KeepRuleSampler, KeepRules, KeepRulesProcessor};
 use criterion::{criterion_group, BenchmarkId, Criterion};
@@ -23,10 +26,10 @@ use opentelemetry_sdk::trace::{
     Sampler, SdkTracerProvider, SimpleSpanProcessor, SpanData, SpanExporter,
 };
 use std::hint::black_box;
-use std::path::PathBuf;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An exporter that counts what it gets and drops it.
 #[derive(Debug, Default)]
@@ -195,60 +198,19 @@ fn main() {
     }
 }
 
-/// Where criterion writes its results (as criterion finds it).
-fn criterion_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(d).join("criterion");
-    }
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.ancestors()
-        .nth(3)
-        .map(|t| t.join("criterion"))
-        .unwrap_or_else(|| PathBuf::from("target/criterion"))
-}
-
+/// The median of one case of the `sampling` group, in nanoseconds.
 fn median_ns(case: &str) -> Option<f64> {
-    let path = criterion_dir()
-        .join("sampling")
-        .join(case)
-        .join("new/estimates.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
+    support::median_ns(&format!("sampling/{case}"))
 }
 
-/// The ratio a / b measured in alternating batches (about 2 ms each, order
-/// swapped every round); the median of the per-round ratios. The two cases need
-/// different pipelines, so each batch installs its own first (outside the timing).
+/// The ratio a / b measured in alternating batches; the two cases need different
+/// pipelines, so each batch installs its own first (outside the timing).
 fn paired_ratio(a: &str, b: &str) -> f64 {
     let time = |case: &str, n: u64| {
         install(case);
-        let f = case_fn(case);
-        let t = Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        t.elapsed().as_secs_f64()
+        support::timed(&case_fn(case), n)
     };
-    let mut n = 1;
-    while time(b, n) < 0.002 {
-        n *= 2;
-    }
-    let mut ratios: Vec<f64> = (0..41)
-        .map(|round| {
-            if round % 2 == 0 {
-                let ta = time(a, n);
-                ta / time(b, n)
-            } else {
-                let tb = time(b, n);
-                time(a, n) / tb
-            }
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+    support::paired_ratio(&|n| time(a, n), &|n| time(b, n))
 }
 
 fn summary() {

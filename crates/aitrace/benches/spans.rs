@@ -12,6 +12,9 @@
 //! the end; `docs/performance.md` explains the figures. Under `cargo test` every
 //! case runs once.
 
+mod support;
+use support::median_ns;
+
 use aitrace::{GuardrailType, Usage};
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use opentelemetry::trace::noop::NoopTracerProvider;
@@ -24,7 +27,7 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter};
 use std::collections::BTreeMap;
 use std::hint::black_box;
-use std::path::PathBuf;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -786,64 +789,6 @@ fn main() {
 // ---------------------------------------------------------------------------
 // The summary: criterion's medians, and ratios measured in pairs.
 
-/// Where criterion writes its results (as criterion finds it).
-fn criterion_dir() -> PathBuf {
-    if let Some(d) = std::env::var_os("CRITERION_HOME") {
-        return PathBuf::from(d);
-    }
-    if let Some(d) = std::env::var_os("CARGO_TARGET_DIR") {
-        return PathBuf::from(d).join("criterion");
-    }
-    // target/<profile>/deps/<bench> -> target/criterion
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.ancestors()
-        .nth(3)
-        .map(|t| t.join("criterion"))
-        .unwrap_or_else(|| PathBuf::from("target/criterion"))
-}
-
-/// The median of one case in nanoseconds, from criterion's last run.
-fn median_ns(id: &str) -> Option<f64> {
-    let path = criterion_dir().join(id).join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
-/// The ratio a / b on this noisy machine: batches of `a` and `b` alternate
-/// (about 2 ms each, the order swapped every round) so that both see the same
-/// load, and the median of the per-round ratios is kept.
-fn paired_ratio(a: &dyn Fn(), b: &dyn Fn()) -> f64 {
-    let time = |f: &dyn Fn(), n: u64| {
-        let t = std::time::Instant::now();
-        for _ in 0..n {
-            f();
-        }
-        t.elapsed().as_secs_f64()
-    };
-    let mut n = 1;
-    while time(b, n) < 0.002 {
-        n *= 2;
-    }
-    let ratios = (0..41)
-        .map(|round| {
-            if round % 2 == 0 {
-                let ta = time(a, n);
-                ta / time(b, n)
-            } else {
-                let tb = time(b, n);
-                time(a, n) / tb
-            }
-        })
-        .collect();
-    median(ratios)
-}
-
 fn summary() {
     println!();
     println!("| case | aitrace median (ns) | baseline median (ns) | ratio of medians | paired ratio | target |");
@@ -858,7 +803,7 @@ fn summary() {
                 env.case(ai).expect("a case"),
                 env.case(base).expect("a case"),
             );
-            paired_ratio(&fa, &fb)
+            paired(&fa, &fb)
         };
         let target = match target {
             Some(t) if paired <= *t => format!("<= {t}x: met"),
@@ -870,4 +815,9 @@ fn summary() {
             a / b
         );
     }
+}
+
+/// The paired ratio of two cases (see `support::paired_ratio`).
+fn paired(a: &dyn Fn(), b: &dyn Fn()) -> f64 {
+    support::paired_ratio(&|n| support::timed(a, n), &|n| support::timed(b, n))
 }
