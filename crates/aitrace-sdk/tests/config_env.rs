@@ -1058,3 +1058,23 @@ fn variable_constants_are_their_own_names() {
     }
     assert_eq!(OTEL_SDK_DISABLED, aitrace::ENV_SDK_DISABLED);
 }
+
+#[test]
+fn headers_the_transport_sets_itself_are_refused() {
+    for key in [
+        "content-type",
+        "Content-Encoding",
+        "te",
+        "grpc-timeout",
+        "host",
+    ] {
+        let value = format!("x-team=ai,{key}=v");
+        let e = Config::from_lookup(|k| (k == OTEL_EXPORTER_OTLP_HEADERS).then(|| value.clone()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(OTEL_EXPORTER_OTLP_HEADERS) && e.contains("entry 2") && e.contains(key),
+            "{e}"
+        );
+    }
+}

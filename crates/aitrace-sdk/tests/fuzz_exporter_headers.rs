@@ -174,3 +174,32 @@ fn colliding_headers_are_sent_without_panicking() {
         }
     }
 }
+
+/// A header the transport sets itself is refused when the pipeline is built, with
+/// an error naming the header and the variable, rather than breaking every export.
+#[test]
+fn headers_the_transport_owns_are_refused_at_build() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        for name in [
+            "Content-Type",
+            "content-length",
+            "te",
+            "grpc-timeout",
+            "Host",
+        ] {
+            let err = builder(protocol, "http://127.0.0.1:4317")
+                .with_header(name, "x")
+                .build()
+                .expect_err(name)
+                .to_string();
+            assert!(
+                err.contains("OTEL_EXPORTER_OTLP_HEADERS") && err.contains(name),
+                "{err}"
+            );
+        }
+        assert!(builder(protocol, "http://127.0.0.1:4317")
+            .with_header("x-honeycomb-team", "k")
+            .build()
+            .is_ok());
+    }
+}

@@ -7,6 +7,29 @@
 
 use super::ConfigError;
 
+/// What an error says when a header belongs to the transport.
+pub(crate) const TRANSPORT_OWNED: &str = "headers other than those the OTLP transport sets itself \
+     (content-*, transfer-encoding, connection, keep-alive, te, host, upgrade, grpc-*, pseudo-headers)";
+
+/// True for a header the OTLP transport sets itself: configuring it would break
+/// every export, so it is refused up front.
+pub(crate) fn transport_owned(name: &str) -> bool {
+    const OWNED: &[&str] = &[
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "te",
+        "host",
+        "upgrade",
+        "transfer-encoding",
+    ];
+    let lower = name.to_ascii_lowercase();
+    OWNED.contains(&lower.as_str())
+        || lower.starts_with("content-")
+        || lower.starts_with("grpc-")
+        || lower.starts_with(':')
+}
+
 /// Parses a list of OTLP headers such as `x-api-key=abc,x-team=ai%20platform`.
 ///
 /// Entries are separated by `,`; each is split on its first `=`; keys and values
@@ -29,7 +52,8 @@ use super::ConfigError;
 ///
 /// # Errors
 /// [`ConfigError::Invalid`] naming `var` for an entry without `=`, with an empty or
-/// invalid key, with malformed percent-encoding, with bytes that do not decode to
+/// invalid key, with a header the transport sets itself (content-*, te, host,
+/// grpc-*, …), with malformed percent-encoding, with bytes that do not decode to
 /// UTF-8, or with a control character (such as CR or LF) in its value. The error
 /// says which entry is at fault and never includes a header value.
 pub fn parse_headers(var: &'static str, value: &str) -> Result<Vec<(String, String)>, ConfigError> {
@@ -73,6 +97,13 @@ pub fn parse_headers(var: &'static str, value: &str) -> Result<Vec<(String, Stri
                      the key holds {}",
                     describe_char(c)
                 ),
+            ));
+        }
+        if transport_owned(&key) {
+            return Err(invalid(
+                var,
+                format!("entry {position} (key {key})"),
+                TRANSPORT_OWNED,
             ));
         }
         let decoded = match percent_decode(raw_value.trim()) {

@@ -10,6 +10,7 @@ mod headers;
 
 pub use env::*;
 pub use headers::parse_headers;
+pub(crate) use headers::{transport_owned, TRANSPORT_OWNED};
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -21,6 +21,7 @@ pub(crate) fn metadata(
     headers
         .iter()
         .map(|(k, v)| {
+            super::check_header_name(k)?;
             let key =
                 AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes()).map_err(|_| {
                     ConfigError::Invalid {

@@ -30,6 +30,7 @@ pub(crate) struct HttpTransport {
 fn headers(list: &[(String, String)]) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
     list.iter()
         .map(|(k, v)| {
+            super::check_header_name(k)?;
             let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| ConfigError::Invalid {
                 var: "OTEL_EXPORTER_OTLP_HEADERS",
                 value: k.clone(),

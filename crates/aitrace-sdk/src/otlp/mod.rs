@@ -97,6 +97,19 @@ impl ExportError {
     }
 }
 
+/// Refuses a configured header that the transport sets itself (it would break
+/// every export); see `config::headers::transport_owned`.
+pub(crate) fn check_header_name(name: &str) -> Result<(), ConfigError> {
+    if crate::config::transport_owned(name) {
+        return Err(ConfigError::Invalid {
+            var: "OTEL_EXPORTER_OTLP_HEADERS",
+            value: name.to_string(),
+            expected: crate::config::TRANSPORT_OWNED.into(),
+        });
+    }
+    Ok(())
+}
+
 /// Largest OTLP request sent, encoded: under gRPC's default 4 MiB message limit.
 pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
 
