@@ -336,7 +336,12 @@ pub(crate) fn estimate(span: &SpanData) -> usize {
     fn value(v: &Value) -> usize {
         match v {
             Value::String(s) => s.as_str().len(),
-            Value::Array(a) => format!("{a:?}").len(),
+            Value::Array(opentelemetry::Array::String(items)) => {
+                items.iter().map(|s| s.as_str().len() + 4).sum()
+            }
+            Value::Array(opentelemetry::Array::Bool(items)) => items.len(),
+            Value::Array(opentelemetry::Array::I64(items)) => items.len() * 8,
+            Value::Array(opentelemetry::Array::F64(items)) => items.len() * 8,
             _ => 8,
         }
     }
