@@ -17,7 +17,7 @@ pub async fn call_model(model: &SimModel, req: &ChatRequest) -> ChatResponse {
         .start();
     span.record_system_instructions(&req.system_instructions());
     span.record_input_messages(&req.messages);
-    let response = span.instrument(model.complete(req)).await;
+    let response = span.wrap(model.complete(req)).await;
     record_response(&mut span, &response);
     span.end();
     response
@@ -55,7 +55,7 @@ async fn traced_tool(call: ToolCall) -> Value {
         .start();
     tool.record_arguments(&call.arguments);
     match tool
-        .instrument(tools::call(&call.name, &call.arguments))
+        .wrap(tools::call(&call.name, &call.arguments))
         .await
     {
         Ok(result) => {

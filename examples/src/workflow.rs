@@ -62,7 +62,7 @@ pub async fn run_support_workflow(question: &str) -> WorkflowOutcome {
         .with_user_id(USER_ID)
         .start();
     let model = SimModel::new();
-    let answer = run.instrument(triage(&model, question)).await;
+    let answer = run.wrap(triage(&model, question)).await;
     let trace_id = run.trace_id();
     run.end();
     WorkflowOutcome {
@@ -79,7 +79,7 @@ async fn triage(model: &SimModel, question: &str) -> Answer {
         .with_handoffs(["billing"])
         .with_output_type("text")
         .start();
-    let answer = agent.instrument(triage_turns(model, question)).await;
+    let answer = agent.wrap(triage_turns(model, question)).await;
     agent.end();
     answer
 }
@@ -142,7 +142,7 @@ async fn hand_off_to_billing(
         &transfer.id,
         json!({ "assistant": "billing" }),
     ));
-    let answer = handoff.instrument(billing(model, history)).await;
+    let answer = handoff.wrap(billing(model, history)).await;
     handoff.end();
     answer
 }
@@ -157,7 +157,7 @@ async fn billing(model: &SimModel, history: Vec<Message>) -> Answer {
         temperature: 0.3,
         max_tokens: 1024,
     };
-    let response = agent.instrument(call_model(model, &req)).await;
+    let response = agent.wrap(call_model(model, &req)).await;
     agent.end();
     answer(&response.message.text(), "billing")
 }

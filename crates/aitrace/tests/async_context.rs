@@ -16,7 +16,7 @@ async fn spans_follow_await_and_spawned_tasks() {
     let agent = run.in_scope(|| aitrace::agent("worker").start());
     let agent_id = agent.span_id();
     agent
-        .instrument(async {
+        .wrap(async {
             step("before_await").await;
             tokio::time::sleep(std::time::Duration::from_millis(2)).await;
             step("after_await").await;

@@ -49,7 +49,7 @@ pub async fn ask(base_url: &str, query: &str) -> Result<AgentOutcome, CallError>
             .with_tools(["search_kb"])
             .start()
     });
-    let outcome = agent.instrument(call_tool(base_url, query)).await;
+    let outcome = agent.wrap(call_tool(base_url, query)).await;
     let trace_id = run.trace_id();
     agent.end();
     run.end();

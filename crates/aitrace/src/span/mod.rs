@@ -514,14 +514,18 @@ macro_rules! span_common {
             }
 
             /// Makes this span current until the returned guard drops. Do not hold the
-            /// guard across `.await`; use [`Self::instrument`] for futures.
+            /// guard across `.await`; use [`Self::wrap`] for futures.
             pub fn enter(&self) -> opentelemetry::ContextGuard {
                 self.core.cx.clone().attach()
             }
 
-            /// Runs `future` with this span current at every poll, so spans created in it
-            /// (and in tasks spawned with [`crate::in_current_span`]) are its children.
-            pub fn instrument<F: std::future::Future>(
+            /// Wraps `future` so that this span is current at every poll: spans created
+            /// in it (and in tasks spawned with [`crate::in_current_span`]) are its
+            /// children, and `tracing` spans too when the `tracing` bridge is on.
+            ///
+            /// (Named `wrap`, not `instrument`, so that it never collides with
+            /// `tracing::Instrument::instrument`, which takes its receiver by value.)
+            pub fn wrap<F: std::future::Future>(
                 &self,
                 future: F,
             ) -> opentelemetry::context::WithContext<F> {
