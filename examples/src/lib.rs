@@ -10,6 +10,7 @@
 //! Run it with `cargo run --example agent_workflow`.
 #![warn(missing_docs)]
 
+pub mod axum_app;
 pub mod chat;
 pub mod script;
 pub mod sim_model;

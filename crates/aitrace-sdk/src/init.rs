@@ -5,6 +5,7 @@ use crate::config::{
     SamplerConfig,
 };
 use crate::exporter::ConsoleExporter;
+use crate::gen_ai_spans::GenAiSpans;
 use crate::keep_rules::{
     Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor,
 };
@@ -79,6 +80,8 @@ pub fn init() -> Result<TracingGuard, InitError> {
 pub struct Builder {
     config: Config,
     keep_rules: KeepRules,
+    /// Processors of the caller's, after the configured exporters.
+    processors: Vec<Box<dyn SpanProcessor>>,
 }
 
 macro_rules! set {
@@ -106,6 +109,7 @@ impl Builder {
         Ok(Builder {
             config: Config::from_env()?,
             keep_rules,
+            processors: Vec::new(),
         })
     }
 
@@ -114,6 +118,7 @@ impl Builder {
         Builder {
             config,
             keep_rules: KeepRules::default(),
+            processors: Vec::new(),
         }
     }
 
@@ -188,6 +193,16 @@ impl Builder {
         self
     }
 
+    /// Adds a span processor of yours (for example a `SimpleSpanProcessor` around
+    /// an exporter of yours, or the in-memory exporter in tests) after the
+    /// configured exporters. It sees what they see: spans from other
+    /// instrumentation already typed and costed, and, with keep rules on, only the
+    /// traces they keep.
+    pub fn with_span_processor(mut self, processor: impl SpanProcessor + 'static) -> Self {
+        self.processors.push(Box::new(processor));
+        self
+    }
+
     /// Adds a header to every export (the value is never logged).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
@@ -215,8 +230,11 @@ impl Builder {
     ///
     /// # Errors
     /// See [`InitError`].
-    pub fn build(self) -> Result<TracingGuard, InitError> {
-        let (config, rules) = (self.config, self.keep_rules);
+    pub fn build(mut self) -> Result<TracingGuard, InitError> {
+        let (config, rules) = (
+            std::mem::take(&mut self.config),
+            std::mem::take(&mut self.keep_rules),
+        );
         let stats = ExportStats::default();
         if config.disabled {
             return Ok(TracingGuard {
@@ -270,18 +288,21 @@ impl Builder {
             };
             processors.push(processor);
         }
+        processors.extend(self.processors);
+        // Spans from other instrumentation (gen_ai spans of LLM client crates,
+        // `tracing` spans) are given their type and cost before anything else
+        // sees them: keep rules, console, exporters.
         let mut keep_stats = None;
         if rules.any() {
             let keep = KeepRulesProcessor::new(Fanout(processors), rules);
             keep_stats = Some(keep.stats_handle());
             builder = builder
                 .with_sampler(KeepRuleSampler::new(head))
-                .with_span_processor(keep);
+                .with_span_processor(GenAiSpans::new(keep));
         } else {
-            builder = builder.with_sampler(head);
-            for p in processors {
-                builder = builder.with_span_processor(BoxedProcessor(p));
-            }
+            builder = builder
+                .with_sampler(head)
+                .with_span_processor(GenAiSpans::new(Fanout(processors)));
         }
         Ok(TracingGuard {
             provider: Some(builder.build()),
@@ -327,28 +348,6 @@ pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         })
         .collect();
     TextMapCompositePropagator::new(list)
-}
-
-/// A boxed processor as a processor (the provider builder takes concrete types).
-#[derive(Debug)]
-struct BoxedProcessor(Box<dyn SpanProcessor>);
-
-impl SpanProcessor for BoxedProcessor {
-    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
-        self.0.on_start(span, cx)
-    }
-    fn on_end(&self, span: SpanData) {
-        self.0.on_end(span)
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.0.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.0.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.0.set_resource(resource)
-    }
 }
 
 /// Counts spans handed to the OTLP pipeline, and drops (counting them) the spans
@@ -430,6 +429,24 @@ impl TracingGuard {
     /// The tracer provider (absent when tracing is disabled).
     pub fn provider(&self) -> Option<&SdkTracerProvider> {
         self.provider.as_ref()
+    }
+
+    /// A `tracing-opentelemetry` layer on this pipeline (feature `tracing`): add
+    /// it to your `tracing` subscriber and `tracing` spans (axum, tower-http,
+    /// reqwest, sqlx, `#[tracing::instrument]`) and aitrace spans form one trace.
+    /// See [`crate::tracing_bridge`].
+    ///
+    /// With tracing disabled it still works: spans record nothing and keep valid
+    /// trace and span ids.
+    #[cfg(feature = "tracing")]
+    pub fn tracing_layer<S>(&self) -> crate::tracing_bridge::TracingLayer<S>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        match &self.provider {
+            Some(p) => crate::tracing_bridge::layer(p),
+            None => crate::tracing_bridge::layer(&crate::tracing_bridge::off_provider()),
+        }
     }
 
     /// The configuration in force.

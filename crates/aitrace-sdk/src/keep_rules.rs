@@ -12,6 +12,7 @@
 //! Across services, the collector's `tail_sampling` processor does the same job on
 //! whole distributed traces (see `otel-config.yaml` and `docs/sampling.md`).
 
+use aitrace::attributes::ai;
 use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -46,7 +47,8 @@ pub struct KeepRules {
     pub guardrails: bool,
     /// Keep when the local root took longer than this.
     pub slower_than: Option<Duration>,
-    /// Keep when the spans' `ai.cost_usd` add up to more than this.
+    /// Keep when the cost of the model calls (`ai.cost_usd`, else `gen_ai.usage.cost`)
+    /// adds up to more than this.
     pub costlier_than_usd: Option<f64>,
     /// Bound of held spans; past it the oldest trace is evicted.
     pub max_buffered_spans: usize,
@@ -104,17 +106,13 @@ impl KeepRules {
             }
         }
         if let Some(limit) = self.costlier_than_usd {
+            // Model calls only (aitrace's, and those of other instrumentation
+            // that `GenAiSpans` typed), so that a library's span inside an
+            // aitrace generation never adds the same call again.
             let cost: f64 = spans
                 .iter()
-                .flat_map(|s| s.attributes.iter())
-                .filter(|kv| kv.key.as_str() == "ai.cost_usd")
-                .filter_map(|kv| {
-                    if let Value::F64(c) = kv.value {
-                        Some(c)
-                    } else {
-                        None
-                    }
-                })
+                .filter(|s| crate::summary::attr_str(s, ai::SPAN_TYPE).is_some())
+                .filter_map(crate::summary::cost_usd_of)
                 .sum();
             if cost > limit {
                 return Some(KeepReason::Cost);

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod exporter;
+pub mod gen_ai_spans;
 #[cfg(feature = "otlp")]
 mod init;
 pub mod keep_rules;
@@ -16,6 +17,8 @@ pub mod sampler;
 pub mod stats;
 pub mod summary;
 pub mod testing;
+#[cfg(feature = "tracing")]
+pub mod tracing_bridge;
 
 pub use aitrace;
 pub use config::{Config, ConfigError};

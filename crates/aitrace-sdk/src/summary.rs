@@ -25,7 +25,7 @@
 //! println!("{summary}");
 //! ```
 
-use aitrace::attributes::ai;
+use aitrace::attributes::{ai, gen_ai};
 use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
@@ -174,15 +174,15 @@ impl TraceSummary {
                     let entry = models
                         .entry(model.to_string())
                         .or_insert_with(|| ModelUsage::new(model.to_string()));
-                    let input = attr_u64(span, ai::PROMPT_TOKENS).unwrap_or(0);
-                    let output = attr_u64(span, ai::COMPLETION_TOKENS).unwrap_or(0);
+                    let input = input_tokens_of(span).unwrap_or(0);
+                    let output = output_tokens_of(span).unwrap_or(0);
                     let total = attr_u64(span, ai::TOTAL_TOKENS)
                         .unwrap_or_else(|| input.saturating_add(output));
                     entry.calls += 1;
                     entry.input_tokens = entry.input_tokens.saturating_add(input);
                     entry.output_tokens = entry.output_tokens.saturating_add(output);
                     entry.total_tokens = entry.total_tokens.saturating_add(total);
-                    match attr_f64(span, ai::COST_USD) {
+                    match cost_usd_of(span) {
                         Some(cost) => entry.cost_usd += cost,
                         None => entry.unpriced_calls += 1,
                     }
@@ -396,11 +396,33 @@ pub(crate) fn duration_of(span: &SpanData) -> Duration {
         .unwrap_or_default()
 }
 
-/// The model of a generation: the response model, else the request model.
+/// The model of a model call: the response model, else the request model, in
+/// aitrace's names or, for spans made by other instrumentation, the `gen_ai` ones.
 pub(crate) fn model_of(span: &SpanData) -> Option<&str> {
-    attr_str(span, ai::RESPONSE_MODEL)
-        .filter(|m| !m.is_empty())
-        .or_else(|| attr_str(span, ai::MODEL).filter(|m| !m.is_empty()))
+    [
+        ai::RESPONSE_MODEL,
+        ai::MODEL,
+        gen_ai::RESPONSE_MODEL,
+        gen_ai::REQUEST_MODEL,
+    ]
+    .iter()
+    .find_map(|k| attr_str(span, k).filter(|m| !m.is_empty()))
+}
+
+/// Input tokens of a model call (`ai.prompt_tokens`, else `gen_ai.usage.input_tokens`).
+pub(crate) fn input_tokens_of(span: &SpanData) -> Option<u64> {
+    attr_u64(span, ai::PROMPT_TOKENS).or_else(|| attr_u64(span, gen_ai::USAGE_INPUT_TOKENS))
+}
+
+/// Output tokens of a model call (`ai.completion_tokens`, else `gen_ai.usage.output_tokens`).
+pub(crate) fn output_tokens_of(span: &SpanData) -> Option<u64> {
+    attr_u64(span, ai::COMPLETION_TOKENS).or_else(|| attr_u64(span, gen_ai::USAGE_OUTPUT_TOKENS))
+}
+
+/// The cost of a model call (`ai.cost_usd`, else `gen_ai.usage.cost` as another
+/// instrumentation may have written it).
+pub(crate) fn cost_usd_of(span: &SpanData) -> Option<f64> {
+    attr_f64(span, ai::COST_USD).or_else(|| attr_f64(span, gen_ai::USAGE_COST))
 }
 
 /// The value of attribute `key` (the last one when set twice).
@@ -420,11 +442,13 @@ pub(crate) fn attr_str<'a>(span: &'a SpanData, key: &str) -> Option<&'a str> {
     }
 }
 
-/// A count attribute: a non-negative integer (a float is truncated).
+/// A count attribute: a non-negative integer (a float is truncated), or a string
+/// holding one (a `tracing` bridge writes a `u64` past `i64::MAX` as a string).
 pub(crate) fn attr_u64(span: &SpanData, key: &str) -> Option<u64> {
     match attr(span, key)? {
         Value::I64(n) => Some((*n).max(0) as u64),
         Value::F64(x) if x.is_finite() => Some(x.max(0.0) as u64),
+        Value::String(s) => s.as_str().trim().parse().ok(),
         _ => None,
     }
 }

@@ -7,18 +7,24 @@
 use crate::exporter::InMemoryExporter;
 use opentelemetry::trace::SpanId;
 use opentelemetry::Value;
-use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor, SpanData};
 use std::sync::OnceLock;
 
 /// Installs (once per process) a global tracer provider that exports every span,
 /// as it ends, to an in-memory exporter of 100 000 spans, and returns that exporter.
+/// Spans with `gen_ai.*` attributes made by other instrumentation go through
+/// [`GenAiSpans`](crate::gen_ai_spans::GenAiSpans) first, as in a pipeline from
+/// [`init`](crate::init).
 pub fn install_in_memory() -> InMemoryExporter {
     static EXPORTER: OnceLock<(InMemoryExporter, SdkTracerProvider)> = OnceLock::new();
     EXPORTER
         .get_or_init(|| {
             let exporter = InMemoryExporter::with_capacity(100_000);
+            // Spans from other instrumentation are understood as in `init()`.
             let provider = SdkTracerProvider::builder()
-                .with_simple_exporter(exporter.clone())
+                .with_span_processor(crate::gen_ai_spans::GenAiSpans::new(
+                    SimpleSpanProcessor::new(exporter.clone()),
+                ))
                 .build();
             opentelemetry::global::set_tracer_provider(provider.clone());
             (exporter, provider)

@@ -114,6 +114,29 @@ impl Cost {
     pub fn total_microcents(&self) -> i64 {
         (self.total_usd() * 100_000_000.0).round() as i64
     }
+
+    /// The attributes a model call span carries for this cost, in `dialects`:
+    /// `ai.cost_usd` and `ai.cost_microcents` always, `gen_ai.usage.cost` with
+    /// the `gen_ai` dialect, `llm.cost.*` with OpenInference. The same names a
+    /// generation span writes; for pipelines that price spans made elsewhere.
+    ///
+    /// ```
+    /// use aitrace::{Cost, Dialects};
+    /// let cost = Cost { input_usd: 0.002, output_usd: 0.001 };
+    /// let attrs = cost.attributes(Dialects::default());
+    /// assert!(attrs.iter().any(|kv| kv.key.as_str() == "gen_ai.usage.cost"));
+    /// assert!(attrs.iter().any(|kv| kv.key.as_str() == "ai.cost_microcents"
+    ///     && kv.value == opentelemetry::Value::I64(300_000)));
+    /// ```
+    pub fn attributes(&self, dialects: crate::Dialects) -> Vec<opentelemetry::KeyValue> {
+        let mut out = Vec::with_capacity(6);
+        crate::span::Attrs {
+            out: &mut out,
+            d: dialects,
+        }
+        .cost(self, true);
+        out
+    }
 }
 
 /// Why a price file could not be used.

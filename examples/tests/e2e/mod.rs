@@ -11,6 +11,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 pub use support::{ReceivedSpan, Rotel};
 
+pub mod openai_stub;
+
 /// The ten spans of one workflow run, by name (names that occur twice are listed twice).
 const EXPECTED: &[(&str, &str)] = &[
     ("invoke_workflow customer_support", "internal"),

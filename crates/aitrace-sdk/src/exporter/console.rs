@@ -1,8 +1,8 @@
 //! An exporter that prints each trace as a tree, for reading in a terminal.
 
 use crate::summary::{
-    attr_bool, attr_f64, attr_str, attr_u64, duration_of, fmt_ms, fmt_usd, model_of, one_line,
-    TraceSummary, Tree,
+    attr_bool, attr_str, cost_usd_of, duration_of, fmt_ms, fmt_usd, input_tokens_of, model_of,
+    one_line, output_tokens_of, TraceSummary, Tree,
 };
 use aitrace::attributes::ai;
 use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
@@ -472,15 +472,15 @@ fn span_line(out: &mut String, span: &SpanData, style: Style) {
     match span_type {
         Some(ai::span_type::GENERATION) | Some(ai::span_type::EMBEDDING) => {
             details.push(one_line(model_of(span).unwrap_or("unknown model")));
-            let input = attr_u64(span, ai::PROMPT_TOKENS);
-            let output = attr_u64(span, ai::COMPLETION_TOKENS);
+            let input = input_tokens_of(span);
+            let output = output_tokens_of(span);
             match (input, output) {
                 (Some(i), Some(o)) => details.push(format!("{i} in / {o} out tokens")),
                 (Some(i), None) => details.push(format!("{i} in tokens")),
                 (None, Some(o)) => details.push(format!("{o} out tokens")),
                 (None, None) => {}
             }
-            match attr_f64(span, ai::COST_USD) {
+            match cost_usd_of(span) {
                 Some(cost) => details.push(fmt_usd(cost)),
                 None => details.push("unpriced".to_string()),
             }

@@ -92,6 +92,7 @@ pub mod operation {
     pub const EMBEDDINGS: &str = "embeddings";
     pub const RETRIEVAL: &str = "retrieval";
     pub const INVOKE_AGENT: &str = "invoke_agent";
+    pub const CREATE_AGENT: &str = "create_agent";
     pub const INVOKE_WORKFLOW: &str = "invoke_workflow";
     pub const EXECUTE_TOOL: &str = "execute_tool";
 }

@@ -132,11 +132,8 @@ impl EmbeddingSpan {
                 a.oi(oi::LLM_TOKEN_COUNT_PROMPT, n);
             }
             if let Some(c) = cost {
-                a.ai(ai::COST_USD, c.total_usd());
-                a.ai(ai::COST_MICROCENTS, c.total_microcents());
-                a.gen(gen_ai::USAGE_COST, c.total_usd());
-                a.oi(oi::LLM_COST_TOTAL, c.total_usd());
-                a.oi(oi::LLM_COST_PROMPT, c.input_usd);
+                // An embedding has no completion side.
+                a.cost(&c, false);
             }
         });
     }

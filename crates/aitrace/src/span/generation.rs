@@ -431,12 +431,7 @@ impl GenerationSpan {
                 }
             }
             if let Some(c) = cost {
-                a.ai(ai::COST_USD, c.total_usd());
-                a.ai(ai::COST_MICROCENTS, c.total_microcents());
-                a.gen(gen_ai::USAGE_COST, c.total_usd());
-                a.oi(oi::LLM_COST_TOTAL, c.total_usd());
-                a.oi(oi::LLM_COST_PROMPT, c.input_usd);
-                a.oi(oi::LLM_COST_COMPLETION, c.output_usd);
+                a.cost(&c, true);
             }
             if let Some(ms) = first {
                 a.ai(ai::TIME_TO_FIRST_TOKEN_MS, ms);

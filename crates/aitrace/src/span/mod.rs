@@ -59,6 +59,22 @@ impl Attrs<'_> {
             self.out.push(KeyValue::new(Key::from_static_str(key), v));
         }
     }
+
+    /// The cost attributes of a model call, in every enabled dialect: the one
+    /// place their names are chosen (also for spans made by other
+    /// instrumentation, through [`crate::Cost::attributes`]). `completion` adds
+    /// the completion side where a dialect has one (not for embeddings).
+    pub(crate) fn cost(&mut self, c: &crate::Cost, completion: bool) {
+        use crate::attributes::openinference as oi;
+        self.ai(ai::COST_USD, c.total_usd());
+        self.ai(ai::COST_MICROCENTS, c.total_microcents());
+        self.gen(gen_ai::USAGE_COST, c.total_usd());
+        self.oi(oi::LLM_COST_TOTAL, c.total_usd());
+        self.oi(oi::LLM_COST_PROMPT, c.input_usd);
+        if completion {
+            self.oi(oi::LLM_COST_COMPLETION, c.output_usd);
+        }
+    }
 }
 
 /// A string shared by several dialects without copying it for each.
@@ -160,6 +176,15 @@ pub(crate) fn cost_of(
         // Thread locals are gone (the thread is exiting): no memory.
         Err(_) => prices.cost(model, usage),
     }
+}
+
+/// Whether spans of `span_type` are model calls that record usage and cost.
+fn is_model_call(span_type: &str) -> bool {
+    use ai::span_type as t;
+    matches!(
+        span_type,
+        t::GENERATION | t::EMBEDDING | t::TRANSCRIPTION | t::SPEECH
+    )
 }
 
 /// What a typed builder hands to [`SpanCore::start`].
@@ -272,7 +297,13 @@ impl SpanCore {
             rest(&mut Attrs { out: &mut more, d });
             span.set_attributes(more);
         }
-        let cx = parent.with_span(span);
+        let mut cx = parent.with_span(span);
+        if recording && is_model_call(s.span_type) {
+            // Only recording model calls pay for the marker (one context entry).
+            cx = cx.with_value(crate::context::ModelCall(
+                cx.span().span_context().span_id(),
+            ));
+        }
         let info = hook_name.filter(|_| recording).map(|name| {
             let info = Box::new(SpanInfo {
                 span_type: s.span_type,

@@ -1,0 +1,318 @@
+//! Spans with `gen_ai.*` attributes that aitrace did not make: LLM client crates
+//! (genai's `otel` feature, rig), `tracing` spans bridged by
+//! `tracing-opentelemetry`, or spans written by hand with the OpenTelemetry API.
+//!
+//! [`GenAiSpans`] sits in front of every processor the pipeline installs. When
+//! such a span ends, it gets the `ai.span.type` its `gen_ai.operation.name` says
+//! (a `chat gpt-4o` span is a generation) and, for a model call with token
+//! usage on a priced model, the cost attributes an aitrace generation carries
+//! (`ai.cost_usd`, `ai.cost_microcents`, `gen_ai.usage.cost`), unless it already
+//! has a cost. From there on the console tree, the trace summary, the keep rules
+//! and the exporters see it as they see aitrace's own spans.
+//!
+//! # Never counted twice
+//! A client library called inside an aitrace generation (the generation wraps
+//! the call, the library makes its own `chat` span under it) describes the same
+//! request twice. The aitrace span is the one that counts: a span started inside
+//! an aitrace model call ([`aitrace::enclosing_model_call`]) is passed on
+//! untouched, with no span type and no cost, so summaries, keep rules and
+//! backends that add up `gen_ai.usage.cost` count the call once.
+
+use aitrace::attributes::{ai, gen_ai};
+use aitrace::Usage;
+use opentelemetry::trace::SpanId;
+use opentelemetry::{Context, Key, KeyValue, Value};
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Spans started inside an aitrace model call and not yet ended, at most this
+/// many (a span that never ends must not grow the set for ever; past the bound
+/// the set is cleared, and such a span is at worst costed like any other).
+const MAX_NESTED: usize = 4096;
+
+/// A span processor that makes spans from other instrumentation understood by
+/// the rest of the pipeline, then hands every span to `inner`. See the
+/// [module documentation](self).
+///
+/// `init()` and [`crate::Builder`] put it in front of their processors;
+/// [`crate::testing::install_in_memory`] too.
+///
+/// ```
+/// use aitrace_sdk::exporter::InMemoryExporter;
+/// use aitrace_sdk::gen_ai_spans::GenAiSpans;
+/// use opentelemetry::trace::{Span as _, Tracer, TracerProvider as _};
+/// use opentelemetry::KeyValue;
+/// use opentelemetry_sdk::trace::{SdkTracerProvider, SimpleSpanProcessor};
+///
+/// let exporter = InMemoryExporter::default();
+/// let provider = SdkTracerProvider::builder()
+///     .with_span_processor(GenAiSpans::new(SimpleSpanProcessor::new(exporter.clone())))
+///     .build();
+/// // A span an LLM client made, not aitrace.
+/// let mut span = provider.tracer("some-llm-client").start("chat gpt-4o");
+/// span.set_attribute(KeyValue::new("gen_ai.operation.name", "chat"));
+/// span.set_attribute(KeyValue::new("gen_ai.response.model", "gpt-4o-2024-08-06"));
+/// span.set_attribute(KeyValue::new("gen_ai.usage.input_tokens", 1000));
+/// span.set_attribute(KeyValue::new("gen_ai.usage.output_tokens", 200));
+/// span.end();
+///
+/// let spans = exporter.spans();
+/// let cost = aitrace_sdk::testing::attr_f64(&spans[0], "ai.cost_usd").unwrap();
+/// assert!(cost > 0.0);
+/// assert_eq!(aitrace_sdk::testing::attr_str(&spans[0], "ai.span.type"), Some("generation"));
+/// ```
+#[derive(Debug)]
+pub struct GenAiSpans<P> {
+    inner: P,
+    /// Spans started inside an aitrace model call, until they end.
+    nested: Mutex<HashSet<SpanId>>,
+    /// How many are in `nested`: lets the common case skip the lock.
+    nested_len: AtomicUsize,
+}
+
+impl<P: SpanProcessor> GenAiSpans<P> {
+    /// Wraps `inner`, which receives every span after this processor.
+    pub fn new(inner: P) -> GenAiSpans<P> {
+        GenAiSpans {
+            inner,
+            nested: Mutex::new(HashSet::new()),
+            nested_len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Forgets `id` if it was started inside a model call; true if it was.
+    fn take_nested(&self, id: SpanId) -> bool {
+        if self.nested_len.load(Ordering::Acquire) == 0 {
+            return false;
+        }
+        let mut nested = self.nested.lock().unwrap_or_else(|e| e.into_inner());
+        let was = nested.remove(&id);
+        self.nested_len.store(nested.len(), Ordering::Release);
+        was
+    }
+}
+
+impl<P: SpanProcessor> SpanProcessor for GenAiSpans<P> {
+    fn on_start(&self, span: &mut Span, cx: &Context) {
+        if aitrace::enclosing_model_call(cx).is_some() {
+            use opentelemetry::trace::Span as _;
+            let id = span.span_context().span_id();
+            let mut nested = self.nested.lock().unwrap_or_else(|e| e.into_inner());
+            if nested.len() >= MAX_NESTED {
+                nested.clear();
+            }
+            nested.insert(id);
+            self.nested_len.store(nested.len(), Ordering::Release);
+        }
+        self.inner.on_start(span, cx)
+    }
+
+    fn on_end(&self, mut span: SpanData) {
+        let nested = self.take_nested(span.span_context.span_id());
+        if !nested {
+            adopt(&mut span);
+        }
+        self.inner.on_end(span)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource)
+    }
+}
+
+/// The aitrace span type of a span made elsewhere, from its attributes; `None`
+/// for a span aitrace made (it has `ai.span.type`) or one with no GenAI meaning.
+pub fn span_type_of(span: &SpanData) -> Option<&'static str> {
+    use ai::span_type as t;
+    use aitrace::attributes::gen_ai::operation as op;
+    let mut operation = None;
+    let mut usage = false;
+    for kv in &span.attributes {
+        match kv.key.as_str() {
+            ai::SPAN_TYPE => return None,
+            gen_ai::OPERATION_NAME => operation = Some(&kv.value),
+            gen_ai::USAGE_INPUT_TOKENS | gen_ai::USAGE_OUTPUT_TOKENS => usage = true,
+            _ => {}
+        }
+    }
+    let operation = match operation {
+        Some(Value::String(s)) => s.as_str(),
+        // Token usage with no operation: a model call all the same.
+        _ => return usage.then_some(t::GENERATION),
+    };
+    Some(match operation {
+        op::CHAT | op::TEXT_COMPLETION | op::GENERATE_CONTENT => t::GENERATION,
+        op::EMBEDDINGS => t::EMBEDDING,
+        op::EXECUTE_TOOL => t::TOOL,
+        op::INVOKE_AGENT | op::CREATE_AGENT => t::AGENT,
+        op::INVOKE_WORKFLOW => t::WORKFLOW,
+        op::RETRIEVAL => t::RETRIEVAL,
+        _ if usage => t::GENERATION,
+        _ => return None,
+    })
+}
+
+/// Gives a span made elsewhere its span type and, for a priced model call, its cost.
+fn adopt(span: &mut SpanData) {
+    let Some(span_type) = span_type_of(span) else {
+        return;
+    };
+    span.attributes.push(KeyValue::new(
+        Key::from_static_str(ai::SPAN_TYPE),
+        span_type,
+    ));
+    if span_type != ai::span_type::GENERATION && span_type != ai::span_type::EMBEDDING {
+        return;
+    }
+    if find(span, ai::COST_USD).is_some() || find(span, gen_ai::USAGE_COST).is_some() {
+        return;
+    }
+    let Some(usage) = usage_of(span) else {
+        return;
+    };
+    let model = [gen_ai::RESPONSE_MODEL, gen_ai::REQUEST_MODEL]
+        .iter()
+        .find_map(|k| match find(span, k) {
+            Some(Value::String(s)) if !s.as_str().is_empty() => Some(s.as_str().to_string()),
+            _ => None,
+        });
+    let Some(model) = model else {
+        return;
+    };
+    let settings = aitrace::global_settings();
+    if let Some(cost) = settings.prices.cost(&model, &usage) {
+        span.attributes.extend(cost.attributes(settings.dialects));
+    }
+}
+
+/// The token usage of a span made elsewhere, from the `gen_ai.usage.*` attributes.
+pub fn usage_of(span: &SpanData) -> Option<Usage> {
+    let count = |key: &str| find(span, key).and_then(count_of);
+    let input = count(gen_ai::USAGE_INPUT_TOKENS);
+    let output = count(gen_ai::USAGE_OUTPUT_TOKENS);
+    if input.is_none() && output.is_none() {
+        return None;
+    }
+    Some(
+        Usage::new(input.unwrap_or(0), output.unwrap_or(0))
+            .with_cache_read(count(gen_ai::USAGE_CACHE_READ_INPUT_TOKENS).unwrap_or(0))
+            .with_cache_creation(count(gen_ai::USAGE_CACHE_CREATION_INPUT_TOKENS).unwrap_or(0))
+            .with_reasoning(count(gen_ai::USAGE_REASONING_OUTPUT_TOKENS).unwrap_or(0)),
+    )
+}
+
+/// A token count: a non-negative integer, or a string holding one (a bridge may
+/// write a `u64` too large for `i64` as a string).
+fn count_of(v: &Value) -> Option<u64> {
+    match v {
+        Value::I64(n) => u64::try_from(*n).ok(),
+        Value::F64(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 => Some(*f as u64),
+        Value::String(s) => s.as_str().trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// The last value of attribute `key`.
+fn find<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
+    span.attributes
+        .iter()
+        .rev()
+        .find(|kv| kv.key.as_str() == key)
+        .map(|kv| &kv.value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::test_spans::span;
+
+    fn with(attrs: Vec<KeyValue>) -> SpanData {
+        span(1, 0, "x", 0, 1, attrs)
+    }
+
+    #[test]
+    fn operations_map_to_span_types() {
+        for (op, want) in [
+            ("chat", Some("generation")),
+            ("text_completion", Some("generation")),
+            ("generate_content", Some("generation")),
+            ("embeddings", Some("embedding")),
+            ("execute_tool", Some("tool")),
+            ("invoke_agent", Some("agent")),
+            ("create_agent", Some("agent")),
+            ("invoke_workflow", Some("workflow")),
+            ("retrieval", Some("retrieval")),
+            ("something_new", None),
+        ] {
+            let s = with(vec![KeyValue::new(gen_ai::OPERATION_NAME, op)]);
+            assert_eq!(span_type_of(&s), want, "{op}");
+        }
+        // Usage makes an unknown or missing operation a model call.
+        let s = with(vec![
+            KeyValue::new(gen_ai::OPERATION_NAME, "something_new"),
+            KeyValue::new(gen_ai::USAGE_OUTPUT_TOKENS, 3),
+        ]);
+        assert_eq!(span_type_of(&s), Some("generation"));
+        let s = with(vec![KeyValue::new(gen_ai::USAGE_INPUT_TOKENS, 3)]);
+        assert_eq!(span_type_of(&s), Some("generation"));
+        // aitrace's own spans and plain spans are left alone.
+        let s = with(vec![
+            KeyValue::new(ai::SPAN_TYPE, "tool"),
+            KeyValue::new(gen_ai::OPERATION_NAME, "chat"),
+        ]);
+        assert_eq!(span_type_of(&s), None);
+        assert_eq!(
+            span_type_of(&with(vec![KeyValue::new("http.route", "/")])),
+            None
+        );
+    }
+
+    #[test]
+    fn token_counts_are_read_whatever_their_type_and_never_wrong() {
+        let s = with(vec![
+            KeyValue::new(gen_ai::USAGE_INPUT_TOKENS, "18446744073709551615"),
+            KeyValue::new(gen_ai::USAGE_OUTPUT_TOKENS, -5),
+            KeyValue::new(gen_ai::USAGE_CACHE_READ_INPUT_TOKENS, 7.0),
+            KeyValue::new(gen_ai::USAGE_REASONING_OUTPUT_TOKENS, f64::NAN),
+        ]);
+        let u = usage_of(&s).unwrap();
+        assert_eq!(u.input_tokens, u64::MAX);
+        assert_eq!(u.output_tokens, 0, "a negative count is no count");
+        assert_eq!(u.cache_read_tokens, 7);
+        assert_eq!(u.reasoning_tokens, 0);
+        assert!(usage_of(&with(vec![])).is_none());
+    }
+
+    #[test]
+    fn a_costed_span_is_not_costed_again_and_unknown_models_get_no_cost() {
+        let mut s = with(vec![
+            KeyValue::new(gen_ai::OPERATION_NAME, "chat"),
+            KeyValue::new(gen_ai::REQUEST_MODEL, "no-such-model"),
+            KeyValue::new(gen_ai::USAGE_INPUT_TOKENS, 10),
+        ]);
+        adopt(&mut s);
+        assert!(find(&s, ai::COST_USD).is_none());
+        assert_eq!(find(&s, ai::SPAN_TYPE), Some(&Value::from("generation")));
+        let mut s = with(vec![
+            KeyValue::new(gen_ai::OPERATION_NAME, "chat"),
+            KeyValue::new(gen_ai::REQUEST_MODEL, "gpt-4o"),
+            KeyValue::new(gen_ai::USAGE_INPUT_TOKENS, 10),
+            KeyValue::new(ai::COST_USD, 9.0),
+        ]);
+        let before = s.attributes.len();
+        adopt(&mut s);
+        assert_eq!(s.attributes.len(), before + 1, "the span type only");
+    }
+}
