@@ -10,6 +10,9 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
+# The workspace rust-version is the highest among the locked packages (no build).
+./scripts/check_rust_version.sh
+
 # Third-party peers the end-to-end tests run against, from PyPI, into
 # ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
 # check-jsonschema (compose file validation). Needs python3 with venv.
