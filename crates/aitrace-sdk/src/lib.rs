@@ -17,6 +17,7 @@ pub mod stats;
 pub mod summary;
 pub mod testing;
 
+/// The span API, re-exported.
 pub use aitrace;
 pub use config::{Config, ConfigError};
 #[cfg(feature = "otlp")]
@@ -24,4 +25,8 @@ pub use init::{
     init, propagator, Builder, InitError, ShutdownError, ShutdownReport, TracingGuard,
     DEFAULT_SHUTDOWN_TIMEOUT,
 };
+/// The OpenTelemetry SDK this crate is built on, re-exported for applications that
+/// assemble their own tracer provider or name its types (`SpanData` in tests): they
+/// need no `opentelemetry_sdk` dependency of their own.
+pub use opentelemetry_sdk;
 pub use stats::{ExportStats, StatsSnapshot};
