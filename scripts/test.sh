@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, integration, examples, then doc tests.
-# Sets up what the tests need first, so it works on a fresh clone.
+# Runs every test of the workspace: unit, integration, examples, then doc tests, and
+# checks that the crates can be published. Sets up what the tests need first, so it
+# works on a fresh clone.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,3 +23,7 @@ fi
 
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# Every crate that is not `publish = false` packages with what it needs and builds
+# from its tarball (`cargo publish --dry-run --workspace`); last, so that it reuses
+# the dependencies the tests built.
+./scripts/check_publish.sh

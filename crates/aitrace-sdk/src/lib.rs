@@ -1,5 +1,6 @@
 //! SDK wiring for aitrace: exporters, trace summaries, pipeline set-up.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
 pub mod exporter;
@@ -30,3 +31,8 @@ pub use init::{
 /// need no `opentelemetry_sdk` dependency of their own.
 pub use opentelemetry_sdk;
 pub use stats::{ExportStats, StatsSnapshot};
+
+// The crate README's example compiles as a doc test, so that what crates.io shows builds.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -83,6 +83,7 @@
 //! Recording never panics: attributes on a span that is not recording are not even
 //! built, and a span guard dropped without [`AgentSpan::end`] still ends its span once.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod attributes;
 pub mod content;
@@ -119,6 +120,11 @@ pub use usage::Usage;
 pub use opentelemetry;
 pub use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId};
 pub use opentelemetry::{Context, Key, KeyValue, Value};
+
+// The crate README's example runs as a doc test, so that what crates.io shows compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 use std::borrow::Cow;
 
