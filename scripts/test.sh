@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace: unit, integration, examples, then doc tests.
-# Sets up what the tests need first, so it works on a fresh clone.
+# Runs every test of the workspace: unit, integration, examples, then doc tests, and
+# checks that the crates can be published. Sets up what the tests need first, so it
+# works on a fresh clone.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ if ! command -v cargo >/dev/null 2>&1; then
     exit 1
 fi
 
+# The workspace rust-version is the highest among the locked packages (no build).
+./scripts/check_rust_version.sh
+
 # Third-party peers the end-to-end tests run against, from PyPI, into
 # ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
 # check-jsonschema (compose file validation). Needs python3 with venv.
@@ -17,5 +21,11 @@ fi
 # The OpenTelemetry Python reference propagators, for the interoperability tests.
 ./scripts/install_propagator_ref.sh
 
-cargo test --workspace --all-targets
-cargo test --workspace --doc
+# Every feature on, so that the tests of optional integrations (the `tracing`
+# bridge, the HTTP layer and middleware) run too.
+cargo test --workspace --all-targets --all-features
+cargo test --workspace --doc --all-features
+# Every crate that is not `publish = false` packages with what it needs and builds
+# from its tarball (`cargo publish --dry-run --workspace`); last, so that it reuses
+# the dependencies the tests built.
+./scripts/check_publish.sh

@@ -18,7 +18,7 @@ use crate::chat::{ChatRequest, Message, ToolCall, ToolDef};
 use crate::sim_model::SimModel;
 use crate::steps::{call_model, check_input, run_tool};
 use crate::tools;
-use opentelemetry::trace::TraceId;
+use aitrace::TraceId;
 use serde_json::json;
 
 /// The model of the triage agent.

@@ -9,8 +9,8 @@ use aitrace_sdk::exporter::InMemoryExporter;
 use aitrace_sdk::testing::{attr_str, by_name, tree_shape};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use opentelemetry::trace::SpanKind;
-use opentelemetry_sdk::trace::SimpleSpanProcessor;
+use aitrace::SpanKind;
+use aitrace_sdk::opentelemetry_sdk::trace::SimpleSpanProcessor;
 use tracing_subscriber::layer::SubscriberExt;
 
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -50,7 +50,7 @@ async fn a_request_is_one_trace_across_tracing_and_aitrace() {
     );
     server.abort();
 
-    let trace_id = opentelemetry::trace::TraceId::from_hex(CALLER_TRACE).unwrap();
+    let trace_id = aitrace::TraceId::from_hex(CALLER_TRACE).unwrap();
     let spans = memory.spans_of_trace(trace_id);
     assert_eq!(
         tree_shape(&spans),

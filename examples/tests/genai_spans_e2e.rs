@@ -17,7 +17,7 @@ use genai::adapter::AdapterKind;
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatStreamEvent};
 use genai::resolver::{AuthData, Endpoint, ServiceTargetResolver};
 use genai::{Client, ModelIden, ServiceTarget};
-use opentelemetry_sdk::trace::SimpleSpanProcessor;
+use aitrace_sdk::opentelemetry_sdk::trace::SimpleSpanProcessor;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

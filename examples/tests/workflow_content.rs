@@ -2,8 +2,8 @@
 //! in the GenAI message shape. (Its own test binary: it changes global settings.)
 
 use aitrace_examples::run_support_workflow;
+use aitrace_sdk::opentelemetry_sdk::trace::SpanData;
 use aitrace_sdk::testing::{attr, attr_str, by_name, install_in_memory};
-use opentelemetry_sdk::trace::SpanData;
 use serde_json::Value;
 
 const QUESTION: &str = "I was charged twice for order #A1042. Can I get a refund?";

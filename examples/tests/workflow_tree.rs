@@ -1,14 +1,14 @@
 //! The support workflow produces one trace of the expected shape, with the failed
 //! tool marked, costs on every model call, and no content by default.
 
+use aitrace::opentelemetry::Array;
 use aitrace::PriceTable;
+use aitrace::{SpanId, SpanKind, Status, Value};
 use aitrace_examples::{run_support_workflow, WorkflowOutcome};
+use aitrace_sdk::opentelemetry_sdk::trace::SpanData;
 use aitrace_sdk::testing::{
     attr, attr_bool, attr_f64, attr_i64, attr_str, by_name, install_in_memory, tree_shape,
 };
-use opentelemetry::trace::{SpanId, SpanKind, Status};
-use opentelemetry::{Array, Value};
-use opentelemetry_sdk::trace::SpanData;
 
 const QUESTION: &str =
     "I was charged twice for order #A1042 this month. Can I get a refund for the duplicate charge?";

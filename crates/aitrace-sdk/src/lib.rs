@@ -1,5 +1,6 @@
 //! SDK wiring for aitrace: exporters, trace summaries, pipeline set-up.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod config;
 pub mod exporter;
@@ -20,6 +21,7 @@ pub mod testing;
 #[cfg(feature = "tracing")]
 pub mod tracing_bridge;
 
+/// The span API, re-exported.
 pub use aitrace;
 pub use config::{Config, ConfigError};
 #[cfg(feature = "otlp")]
@@ -27,4 +29,13 @@ pub use init::{
     init, propagator, Builder, InitError, ShutdownError, ShutdownReport, TracingGuard,
     DEFAULT_SHUTDOWN_TIMEOUT,
 };
+/// The OpenTelemetry SDK this crate is built on, re-exported for applications that
+/// assemble their own tracer provider or name its types (`SpanData` in tests): they
+/// need no `opentelemetry_sdk` dependency of their own.
+pub use opentelemetry_sdk;
 pub use stats::{ExportStats, StatsSnapshot};
+
+// The crate README's example compiles as a doc test, so that what crates.io shows builds.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -69,7 +69,7 @@ fn nothing_inherited() -> Arc<[KeyValue]> {
 /// ```
 /// let span = aitrace::agent("triage").start();
 /// let id = span.in_scope(aitrace::current_trace_id);
-/// assert_eq!(id, Some(span.trace_id()).filter(|t| *t != opentelemetry::trace::TraceId::INVALID));
+/// assert_eq!(id, Some(span.trace_id()).filter(|t| *t != aitrace::TraceId::INVALID));
 /// ```
 pub fn current_trace_id() -> Option<TraceId> {
     Context::map_current(|cx| {

@@ -33,6 +33,46 @@
 //! run.end();
 //! ```
 //!
+//! # OpenTelemetry types
+//! aitrace is built on the `opentelemetry` API crate and re-exports it as
+//! [`aitrace::opentelemetry`](opentelemetry): a crate that uses aitrace needs no
+//! `opentelemetry` dependency of its own, and has no version to keep in step with
+//! aitrace's. The types that aitrace's own methods take and return are also at the
+//! crate root:
+//!
+//! - [`Context`]: a parent for [`TraceBuilder::child_of`] and the other builders, and
+//!   what `span.context()` returns;
+//! - [`KeyValue`], [`Key`], [`Value`]: attributes of custom spans and events;
+//! - [`SpanKind`]: the kind of a [`custom`] span;
+//! - [`TraceId`], [`SpanId`], [`SpanContext`], [`TraceFlags`]: ids, for logs and for
+//!   a parent that arrives by other means than headers;
+//! - [`Status`]: a finished span's outcome, as exporters and tests read it.
+//!
+//! Anything else (traits such as `TraceContextExt`, the `global` provider functions,
+//! propagation) is under [`opentelemetry`].
+//!
+//! ```
+//! use aitrace::opentelemetry::trace::{TraceContextExt, TraceState};
+//! use aitrace::{Context, KeyValue, SpanContext, SpanId, SpanKind, TraceFlags, TraceId};
+//!
+//! // A parent whose ids came in a job payload rather than in HTTP headers.
+//! let parent = Context::new().with_remote_span_context(SpanContext::new(
+//!     TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736")?,
+//!     SpanId::from_hex("00f067aa0ba902b7")?,
+//!     TraceFlags::SAMPLED,
+//!     true,
+//!     TraceState::NONE,
+//! ));
+//! let step = aitrace::custom("rerank")
+//!     .with_kind(SpanKind::Internal)
+//!     .with_attribute(KeyValue::new("rerank.candidates", 50))
+//!     .child_of(&parent)
+//!     .start();
+//! step.set_attribute(KeyValue::new("rerank.kept", 5));
+//! step.end();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # What a span records
 //! - Content (prompts, completions, tool arguments and results) only when
 //!   [`Settings::capture_content`] is on; see [`content`].
@@ -43,6 +83,7 @@
 //! Recording never panics: attributes on a span that is not recording are not even
 //! built, and a span guard dropped without [`AgentSpan::end`] still ends its span once.
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod attributes;
 pub mod content;
@@ -76,6 +117,16 @@ pub use span::voice::{
 };
 pub use span::workflow::{TraceBuilder, TraceSpan};
 pub use usage::Usage;
+
+/// The OpenTelemetry API this crate is built on (see [OpenTelemetry types](crate#opentelemetry-types)).
+pub use opentelemetry;
+pub use opentelemetry::trace::{SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId};
+pub use opentelemetry::{Context, Key, KeyValue, Value};
+
+// The crate README's example runs as a doc test, so that what crates.io shows compiles.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 use std::borrow::Cow;
 

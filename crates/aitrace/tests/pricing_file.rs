@@ -246,15 +246,3 @@ fn every_bundled_price_names_its_provider_source_and_date() {
         }
     }
 }
-
-#[test]
-fn every_bundled_model_is_listed_in_the_pricing_document() {
-    let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/pricing.md");
-    let doc = std::fs::read_to_string(doc_path).expect("docs/pricing.md");
-    for (name, _) in PriceTable::bundled().iter() {
-        assert!(
-            doc.contains(&format!("| `{name}` |")),
-            "{name} is missing from the table in docs/pricing.md"
-        );
-    }
-}

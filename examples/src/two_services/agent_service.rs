@@ -2,12 +2,11 @@
 
 use super::SEARCH_PATH;
 use aitrace::propagation::inject_context;
+use aitrace::{KeyValue, SpanId, SpanKind, TraceId};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use opentelemetry::trace::{SpanId, SpanKind, TraceId};
-use opentelemetry::KeyValue;
 
 /// What one run of the agent service did, with the ids a caller or a test needs.
 #[derive(Clone, Debug)]

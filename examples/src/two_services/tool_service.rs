@@ -2,11 +2,10 @@
 
 use super::SEARCH_PATH;
 use aitrace::propagation::extract_parent;
+use aitrace::{KeyValue, SpanKind};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
-use opentelemetry::trace::SpanKind;
-use opentelemetry::KeyValue;
 use std::convert::Infallible;
 
 /// Serves requests on `listener` until `shutdown` resolves.

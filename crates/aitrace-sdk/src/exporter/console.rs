@@ -64,12 +64,12 @@ const MAX_INDENT: usize = 24;
 ///
 /// ```
 /// use aitrace_sdk::exporter::ConsoleExporter;
-/// use opentelemetry_sdk::trace::SdkTracerProvider;
+/// use aitrace_sdk::opentelemetry_sdk::trace::SdkTracerProvider;
 ///
 /// let provider = SdkTracerProvider::builder()
 ///     .with_simple_exporter(ConsoleExporter::stdout())
 ///     .build();
-/// opentelemetry::global::set_tracer_provider(provider.clone());
+/// aitrace::opentelemetry::global::set_tracer_provider(provider.clone());
 ///
 /// let run = aitrace::trace("support").start();
 /// run.in_scope(|| aitrace::tool("search_kb").start().end());

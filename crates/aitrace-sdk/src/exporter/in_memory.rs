@@ -17,7 +17,7 @@ pub const DEFAULT_CAPACITY: usize = 10_000;
 /// ```
 /// use aitrace_sdk::exporter::InMemoryExporter;
 /// let exporter = InMemoryExporter::with_capacity(1000);
-/// let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+/// let provider = aitrace_sdk::opentelemetry_sdk::trace::SdkTracerProvider::builder()
 ///     .with_simple_exporter(exporter.clone())
 ///     .build();
 /// # drop(provider);

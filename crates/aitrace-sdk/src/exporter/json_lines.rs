@@ -40,12 +40,12 @@ use std::time::{Duration, SystemTime};
 ///
 /// ```
 /// use aitrace_sdk::exporter::JsonLinesExporter;
-/// use opentelemetry_sdk::trace::SdkTracerProvider;
+/// use aitrace_sdk::opentelemetry_sdk::trace::SdkTracerProvider;
 ///
 /// let provider = SdkTracerProvider::builder()
 ///     .with_simple_exporter(JsonLinesExporter::stdout())
 ///     .build();
-/// opentelemetry::global::set_tracer_provider(provider.clone());
+/// aitrace::opentelemetry::global::set_tracer_provider(provider.clone());
 /// aitrace::tool("search_kb").start().end(); // one line on stdout
 /// provider.shutdown().unwrap();
 /// ```

@@ -47,14 +47,14 @@ impl<E: SpanExporter + 'static> DynExporter for E {
 ///
 /// ```
 /// use aitrace_sdk::exporter::{InMemoryExporter, JsonLinesExporter, TeeExporter};
-/// use opentelemetry_sdk::trace::SdkTracerProvider;
+/// use aitrace_sdk::opentelemetry_sdk::trace::SdkTracerProvider;
 ///
 /// let memory = InMemoryExporter::new();
 /// let tee = TeeExporter::new()
 ///     .with(memory.clone())
 ///     .with(JsonLinesExporter::new(std::io::sink()));
 /// let provider = SdkTracerProvider::builder().with_simple_exporter(tee).build();
-/// opentelemetry::global::set_tracer_provider(provider.clone());
+/// aitrace::opentelemetry::global::set_tracer_provider(provider.clone());
 ///
 /// aitrace::tool("search_kb").start().end();
 /// assert_eq!(memory.spans().len(), 1);

@@ -47,8 +47,8 @@ enum Encoding {
 ///
 /// ```
 /// use aitrace_sdk::propagation::B3Propagator;
-/// use opentelemetry::propagation::TextMapPropagator;
-/// use opentelemetry::trace::TraceContextExt;
+/// use aitrace::opentelemetry::propagation::TextMapPropagator;
+/// use aitrace::opentelemetry::trace::TraceContextExt;
 /// use std::collections::HashMap;
 ///
 /// let mut headers = HashMap::new();

@@ -12,8 +12,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+/// The installer, in the repository that holds this crate (the published crate has
+/// no `scripts/`: these tests run from a clone).
+fn installer() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .map(|d| d.join("scripts/install_propagator_ref.sh"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "no scripts/install_propagator_ref.sh above {}",
+                here.display()
+            )
+        })
 }
 
 /// The venv interpreter, installing it when needed. Panics with the installer's output
@@ -21,7 +32,7 @@ fn workspace() -> PathBuf {
 pub fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let installer = workspace().join("scripts/install_propagator_ref.sh");
+        let installer = installer();
         let out = Command::new("bash")
             .arg(&installer)
             .output()

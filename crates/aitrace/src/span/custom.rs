@@ -71,8 +71,7 @@ impl<'a> CustomBuilder<'a> {
 /// typed spans describes. Ends on [`CustomSpan::end`] or when dropped.
 ///
 /// ```
-/// use opentelemetry::trace::SpanKind;
-/// use opentelemetry::KeyValue;
+/// use aitrace::{KeyValue, SpanKind};
 ///
 /// let step = aitrace::custom("rerank")
 ///     .with_kind(SpanKind::Internal)

@@ -2,7 +2,7 @@
 
 use aitrace_sdk::config::ENV_VARIABLES;
 
-const DOC: &str = include_str!("../../../docs/configuration.md");
+const DOC: &str = include_str!("../../docs/configuration.md");
 
 /// Whether `name` has a row of its own in one of the reference tables.
 fn has_row(name: &str) -> bool {

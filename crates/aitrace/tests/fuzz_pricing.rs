@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use std::path::PathBuf;
 
-const BUNDLED: &str = include_str!("../../aitrace/data/pricing.json");
+const BUNDLED: &str = include_str!("../data/pricing.json");
 const ORIGIN: &str = "fuzz.json";
 
 /// Usage within what a real call reports (costs of absurd token counts are a

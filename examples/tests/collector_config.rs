@@ -4,6 +4,7 @@
 //! between the two files, and the compose file is valid against the Compose
 //! specification (with `check-jsonschema`, installed by `scripts/install_peers.sh`).
 
+#[path = "../../crates/aitrace-sdk/tests/support/mod.rs"]
 mod support;
 
 use std::collections::BTreeSet;
@@ -16,9 +17,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 const SECTIONS: [&str; 3] = ["receivers", "processors", "exporters"];
 
 fn repo_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
 }
 
 fn load(name: &str) -> Yaml {
@@ -334,7 +333,7 @@ fn compose_file_is_valid_against_the_compose_spec() {
 #[test]
 fn tail_sampling_policies_match_the_keep_rules() {
     let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../otel-config.yaml"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../otel-config.yaml"),
     )
     .unwrap();
     let doc = &yaml_rust2::YamlLoader::load_from_str(&text).unwrap()[0];
