@@ -10,8 +10,8 @@ mod expand;
 
 use proc_macro::TokenStream;
 
-/// Starts a span for each call of the function it is put on. Documented where
-/// `aitrace` re-exports it: `aitrace::traced`.
+/// (This attribute is defined in the `aitrace-macros` crate; depend on
+/// `aitrace` and write `#[aitrace::traced]`.)
 #[proc_macro_attribute]
 pub fn traced(attr: TokenStream, item: TokenStream) -> TokenStream {
     let args = match syn::parse::<args::Args>(attr) {

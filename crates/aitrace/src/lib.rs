@@ -189,12 +189,13 @@ pub use usage::Usage;
 /// - `const fn` cannot be traced (a span starts at run time), nor a function
 ///   that returns `impl Future` (it would time only the creation of the future:
 ///   write an `async fn`).
-/// - A return type that cannot be named in the body (`impl Trait`, `!`) is not
-///   recorded, and such a function's `Err` cannot occur; the span still covers
-///   the call.
+/// - A return type that mentions `impl Trait`, or is `!`, cannot be named
+///   inside the function: its value is not recorded, nor an `Err` in it; the
+///   span still covers the call.
 /// - The body of a synchronous function that returns a value runs in a
-///   closure (to see the value it returns), so inside it `#[track_caller]`
-///   locations point at the generated call.
+///   closure (so that the value can be seen before it is returned), which
+///   `#[track_caller]` does not reach: inside the body, `Location::caller()`
+///   and panics report the body's own location, not the caller's.
 /// - The generated code names `::aitrace`, so the crate must be a dependency
 ///   under that name.
 #[cfg(feature = "macros")]
