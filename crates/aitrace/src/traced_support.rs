@@ -303,6 +303,8 @@ impl<E: ?Sized> ErrorOpaque for ErrorRef<'_, E> {
     }
 }
 
+// The extra references are the dispatch under test, not needless borrows.
+#[allow(clippy::needless_borrow)]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! argument that does not exist, a `const fn`, a function returning
 //! `impl Future`, a flag given a value. The expected messages are the `.stderr`
 //! files beside each case in `tests/ui/traced/`.
+#![cfg(feature = "macros")]
 
 #[test]
 fn misuse_is_a_clear_compile_error() {

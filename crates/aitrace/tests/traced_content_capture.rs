@@ -4,6 +4,7 @@
 //! value of a `Result`): as `ai.input` / `ai.output` (and OpenInference
 //! `input.value` / `output.value`), or as tool arguments and result. With
 //! capture off, none of it is recorded.
+#![cfg(feature = "macros")]
 
 use aitrace::{Dialects, Settings};
 use aitrace_sdk::testing::{attr_str, by_name, install_in_memory};

@@ -4,6 +4,7 @@
 //! recorded whatever the content policy, as `record_error` does). With both on,
 //! everything is used, so this test would see a regression. Changes global settings and the enabled switch:
 //! its own test binary, one test.
+#![cfg(feature = "macros")]
 
 use aitrace::Settings;
 use aitrace_sdk::testing::install_in_memory;

@@ -2,6 +2,7 @@
 //! Error, an `exception` event, `error.type`), whatever the error type implements
 //! and whatever the `Result` is called; `Ok`, `no_err` and functions that cannot
 //! fail record none; a panic is recorded and still ends the span.
+#![cfg(feature = "macros")]
 
 use aitrace_sdk::testing::{attr_str, by_name, install_in_memory};
 use opentelemetry::trace::Status;

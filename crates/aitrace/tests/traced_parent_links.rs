@@ -2,6 +2,7 @@
 //! inside it are its children, in nested traced functions, across `.await`, and
 //! in tasks spawned with `aitrace::in_current_span`; when it returns, the
 //! caller's span is current again.
+#![cfg(feature = "macros")]
 
 use aitrace_sdk::testing::{by_name, install_in_memory, tree_shape};
 use std::time::Duration;

@@ -2,6 +2,7 @@
 //! the redactor sees the arguments (as `Input`, or `ToolArguments` for a tool)
 //! and the return value (`Output`, `ToolResult`) before they are recorded, and
 //! the byte limit cuts long values with a visible marker, keeping JSON.
+#![cfg(feature = "macros")]
 
 use aitrace::content::{ContentKind, Redactor};
 use aitrace::Settings;

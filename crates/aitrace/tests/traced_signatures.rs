@@ -4,6 +4,7 @@
 //! `unsafe fn`, trait methods with a body, async methods, and functions that
 //! return `impl Trait`; each call returns what the body returns and makes one
 //! span named after the function, a child of the caller's span.
+#![cfg(feature = "macros")]
 
 use aitrace_sdk::testing::{by_name, install_in_memory};
 use std::fmt::Display;

@@ -1,6 +1,7 @@
 //! `skip(..)` leaves the named arguments out of what a traced function records,
 //! `skip_all` all of them, and `skip_output` its return value; the rest is
 //! still recorded.
+#![cfg(feature = "macros")]
 
 use aitrace::Settings;
 use aitrace_sdk::testing::{attr_str, by_name, install_in_memory};

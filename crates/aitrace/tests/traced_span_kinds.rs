@@ -1,6 +1,7 @@
 //! `#[traced]` makes a span named after the function, or `name = "…"`, typed by
 //! `kind`: a custom span by default, or a tool, agent or workflow span with the
 //! name, `ai.span.type` and typed attributes of the matching builder.
+#![cfg(feature = "macros")]
 
 use aitrace_sdk::testing::{attr_str, by_name, install_in_memory};
 use opentelemetry::trace::{SpanKind, TraceId};
