@@ -1,9 +1,10 @@
 //! `#[traced]` keeps every kind of signature working: free functions, methods
 //! taking `self`, `&self` and `&mut self` (returning borrows of `self` too),
 //! generics, `impl Trait` arguments, `where` clauses, destructured arguments,
-//! `unsafe fn`, trait methods with a body, async methods, and functions that
-//! return `impl Trait`; each call returns what the body returns and makes one
-//! span named after the function, a child of the caller's span.
+//! `unsafe fn`, `extern "C" fn`, trait methods with a body, async methods
+//! (returning borrows too), and functions that return `impl Trait`; each call
+//! returns what the body returns and makes one span named after the function,
+//! a child of the caller's span. The generated code's locals are hygienic.
 #![cfg(feature = "macros")]
 
 use aitrace_sdk::testing::{by_name, install_in_memory};
@@ -56,6 +57,28 @@ impl Counter {
             label: label.into(),
         }
     }
+}
+
+struct Wrapper<T>(T);
+
+impl<T: std::fmt::Debug> Wrapper<T> {
+    #[aitrace::traced]
+    async fn inner_async(&self) -> &T {
+        tokio::task::yield_now().await;
+        &self.0
+    }
+}
+
+/// The generated code's own locals are hygienic: arguments with their names
+/// neither clash with them nor see them.
+#[aitrace::traced]
+fn shadow(__aitrace_span: u32, __aitrace_ret: u32) -> u32 {
+    __aitrace_span + __aitrace_ret
+}
+
+#[aitrace::traced]
+extern "C" fn callback(x: i32) -> i32 {
+    x + 1
 }
 
 trait Greeter {
@@ -140,6 +163,9 @@ async fn every_signature_returns_its_value_and_makes_its_span() {
         assert_eq!(early(2), 4);
         assert_eq!(Box::new(Counter::new_labelled("b")).boxed(), 1);
         assert_eq!(c.into_hits(), vec![5, 7]);
+        assert_eq!(Wrapper(vec![1]).inner_async().await, &vec![1]);
+        assert_eq!(shadow(2, 3), 5);
+        assert_eq!(callback(1), 2);
     })
     .await;
     root.end();
@@ -160,6 +186,9 @@ async fn every_signature_returns_its_value_and_makes_its_span() {
         ("early", 2),
         ("boxed", 1),
         ("into_hits", 1),
+        ("inner_async", 1),
+        ("shadow", 1),
+        ("callback", 1),
     ];
     for (name, calls) in expected {
         let made: Vec<_> = spans.iter().filter(|s| s.name == name).collect();
