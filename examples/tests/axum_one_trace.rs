@@ -4,13 +4,13 @@
 //! agent, the `#[tracing::instrument]` function and the aitrace generation nest
 //! in that order.
 
+use aitrace::SpanKind;
 use aitrace_examples::axum_app::{router, Answer};
 use aitrace_sdk::exporter::InMemoryExporter;
+use aitrace_sdk::opentelemetry_sdk::trace::SimpleSpanProcessor;
 use aitrace_sdk::testing::{attr_str, by_name, tree_shape};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use aitrace::SpanKind;
-use aitrace_sdk::opentelemetry_sdk::trace::SimpleSpanProcessor;
 use tracing_subscriber::layer::SubscriberExt;
 
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -82,6 +82,17 @@
 //!
 //! Recording never panics: attributes on a span that is not recording are not even
 //! built, and a span guard dropped without [`AgentSpan::end`] still ends its span once.
+//!
+//! # The `#[traced]` attribute
+//! [`macro@traced`] puts a span around every call of a function or method, like a
+//! `@traced` decorator: named after the function, typed with `kind = tool`,
+//! `agent` or `workflow`, an `Err` recorded as the span's error, arguments and
+//! return value recorded under the content policy.
+//!
+//! # Feature flags
+//! - `macros` (default): the [`macro@traced`] attribute. Without it, aitrace
+//!   builds no procedural macro of its own.
+//! - `http` (default): `http::HeaderMap` carriers in [`propagation`].
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -94,7 +105,16 @@ pub mod pricing;
 pub mod propagation;
 pub mod settings;
 mod span;
+#[cfg(feature = "macros")]
+mod traced_support;
 mod usage;
+
+/// What the code `#[traced]` generates calls; not public API.
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::traced_support::*;
+}
 
 pub use context::{
     current_span_id, current_trace_id, enclosing_model_call, in_current_span, FutureExt,
@@ -127,6 +147,113 @@ pub use opentelemetry::{Context, Key, KeyValue, Value};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// Starts a span for every call of the function or method it is put on.
+///
+/// ```
+/// #[aitrace::traced(kind = tool)]
+/// fn get_weather(city: &str) -> Result<String, std::io::Error> {
+///     Ok(format!("sunny in {city}"))
+/// }
+///
+/// #[aitrace::traced(kind = agent, name = "triage")]
+/// async fn triage(question: String) -> String {
+///     // A child of `invoke_agent triage`, across any `.await`.
+///     get_weather("Paris").unwrap_or_default()
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let answer = triage("Weather in Paris?".into()).await;
+/// assert_eq!(answer, "sunny in Paris");
+/// # });
+/// ```
+///
+/// The span starts when the body starts (for an `async fn`, at its first poll),
+/// as a child of the span current then, and ends when the function returns, by
+/// any path: the end of the body, `return`, `?`, or a panic. While the body
+/// runs, its span is the current span, across `.await` too, so spans started
+/// inside it, and in tasks spawned with [`in_current_span`], are its children.
+/// Attributes, visibility, doc comments and the signature of the function stay
+/// as written; `self`, `&self`, `&mut self`, generics, `impl Trait` arguments,
+/// `where` clauses, `unsafe fn` and trait methods with a body all work.
+///
+/// # Arguments of the attribute
+/// | argument | effect |
+/// |---|---|
+/// | `name = "…"` | the name of the span (or of the tool, agent, workflow); default: the function's name |
+/// | `kind = custom` (default) | a [`custom`] span named `name` |
+/// | `kind = tool` | a [`tool`] span, `execute_tool {name}` |
+/// | `kind = agent` | an [`agent`] span, `invoke_agent {name}` |
+/// | `kind = workflow` | a workflow span ([`trace`]), `invoke_workflow {name}`: the root of a run, whose attributes spans below inherit |
+/// | `skip(a, b)` | do not record these arguments |
+/// | `skip_all` | record no argument |
+/// | `skip_output` | do not record the return value |
+/// | `no_err` | do not record an `Err` return as an error (for functions whose `Err` is an expected answer, not a failure) |
+///
+/// The other span types need data that a signature does not give (a
+/// generation needs a provider and a model, a handoff the agents on both
+/// sides, a guardrail its verdict): `kind = generation` and the like are
+/// compile errors that name the builder to call in the body instead. Any
+/// misuse (an unknown argument, a `name` that is not a string literal, a `skip`
+/// of an argument the function does not have, the attribute on a struct) is a
+/// compile error at the offending token that says what is accepted.
+///
+/// # Errors
+/// When the function returns `Err(e)` of a `Result` (whatever it is called:
+/// `io::Result<T>`, `anyhow::Result<T>` and your own aliases are recognised by
+/// their type, not their spelling), the span gets status `Error`, an
+/// `exception` event and `error.type`, as [`CustomSpan::record_error`] does:
+/// the type is `e`'s type name, the message its `Display` (its `Debug` if it
+/// has no `Display`, so `anyhow::Error`-like types that implement `Display` but
+/// not `std::error::Error` work too). An `Err` returned by `?` is recorded the
+/// same way. A panic that unwinds out of the function is recorded with
+/// `error.type` `panic` before the span ends.
+///
+/// # Arguments and return value (content)
+/// With content capture on ([`Settings::capture_content`]), and only then, the
+/// arguments are recorded as one JSON object keyed by argument name, and the
+/// return value (the `Ok` value of a `Result`) as JSON: as the span's input
+/// and output (`ai.input` / `ai.output`, see [`CustomSpan::record_input`]), or for
+/// a tool as its arguments and result ([`ToolSpan::record_arguments`],
+/// [`ToolSpan::record_result`]). The redactor and the byte limit of the
+/// settings apply. A value is recorded through its `serde::Serialize` if it
+/// has one, else as a string of its `Debug`, else as its type name in brackets:
+/// no bound is required, so any function compiles. `self` is never recorded,
+/// nor is a `()` return value; destructured arguments are recorded by the names
+/// they bind. When capture is off or the span does not record (tracing
+/// disabled, or not sampled), nothing is serialised or formatted.
+///
+/// ```
+/// # use aitrace::Settings;
+/// # #[derive(Debug)] struct Client;
+/// #[derive(serde::Serialize)]
+/// struct Query { text: String, top_k: usize }
+///
+/// // The client is neither recorded nor required to implement anything.
+/// #[aitrace::traced(kind = tool, skip(client))]
+/// fn search_kb(client: &Client, query: Query) -> Vec<String> {
+///     vec![format!("{} result(s) for {}", query.top_k, query.text)]
+/// }
+/// # let run = aitrace::trace("doc").with_settings(Settings::default().with_capture_content(true)).start();
+/// # run.in_scope(|| search_kb(&Client, Query { text: "refunds".into(), top_k: 3 }));
+/// ```
+///
+/// # Limits
+/// - `const fn` cannot be traced (a span starts at run time), nor a function
+///   that returns `impl Future` (it would time only the creation of the future:
+///   write an `async fn`).
+/// - A return type that mentions `impl Trait`, or is `!`, cannot be named
+///   inside the function: its value is not recorded, nor an `Err` in it; the
+///   span still covers the call.
+/// - The body of a synchronous function that returns a value runs in a
+///   closure (so that the value can be seen before it is returned), which
+///   `#[track_caller]` does not reach: inside the body, `Location::caller()`
+///   and panics report the body's own location, not the caller's.
+/// - The generated code names `::aitrace`, so the crate must be a dependency
+///   under that name.
+#[cfg(feature = "macros")]
+#[doc(inline)]
+pub use aitrace_macros::traced;
 
 use std::borrow::Cow;
 

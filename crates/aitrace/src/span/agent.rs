@@ -131,6 +131,26 @@ pub struct AgentSpan {
 }
 
 impl AgentSpan {
+    /// What this step was given (`ai.input`; with OpenInference `input.value` and
+    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// the redactor and the byte limit like all content.
+    ///
+    /// ```
+    /// let agent = aitrace::agent("triage").start();
+    /// agent.record_input("Where is my order?");
+    /// agent.record_output(&serde_json::json!({"route": "billing"}));
+    /// agent.end();
+    /// ```
+    pub fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
+        self.core.record_input(input);
+    }
+
+    /// What this step produced (`ai.output`; with OpenInference `output.value` and
+    /// `output.mime_type`), as JSON; only when content capture is on.
+    pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
+        self.core.record_output(output);
+    }
+
     fn finish(&mut self, _dropped: bool) {}
 }
 

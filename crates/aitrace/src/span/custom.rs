@@ -86,6 +86,26 @@ pub struct CustomSpan {
 }
 
 impl CustomSpan {
+    /// What this step was given (`ai.input`; with OpenInference `input.value` and
+    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// the redactor and the byte limit like all content.
+    ///
+    /// ```
+    /// let step = aitrace::custom("rerank").start();
+    /// step.record_input(&serde_json::json!({"query": "refund policy", "candidates": 50}));
+    /// step.record_output(&["doc-7", "doc-2"]);
+    /// step.end();
+    /// ```
+    pub fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
+        self.core.record_input(input);
+    }
+
+    /// What this step produced (`ai.output`; with OpenInference `output.value` and
+    /// `output.mime_type`), as JSON; only when content capture is on.
+    pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
+        self.core.record_output(output);
+    }
+
     fn finish(&mut self, _dropped: bool) {}
 }
 

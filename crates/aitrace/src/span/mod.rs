@@ -699,6 +699,30 @@ impl SpanCore {
             self.record(|a| put(a, shared(&text)));
         }
     }
+
+    /// Records what a step was given, as JSON, under the content policy:
+    /// `ai.input`, and with OpenInference `input.value` and `input.mime_type`.
+    /// (The `gen_ai` conventions name no attribute for the input of a step that is
+    /// not a model call.)
+    pub(crate) fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
+        use crate::attributes::openinference as oi;
+        self.record_content(crate::content::ContentKind::Input, input, |a, text| {
+            a.ai(ai::INPUT, text.clone());
+            a.oi(oi::INPUT_VALUE, text);
+            a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
+        });
+    }
+
+    /// Records what a step produced, like [`SpanCore::record_input`]: `ai.output`,
+    /// `output.value`, `output.mime_type`.
+    pub(crate) fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
+        use crate::attributes::openinference as oi;
+        self.record_content(crate::content::ContentKind::Output, output, |a, text| {
+            a.ai(ai::OUTPUT, text.clone());
+            a.oi(oi::OUTPUT_VALUE, text);
+            a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+        });
+    }
 }
 
 #[cfg(test)]

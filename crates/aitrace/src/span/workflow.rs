@@ -205,6 +205,26 @@ pub struct TraceSpan {
 }
 
 impl TraceSpan {
+    /// What this run was given (`ai.input`; with OpenInference `input.value` and
+    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// the redactor and the byte limit like all content.
+    ///
+    /// ```
+    /// let run = aitrace::trace("customer_support").start();
+    /// run.record_input("Where is my order?");
+    /// run.record_output("It ships tomorrow.");
+    /// run.end();
+    /// ```
+    pub fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
+        self.core.record_input(input);
+    }
+
+    /// What this run produced (`ai.output`; with OpenInference `output.value` and
+    /// `output.mime_type`), as JSON; only when content capture is on.
+    pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
+        self.core.record_output(output);
+    }
+
     fn finish(&mut self, _dropped: bool) {
         if self.core.is_recording() && hooks::active() {
             hooks::each("on_trace_end", |h| h.on_trace_end(&self.info));

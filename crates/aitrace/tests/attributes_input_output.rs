@@ -1,0 +1,86 @@
+//! `record_input` / `record_output` on custom, agent and workflow spans: exactly
+//! `ai.input` / `ai.output`, plus OpenInference `input.value` / `output.value`
+//! and their mime types, in each dialect configuration; nothing without content
+//! capture.
+
+mod attributes_common;
+
+use aitrace::Settings;
+use aitrace_sdk::testing::{by_name, install_in_memory};
+use attributes_common::{assert_attrs, configs, run, s, Expect};
+use serde_json::json;
+
+fn with_io(expect: Expect, capture: bool) -> Expect {
+    let oi = expect.dialects().openinference && capture;
+    let input = json!({"question": "refund?"});
+    let output = json!(["doc-7", "doc-2"]);
+    expect
+        .json_when(capture, "ai.input", input.clone())
+        .json_when(capture, "ai.output", output.clone())
+        .json_when(oi, "input.value", input)
+        .json_when(oi, "output.value", output)
+        .when(oi, "input.mime_type", s("application/json"))
+        .when(oi, "output.mime_type", s("application/json"))
+}
+
+#[test]
+fn custom_and_agent_spans_record_input_and_output() {
+    for capture in [true, false] {
+        for (_, d) in configs() {
+            let spans = run(d, capture, || {
+                let step = aitrace::custom("rerank").start();
+                step.record_input(&json!({"question": "refund?"}));
+                step.record_output(&["doc-7", "doc-2"]);
+                step.end();
+                let agent = aitrace::agent("triage").start();
+                agent.record_input(&json!({"question": "refund?"}));
+                agent.record_output(&vec!["doc-7", "doc-2"]);
+                agent.end();
+            });
+            let custom = with_io(Expect::span(d, "custom"), capture);
+            assert_attrs(by_name(&spans, "rerank"), &custom);
+            let agent = Expect::span(d, "agent")
+                .gen("gen_ai.operation.name", s("invoke_agent"))
+                .gen("gen_ai.agent.name", s("triage"))
+                .ai("ai.agent.name", s("triage"))
+                .oi("openinference.span.kind", s("AGENT"))
+                .oi("agent.name", s("triage"));
+            assert_attrs(
+                by_name(&spans, "invoke_agent triage"),
+                &with_io(agent, capture),
+            );
+        }
+    }
+}
+
+#[test]
+fn workflow_spans_record_input_and_output() {
+    let exporter = install_in_memory();
+    for capture in [true, false] {
+        for (_, d) in configs() {
+            let run = aitrace::trace("support")
+                .with_settings(
+                    Settings::default()
+                        .with_dialects(d)
+                        .with_capture_content(capture),
+                )
+                .new_root()
+                .start();
+            run.record_input(&json!({"question": "refund?"}));
+            run.record_output(&["doc-7", "doc-2"]);
+            let trace_id = run.trace_id();
+            run.end();
+            let spans = exporter.spans_of_trace(trace_id);
+            let expect = Expect::bare(d)
+                .ai("ai.span.type", s("workflow"))
+                .ai("ai.workflow.name", s("support"))
+                .gen("gen_ai.workflow.name", s("support"))
+                .gen("gen_ai.operation.name", s("invoke_workflow"))
+                .oi("openinference.span.kind", s("CHAIN"));
+            assert_attrs(
+                by_name(&spans, "invoke_workflow support"),
+                &with_io(expect, capture),
+            );
+        }
+    }
+}

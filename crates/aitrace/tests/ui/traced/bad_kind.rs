@@ -1,0 +1,4 @@
+#[aitrace::traced(kind = llm)]
+fn step() {}
+
+fn main() {}

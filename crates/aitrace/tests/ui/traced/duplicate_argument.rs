@@ -1,0 +1,4 @@
+#[aitrace::traced(kind = tool, name = "search", kind = agent)]
+fn search() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+const STEP: &str = "step";
+
+#[aitrace::traced(name = STEP)]
+fn step() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[aitrace::traced]
+struct Agent {
+    name: String,
+}
+
+fn main() {}

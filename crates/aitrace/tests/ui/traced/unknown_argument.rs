@@ -1,0 +1,4 @@
+#[aitrace::traced(level = "info")]
+fn step() {}
+
+fn main() {}
