@@ -30,7 +30,7 @@ pub fn is_enabled() -> bool {
             // empty do not; anything else does not either, with a warning (printed
             // once per process, also if the SDK reads the variable again).
             let mut env = crate::env::EnvReader::process();
-            let on = !env.bool(&[ENV_SDK_DISABLED]).unwrap_or(false);
+            let on = !env.sdk_disabled();
             crate::env::warn_once(&env.finish());
             let _ = STATE.compare_exchange(
                 UNKNOWN,

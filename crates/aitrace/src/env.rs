@@ -303,6 +303,16 @@ impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
         })
     }
 
+    /// `OTEL_SDK_DISABLED`: true only for a case-insensitive `true`. Anything else
+    /// but `false` is a warning, and tracing stays on. The span API and the SDK
+    /// both read it through here, so that their warnings are the same one.
+    pub fn sdk_disabled(&mut self) -> bool {
+        self.parse(&[OTEL_SDK_DISABLED], "using false: tracing stays on", |v| {
+            parse_bool(v).ok_or_else(|| "true or false".to_string())
+        })
+        .unwrap_or(false)
+    }
+
     /// Records a warning.
     pub fn warn(&mut self, warning: ConfigWarning) {
         self.warnings.push(warning);

@@ -152,7 +152,7 @@ impl Config {
 fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
     let mut config = Config {
         strict: env.bool(&[AITRACE_STRICT_CONFIG]).unwrap_or(false),
-        disabled: env.bool(&[OTEL_SDK_DISABLED]).unwrap_or(false),
+        disabled: env.sdk_disabled(),
         ..Config::default()
     };
     if config.disabled {
