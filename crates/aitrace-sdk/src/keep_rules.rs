@@ -149,7 +149,7 @@ impl KeepRules {
     /// warning.
     pub fn validate(&mut self) -> Vec<aitrace::ConfigWarning> {
         match self.costlier_than_usd {
-            Some(usd) if parse_usd(&usd.to_string()).is_none() => {
+            Some(usd) if !(usd.is_finite() && usd >= 0.0) => {
                 self.costlier_than_usd = None;
                 vec![aitrace::ConfigWarning::new(
                     ENV_SAMPLE_COST_USD,

@@ -592,7 +592,7 @@ fn read_ratio<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>, name: &str)
 }
 
 /// A sampling ratio: a finite number from 0 to 1.
-pub(crate) fn parse_ratio(value: &str) -> Option<f64> {
+fn parse_ratio(value: &str) -> Option<f64> {
     value
         .trim()
         .parse::<f64>()

@@ -8,7 +8,7 @@
 //! are given is valid.
 
 use super::endpoint::{given, parse_endpoint};
-use super::env::{parse_ratio, PemKind};
+use super::env::PemKind;
 use super::headers::{check_for_protocol, check_name, check_value, SKIPPED};
 use super::{
     BatchConfig, Config, ConfigWarning, OtlpConfig, SamplerConfig, MAX_QUEUE_SIZE,
@@ -51,7 +51,7 @@ impl Config {
         if let SamplerConfig::TraceIdRatio(r) | SamplerConfig::ParentBasedTraceIdRatio(r) =
             &mut self.sampler
         {
-            if parse_ratio(&r.to_string()).is_none() {
+            if !(0.0..=1.0).contains(r) {
                 warnings.push(ConfigWarning::new(
                     OTEL_TRACES_SAMPLER_ARG,
                     r.to_string(),

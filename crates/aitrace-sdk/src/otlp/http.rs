@@ -141,7 +141,7 @@ impl HttpTransport {
     ) -> Result<Accepted, ExportError> {
         let (body, content_type) = if self.json {
             let body = super::json::encode(request)
-                .map_err(|e| ExportError::Transport(format!("JSON encoding: {e}")))?;
+                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))?;
             (body, "application/json")
         } else {
             (request.encode_to_vec(), "application/x-protobuf")
@@ -154,12 +154,12 @@ impl HttpTransport {
             Compression::None => body,
             Compression::Gzip => {
                 req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                gzip(&body).map_err(|e| ExportError::Transport(format!("gzip: {e}")))?
+                gzip(&body).map_err(|e| ExportError::Encoding(format!("gzip: {e}")))?
             }
             Compression::Zstd => {
                 req = req.header(CONTENT_ENCODING, HeaderValue::from_static("zstd"));
                 zstd::bulk::compress(&body, ZSTD_LEVEL)
-                    .map_err(|e| ExportError::Transport(format!("zstd: {e}")))?
+                    .map_err(|e| ExportError::Encoding(format!("zstd: {e}")))?
             }
         };
         let mut req = req

@@ -59,6 +59,10 @@ pub(crate) enum ExportError {
     /// The server's certificate was not trusted (or ours was refused): not retried.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The request could not be encoded or compressed: not retried, since the
+    /// same request would fail the same way.
+    #[error("{0}")]
+    Encoding(String),
 }
 
 impl ExportError {
@@ -75,7 +79,7 @@ impl ExportError {
             }
             ExportError::HttpStatus(s) => matches!(s, 429 | 502 | 503 | 504),
             ExportError::Transport(_) => true,
-            ExportError::Tls(_) => false,
+            ExportError::Tls(_) | ExportError::Encoding(_) => false,
         }
     }
 
