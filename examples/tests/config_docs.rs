@@ -1,4 +1,5 @@
-//! `docs/configuration.md` lists every variable aitrace reads.
+//! `docs/configuration.md` lists every variable aitrace reads, and the warnings
+//! and the strict-mode error it shows are the ones aitrace prints.
 
 use aitrace_sdk::config::ENV_VARIABLES;
 
@@ -32,8 +33,10 @@ fn every_aitrace_variable_has_a_row() {
         ENV_PRICING_FILE,
         ENV_GEN_AI_SYSTEM_COMPAT,
         "AITRACE_SAMPLE_ERRORS",
+        "AITRACE_SAMPLE_GUARDRAILS",
         "AITRACE_SAMPLE_SLOW_MS",
         "AITRACE_SAMPLE_COST_USD",
+        aitrace_sdk::config::AITRACE_STRICT_CONFIG,
     ] {
         assert!(
             has_row(name),
@@ -66,4 +69,34 @@ fn documented_defaults_match_the_code() {
         "`{}`",
         aitrace::settings::DEFAULT_MAX_CONTENT_BYTES
     )));
+}
+
+#[test]
+fn documented_warnings_are_the_ones_printed() {
+    use aitrace_sdk::config::Config;
+    for (var, value) in [
+        ("OTEL_SDK_DISABLED", "1"),
+        ("OTEL_PROPAGATORS", "tracecontext,baggage,xray"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "brotli"),
+    ] {
+        let (_, warnings) = Config::from_lookup(|k| (k == var).then(|| value.to_string()));
+        assert_eq!(warnings.len(), 1, "{var}");
+        let line = format!("aitrace: {}", warnings[0]);
+        assert!(
+            DOC.lines().any(|l| l == line),
+            "docs/configuration.md lacks:\n{line}"
+        );
+    }
+    let e = aitrace_sdk::Builder::from_lookup(|k| {
+        (k == "OTEL_EXPORTER_OTLP_COMPRESSION").then(|| "brotli".to_string())
+    })
+    .with_strict_config(true)
+    .with_exporters(vec![])
+    .build()
+    .expect_err("strict");
+    let line = e.to_string();
+    assert!(
+        DOC.lines().any(|l| l == line),
+        "docs/configuration.md lacks:\n{line}"
+    );
 }

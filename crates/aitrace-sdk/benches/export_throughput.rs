@@ -118,7 +118,8 @@ impl Receiver {
                         .serve_with_incoming(incoming)
                         .await;
                 }
-                Protocol::HttpProtobuf => loop {
+                // The benchmark exports protobuf only; its receiver decodes that.
+                Protocol::HttpProtobuf | Protocol::HttpJson => loop {
                     let Ok((tcp, _)) = listener.accept().await else {
                         return;
                     };
@@ -345,6 +346,7 @@ fn protocol_name(p: Protocol) -> &'static str {
     match p {
         Protocol::Grpc => "grpc",
         Protocol::HttpProtobuf => "http",
+        Protocol::HttpJson => "http-json",
     }
 }
 

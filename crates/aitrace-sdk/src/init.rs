@@ -1,8 +1,8 @@
 //! One call to set up tracing: [`init`] from the environment, or [`Builder`] from code.
 
 use crate::config::{
-    BatchConfig, Compression, Config, ConfigError, ExporterKind, PropagatorKind, Protocol,
-    SamplerConfig,
+    BatchConfig, Compression, Config, ConfigError, ConfigWarning, ExporterKind, PropagatorKind,
+    Protocol, SamplerConfig,
 };
 use crate::exporter::ConsoleExporter;
 use crate::gen_ai_spans::GenAiSpans;
@@ -26,14 +26,11 @@ use std::time::Duration;
 /// How long [`TracingGuard::shutdown`] waits for the last exports by default.
 pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The largest batch queue accepted (`OTEL_BSP_MAX_QUEUE_SIZE`): the queue is
-/// allocated whole when the pipeline starts.
-pub const MAX_QUEUE_SIZE: usize = 1 << 20;
-
 /// Why tracing could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
-    /// A configuration value is invalid (the message names the variable).
+    /// Strict configuration is on and a value is invalid (the message names the
+    /// variable, the value and what is accepted).
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The OTLP exporter could not be built.
@@ -47,8 +44,14 @@ pub enum InitError {
 /// stdout. Keep the returned guard alive: dropping it (or calling
 /// [`TracingGuard::shutdown`]) flushes what was recorded.
 ///
+/// An invalid or unsupported value of a variable does not stop the application:
+/// it is printed once on stderr as a warning naming the variable, the value and
+/// what is accepted, and its default is used (see [`Builder::build`]).
+///
 /// # Errors
-/// An invalid variable (named in the error) or an exporter that cannot be built.
+/// With `AITRACE_STRICT_CONFIG=true`, any such value ([`InitError::Config`]);
+/// an exporter that cannot be built (a certificate rustls refuses, a runtime that
+/// cannot start).
 ///
 /// ```no_run
 /// fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -60,14 +63,14 @@ pub enum InitError {
 /// }
 /// ```
 pub fn init() -> Result<TracingGuard, InitError> {
-    Builder::from_env()?.install()
+    Builder::from_env().install()
 }
 
 /// Configuration in code; values set here win over the environment.
 ///
 /// ```no_run
 /// use aitrace_sdk::config::Protocol;
-/// let tracing = aitrace_sdk::Builder::from_env()?
+/// let tracing = aitrace_sdk::Builder::from_env()
 ///     .with_service_name("support-bot")
 ///     .with_endpoint("https://api.honeycomb.io:443")
 ///     .with_protocol(Protocol::Grpc)
@@ -80,6 +83,9 @@ pub fn init() -> Result<TracingGuard, InitError> {
 pub struct Builder {
     config: Config,
     keep_rules: KeepRules,
+    /// What reading the environment found; [`Builder::build`] adds what
+    /// [`Config::validate`] finds.
+    warnings: Vec<ConfigWarning>,
     /// Processors of the caller's, after the configured exporters.
     processors: Vec<Box<dyn SpanProcessor>>,
 }
@@ -100,24 +106,53 @@ impl Builder {
         Builder::default()
     }
 
-    /// Starts from the environment.
-    ///
-    /// # Errors
-    /// The first invalid variable.
-    pub fn from_env() -> Result<Builder, ConfigError> {
-        let keep_rules = KeepRules::from_lookup(|k| std::env::var(k).ok())?;
-        Ok(Builder {
-            config: Config::from_env()?,
-            keep_rules,
-            processors: Vec::new(),
-        })
+    /// Starts from the environment: the `OTEL_*` and `AITRACE_*` variables,
+    /// keep rules included. Reading never fails: the warnings are kept and
+    /// reported by [`Builder::build`].
+    pub fn from_env() -> Builder {
+        Builder::from_lookup(aitrace::env::process_lookup)
     }
 
-    /// Starts from a configuration built elsewhere.
+    /// Like [`Builder::from_env`], reading through `lookup` (a variable name to its
+    /// value) instead of the process environment.
+    ///
+    /// ```
+    /// use aitrace_sdk::Builder;
+    ///
+    /// let env = [("OTEL_SDK_DISABLED", "1"), ("OTEL_TRACES_EXPORTER", "none")];
+    /// let builder = Builder::from_lookup(|name| {
+    ///     env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    /// });
+    /// let guard = builder.build()?;
+    /// // "1" is not a boolean: tracing stays on, and the guard says why.
+    /// assert!(guard.provider().is_some());
+    /// assert_eq!(guard.config_warnings()[0].var, "OTEL_SDK_DISABLED");
+    /// # Ok::<(), aitrace_sdk::InitError>(())
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Builder {
+        let (config, mut warnings) = Config::from_lookup(&lookup);
+        let keep_rules = if config.disabled {
+            KeepRules::default()
+        } else {
+            let (rules, more) = KeepRules::from_lookup(&lookup);
+            warnings.extend(more);
+            rules
+        };
+        Builder {
+            config,
+            keep_rules,
+            warnings,
+            processors: Vec::new(),
+        }
+    }
+
+    /// Starts from a configuration built elsewhere. Its values are checked by
+    /// [`Config::validate`] when the pipeline is built.
     pub fn from_config(config: Config) -> Builder {
         Builder {
             config,
             keep_rules: KeepRules::default(),
+            warnings: Vec::new(),
             processors: Vec::new(),
         }
     }
@@ -186,6 +221,13 @@ impl Builder {
         /// Turns tracing off (overrides `OTEL_SDK_DISABLED`).
         with_disabled(disabled: bool) => disabled = disabled
     );
+    set!(
+        /// Strict configuration (overrides `AITRACE_STRICT_CONFIG`): when on, an
+        /// invalid or unsupported value, from the environment or from code, makes
+        /// [`Builder::build`] fail with [`InitError::Config`] instead of printing a
+        /// warning and using the default.
+        with_strict_config(strict: bool) => strict = strict
+    );
 
     /// AI-aware keep rules on top of the head sampler (overrides `AITRACE_SAMPLE_*`).
     pub fn with_keep_rules(mut self, rules: KeepRules) -> Self {
@@ -228,13 +270,24 @@ impl Builder {
 
     /// Builds the pipeline without installing anything globally.
     ///
+    /// Every value passes [`Config::validate`], whether it came from the
+    /// environment or from code. The warnings (those found while reading the
+    /// environment, then those of `validate`) are printed on stderr, each once per
+    /// process, and kept in [`TracingGuard::config_warnings`]; each invalid value
+    /// is replaced by its default. A disabled pipeline checks nothing and warns
+    /// about nothing: nothing will run.
+    ///
     /// # Errors
-    /// See [`InitError`].
-    pub fn build(mut self) -> Result<TracingGuard, InitError> {
-        let (config, rules) = (
-            std::mem::take(&mut self.config),
-            std::mem::take(&mut self.keep_rules),
-        );
+    /// In strict mode ([`Builder::with_strict_config`], `AITRACE_STRICT_CONFIG`),
+    /// [`InitError::Config`] listing every warning; an exporter that cannot be
+    /// built ([`InitError::Exporter`]).
+    pub fn build(self) -> Result<TracingGuard, InitError> {
+        let Builder {
+            mut config,
+            keep_rules: mut rules,
+            mut warnings,
+            processors: extra_processors,
+        } = self;
         let stats = ExportStats::default();
         if config.disabled {
             return Ok(TracingGuard {
@@ -242,9 +295,16 @@ impl Builder {
                 stats,
                 keep_stats: None,
                 config,
+                warnings: Vec::new(),
                 shut_down: false,
             });
         }
+        warnings.extend(config.validate());
+        warnings.extend(rules.validate());
+        if config.strict && !warnings.is_empty() {
+            return Err(InitError::Config(ConfigError::Strict(warnings)));
+        }
+        aitrace::env::warn_once(&warnings);
         let head = crate::sampler::head_sampler(config.sampler);
         let mut builder = SdkTracerProvider::builder().with_resource(build_resource(&config));
         let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
@@ -255,17 +315,6 @@ impl Builder {
                 }
                 ExporterKind::Otlp => {
                     let b = &config.batch;
-                    // The queue is allocated whole when the processor starts: a huge
-                    // size would abort the process, not fail.
-                    if b.max_queue_size > MAX_QUEUE_SIZE {
-                        return Err(InitError::Config(ConfigError::Invalid {
-                            var: crate::config::OTEL_BSP_MAX_QUEUE_SIZE,
-                            value: b.max_queue_size.to_string(),
-                            expected: format!(
-                                "at most {MAX_QUEUE_SIZE} spans (the queue is allocated up front, about 360 bytes a span)"
-                            ),
-                        }));
-                    }
                     // The SDK's batch processor does not bound one export in time: the
                     // exporter does, with the stricter of the two timeouts.
                     let mut otlp = config.otlp.clone();
@@ -273,7 +322,7 @@ impl Builder {
                     let exporter = OtlpExporter::with_stats(&otlp, stats.clone())?;
                     let batch = BatchConfigBuilder::default()
                         .with_max_queue_size(b.max_queue_size)
-                        .with_max_export_batch_size(b.max_export_batch_size.min(b.max_queue_size))
+                        .with_max_export_batch_size(b.max_export_batch_size)
                         .with_scheduled_delay(b.schedule_delay)
                         .build();
                     let processor = BatchSpanProcessor::builder(exporter)
@@ -288,7 +337,7 @@ impl Builder {
             };
             processors.push(processor);
         }
-        processors.extend(self.processors);
+        processors.extend(extra_processors);
         // Spans from other instrumentation (gen_ai spans of LLM client crates,
         // `tracing` spans) are given their type and cost before anything else
         // sees them: keep rules, console, exporters.
@@ -309,6 +358,7 @@ impl Builder {
             stats,
             keep_stats,
             config,
+            warnings,
             shut_down: false,
         })
     }
@@ -422,6 +472,7 @@ pub struct TracingGuard {
     stats: ExportStats,
     keep_stats: Option<KeepRuleStatsHandle>,
     config: Config,
+    warnings: Vec<ConfigWarning>,
     shut_down: bool,
 }
 
@@ -449,9 +500,15 @@ impl TracingGuard {
         }
     }
 
-    /// The configuration in force.
+    /// The configuration in force (after [`Config::validate`]).
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The values that could not be used and were replaced by their defaults, as
+    /// printed when the pipeline was built: from the environment, then from code.
+    pub fn config_warnings(&self) -> &[ConfigWarning] {
+        &self.warnings
     }
 
     /// Live export counters.

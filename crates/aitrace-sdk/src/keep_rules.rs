@@ -24,14 +24,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// `AITRACE_SAMPLE_ERRORS`: keep traces with a span in error.
-pub const ENV_SAMPLE_ERRORS: &str = "AITRACE_SAMPLE_ERRORS";
-/// `AITRACE_SAMPLE_GUARDRAILS`: keep traces where a guardrail tripped.
-pub const ENV_SAMPLE_GUARDRAILS: &str = "AITRACE_SAMPLE_GUARDRAILS";
-/// `AITRACE_SAMPLE_SLOW_MS`: keep traces whose local root took longer (milliseconds).
-pub const ENV_SAMPLE_SLOW_MS: &str = "AITRACE_SAMPLE_SLOW_MS";
-/// `AITRACE_SAMPLE_COST_USD`: keep traces that cost more (sum of `ai.cost_usd`).
-pub const ENV_SAMPLE_COST_USD: &str = "AITRACE_SAMPLE_COST_USD";
+pub use aitrace::env::AITRACE_SAMPLE_COST_USD as ENV_SAMPLE_COST_USD;
+pub use aitrace::env::AITRACE_SAMPLE_ERRORS as ENV_SAMPLE_ERRORS;
+pub use aitrace::env::AITRACE_SAMPLE_GUARDRAILS as ENV_SAMPLE_GUARDRAILS;
+pub use aitrace::env::AITRACE_SAMPLE_SLOW_MS as ENV_SAMPLE_SLOW_MS;
 
 /// Default bound of held spans.
 pub const DEFAULT_MAX_BUFFERED_SPANS: usize = 8192;
@@ -123,61 +119,57 @@ impl KeepRules {
 }
 
 impl KeepRules {
-    /// Reads the `AITRACE_SAMPLE_*` variables through `lookup`.
-    ///
-    /// # Errors
-    /// A value that is not a boolean, a whole number of milliseconds, or a
-    /// non-negative amount of dollars, naming the variable.
+    /// Reads the `AITRACE_SAMPLE_*` variables through `lookup`. Reading never
+    /// fails: a value that is not a boolean, a whole number of milliseconds or a
+    /// non-negative amount of dollars leaves its rule off, and is described in the
+    /// returned warnings (see [`aitrace::env`]).
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<KeepRules, crate::config::ConfigError> {
-        use crate::config::ConfigError;
-        let get = |k: &str| {
-            lookup(k)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
+    ) -> (KeepRules, Vec<aitrace::ConfigWarning>) {
+        let mut env = aitrace::env::EnvReader::new(lookup);
+        let off = "the rule stays off";
+        let r = KeepRules {
+            errors: env.bool(&[ENV_SAMPLE_ERRORS]).unwrap_or(false),
+            guardrails: env.bool(&[ENV_SAMPLE_GUARDRAILS]).unwrap_or(false),
+            slower_than: env.parse(&[ENV_SAMPLE_SLOW_MS], off, |v| {
+                aitrace::env::parse_millis(v, false)
+            }),
+            costlier_than_usd: env.parse(&[ENV_SAMPLE_COST_USD], off, |v| {
+                parse_usd(v).ok_or_else(|| COST.to_string())
+            }),
+            ..KeepRules::default()
         };
-        let invalid = |var: &'static str, value: String, expected: &str| ConfigError::Invalid {
-            var,
-            value,
-            expected: expected.to_string(),
-        };
-        let mut r = KeepRules::default();
-        for (var, slot) in [
-            (ENV_SAMPLE_ERRORS, &mut r.errors),
-            (ENV_SAMPLE_GUARDRAILS, &mut r.guardrails),
-        ] {
-            if let Some(v) = get(var) {
-                *slot = aitrace::settings::parse_bool(var, &v)
-                    .map_err(|_| invalid(var, v.clone(), "true or false"))?;
-            }
-        }
-        if let Some(v) = get(ENV_SAMPLE_SLOW_MS) {
-            let ms: u64 = v.parse().map_err(|_| {
-                invalid(
-                    ENV_SAMPLE_SLOW_MS,
-                    v.clone(),
-                    "a whole number of milliseconds",
-                )
-            })?;
-            r.slower_than = Some(Duration::from_millis(ms));
-        }
-        if let Some(v) = get(ENV_SAMPLE_COST_USD) {
-            let usd: f64 = v
-                .parse()
-                .ok()
-                .filter(|c: &f64| c.is_finite() && *c >= 0.0)
-                .ok_or_else(|| {
-                    invalid(
-                        ENV_SAMPLE_COST_USD,
-                        v.clone(),
-                        "an amount of US dollars, 0 or more",
-                    )
-                })?;
-            r.costlier_than_usd = Some(usd);
-        }
-        Ok(r)
+        (r, env.finish())
     }
+
+    /// Checks the values set in code as reading checks those of the environment:
+    /// a cost limit that is negative or not a number turns its rule off, with a
+    /// warning.
+    pub fn validate(&mut self) -> Vec<aitrace::ConfigWarning> {
+        match self.costlier_than_usd {
+            Some(usd) if !(usd.is_finite() && usd >= 0.0) => {
+                self.costlier_than_usd = None;
+                vec![aitrace::ConfigWarning::new(
+                    ENV_SAMPLE_COST_USD,
+                    usd.to_string(),
+                    COST,
+                    "the rule stays off",
+                )]
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// What `AITRACE_SAMPLE_COST_USD` accepts.
+const COST: &str = "an amount of US dollars, 0 or more";
+
+fn parse_usd(value: &str) -> Option<f64> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|c| c.is_finite() && *c >= 0.0)
 }
 
 /// Why a trace was kept.

@@ -1,5 +1,7 @@
 //! `Config::from_lookup`: every variable, valid and invalid, precedence, and the
-//! rule that an empty value is an unset one. The process environment is never read.
+//! rules that an empty value is an unset one and that an invalid or unsupported
+//! value is ignored (as if unset) with one warning naming the variable, the value
+//! and what is accepted. The process environment is never read.
 
 use aitrace_sdk::config::*;
 use std::path::PathBuf;
@@ -14,42 +16,53 @@ fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String
     }
 }
 
+/// The configuration for `pairs`, which must be read without a warning.
 fn config(pairs: &[(&str, &str)]) -> Config {
-    match Config::from_lookup(lookup(pairs)) {
-        Ok(c) => c,
-        Err(e) => panic!("{pairs:?} should be accepted: {e}"),
-    }
+    let (c, warnings) = Config::from_lookup(lookup(pairs));
+    assert!(
+        warnings.is_empty(),
+        "{pairs:?} should be accepted: {warnings:?}"
+    );
+    c
 }
 
-/// The error for `pairs`, as (variable, value, expected).
+/// The configuration and the warnings for `pairs`.
+fn read(pairs: &[(&str, &str)]) -> (Config, Vec<ConfigWarning>) {
+    Config::from_lookup(lookup(pairs))
+}
+
+/// The first warning for `pairs`, as (variable, value, expected).
 fn invalid(pairs: &[(&str, &str)]) -> (&'static str, String, String) {
-    match Config::from_lookup(lookup(pairs)) {
-        Ok(c) => panic!("{pairs:?} should be rejected, got {c:?}"),
-        Err(ConfigError::Invalid {
-            var,
-            value,
-            expected,
-        }) => (var, value, expected),
-        Err(e) => panic!("{pairs:?}: unexpected error {e:?}"),
+    let (c, warnings) = read(pairs);
+    match warnings.first() {
+        None => panic!("{pairs:?} should be refused, got {c:?}"),
+        Some(w) => (w.var, w.value.clone(), w.expected.clone()),
     }
 }
 
-/// Checks that `value` in `var` is rejected with an error naming `var` and
-/// mentioning every word of `accepted`.
+/// Checks that `value` in `var` is refused with one warning naming `var` and the
+/// value and mentioning every word of `accepted`, and that the value is ignored:
+/// the configuration is the default one.
 fn assert_rejected(var: &'static str, value: &str, accepted: &[&str]) {
-    let (got_var, got_value, expected) = invalid(&[(var, value)]);
-    assert_eq!(got_var, var, "{var}={value:?}");
-    assert_eq!(got_value, value.trim(), "{var}={value:?}");
+    let (c, warnings) = read(&[(var, value)]);
+    assert_eq!(warnings.len(), 1, "{var}={value:?}: {warnings:?}");
+    let w = &warnings[0];
+    assert_eq!(w.var, var, "{var}={value:?}");
+    assert_eq!(w.value, value.trim(), "{var}={value:?}");
     for word in accepted {
         assert!(
-            expected.contains(word),
-            "{var}={value:?}: {expected:?} lacks {word:?}"
+            w.expected.contains(word),
+            "{var}={value:?}: {:?} lacks {word:?}",
+            w.expected
         );
     }
-    let shown = Config::from_lookup(lookup(&[(var, value)]))
-        .unwrap_err()
-        .to_string();
-    assert!(shown.contains(var), "{shown}");
+    let shown = w.to_string();
+    assert!(shown.contains(var) && shown.contains("expected"), "{shown}");
+    assert_eq!(
+        summary(&c),
+        summary(&Config::default()),
+        "{var}={value:?} is ignored"
+    );
 }
 
 /// Everything in a `Config` except the `AITRACE_*` settings, for comparisons.
@@ -177,7 +190,7 @@ fn disabled_sdk_tolerates_invalid_values_elsewhere() {
         ..Config::default()
     };
     assert_eq!(summary(&c), summary(&expected));
-    // When it is on, the same values are errors.
+    // When it is on, the same values are warnings.
     let (var, _, _) = invalid(&[
         (OTEL_SDK_DISABLED, "false"),
         (OTEL_TRACES_SAMPLER, "sometimes"),
@@ -250,9 +263,9 @@ fn traces_exporter() {
         let c = config(&[(OTEL_TRACES_EXPORTER, value)]);
         assert_eq!(&c.exporters, expected, "{value:?}");
     }
+    // Nothing usable: the variable is ignored, and the default applies.
     for value in [
         "zipkin",
-        "otlp,jaeger",
         "logging",
         "none,otlp",
         "console,none",
@@ -263,6 +276,21 @@ fn traces_exporter() {
     }
     let (_, _, expected) = invalid(&[(OTEL_TRACES_EXPORTER, "none,otlp")]);
     assert!(expected.contains("cannot be combined"), "{expected}");
+    let (_, _, expected) = invalid(&[(OTEL_TRACES_EXPORTER, "zipkin")]);
+    assert!(expected.contains("zipkin is not supported"), "{expected}");
+    // Names aitrace does not implement are skipped; the others still work.
+    let (c, w) = read(&[(OTEL_TRACES_EXPORTER, "otlp,zipkin")]);
+    assert_eq!(c.exporters, Some(vec![Otlp]));
+    assert_eq!((w.len(), w[0].value.as_str()), (1, "zipkin"));
+    assert_eq!(w[0].fallback, "skipped; using otlp");
+    let (c, w) = read(&[(OTEL_TRACES_EXPORTER, "console,jaeger,bogus")]);
+    assert_eq!(c.exporters, Some(vec![Console]));
+    assert_eq!(w.len(), 2);
+    assert!(
+        w[1].expected.contains("bogus is not one of them"),
+        "{}",
+        w[1]
+    );
 }
 
 #[test]
@@ -305,6 +333,8 @@ fn protocol() {
             ("GRPC", Protocol::Grpc),
             ("http/protobuf", Protocol::HttpProtobuf),
             (" HTTP/Protobuf ", Protocol::HttpProtobuf),
+            ("http/json", Protocol::HttpJson),
+            ("HTTP/JSON", Protocol::HttpJson),
         ] {
             assert_eq!(
                 config(&[(var, value)]).otlp.protocol,
@@ -312,15 +342,15 @@ fn protocol() {
                 "{var}={value}"
             );
         }
-        for value in ["http", "grpc/protobuf", "tcp", "http/protobuf,grpc"] {
-            assert_rejected(var, value, &["grpc", "http/protobuf"]);
+        for value in [
+            "http",
+            "grpc/protobuf",
+            "tcp",
+            "http/protobuf,grpc",
+            "http/xml",
+        ] {
+            assert_rejected(var, value, &["grpc", "http/protobuf", "http/json"]);
         }
-        let (_, _, expected) = invalid(&[(var, "http/json")]);
-        assert!(
-            expected.contains("http/json is not supported"),
-            "{expected}"
-        );
-        assert!(expected.contains("grpc or http/protobuf"), "{expected}");
     }
 }
 
@@ -365,24 +395,22 @@ fn header_errors_name_the_entry_and_never_the_value() {
             (format!("api-key={secret}%C3%28"), "entry 1 (key api-key)", "UTF-8"),
         ];
         for (value, position, detail) in cases {
-            let e = Config::from_lookup(lookup(&[(var, &value)])).unwrap_err();
-            let (shown, debug) = (e.to_string(), format!("{e:?}"));
+            let (c, warnings) = read(&[(var, &value)]);
+            assert_eq!(warnings.len(), 1, "{value:?}: {warnings:?}");
+            let w = &warnings[0];
+            let (shown, debug) = (w.to_string(), format!("{w:?} {c:?}"));
             assert!(
                 !shown.contains(secret) && !debug.contains(secret),
                 "{shown}"
             );
             assert!(!shown.contains("evil"), "{shown}");
-            let ConfigError::Invalid {
-                var: got_var,
-                value: got_value,
-                expected,
-            } = e
-            else {
-                panic!("{e:?}")
-            };
-            assert_eq!(got_var, var);
-            assert_eq!(got_value, position, "{value:?}");
-            assert!(expected.contains(detail), "{value:?}: {expected}");
+            assert_eq!(w.var, var);
+            assert_eq!(w.value, position, "{value:?}");
+            assert!(w.expected.contains(detail), "{value:?}: {}", w.expected);
+            assert!(
+                c.otlp.headers.iter().all(|(k, _)| k == "ok"),
+                "the entry is skipped, the others kept"
+            );
         }
     }
     // Which variable is named follows precedence.
@@ -395,29 +423,22 @@ fn header_errors_name_the_entry_and_never_the_value() {
 
 #[test]
 fn parse_headers_directly() {
+    let parse = |v: &str| {
+        let (list, warnings) = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, v);
+        (list, warnings.len())
+    };
+    assert_eq!(parse(""), (vec![], 0));
+    assert_eq!(parse(" , ,"), (vec![], 0));
     assert_eq!(
-        parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "").unwrap(),
-        vec![]
-    );
-    assert_eq!(
-        parse_headers(OTEL_EXPORTER_OTLP_HEADERS, " , ,").unwrap(),
-        vec![]
-    );
-    assert_eq!(
-        parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "a=1,a=2,X-Mixed-Case=%41").unwrap(),
-        headers(&[("a", "1"), ("a", "2"), ("X-Mixed-Case", "A")])
+        parse("a=1,a=2,X-Mixed-Case=%41"),
+        (headers(&[("a", "1"), ("a", "2"), ("X-Mixed-Case", "A")]), 0)
     );
     // Percent-encoded keys are decoded, then checked.
-    assert_eq!(
-        parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "x%2Dkey=v").unwrap(),
-        headers(&[("x-key", "v")])
-    );
-    assert!(parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "x%20key=v").is_err());
-    // A tab inside a value is allowed; non-ASCII too.
-    assert_eq!(
-        parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "k=a%09b,l=%C3%A9").unwrap(),
-        headers(&[("k", "a\tb"), ("l", "\u{e9}")])
-    );
+    assert_eq!(parse("x%2Dkey=v"), (headers(&[("x-key", "v")]), 0));
+    assert_eq!(parse("x%20key=v"), (vec![], 1));
+    // A tab inside a value is allowed; non-ASCII is not (neither gRPC metadata
+    // nor an HTTP header built from text can carry it).
+    assert_eq!(parse("k=a%09b,l=%C3%A9"), (headers(&[("k", "a\tb")]), 1));
 }
 
 #[test]
@@ -479,58 +500,123 @@ fn compression() {
                 "{value}"
             );
         }
-        for value in ["zstd", "deflate", "true", "gzip,none"] {
-            assert_rejected(var, value, &["gzip", "none"]);
+        for value in ["deflate", "true", "gzip,none", "zip"] {
+            assert_rejected(var, value, &["gzip", "zstd", "none"]);
         }
+        assert_eq!(config(&[(var, "ZSTD")]).otlp.compression, Compression::Zstd);
+    }
+}
+
+/// PEM files for the certificate variables, made at test time in a directory of
+/// this process: a certificate, its key, and a file that holds no PEM block.
+struct PemFiles {
+    dir: PathBuf,
+    cert: String,
+    key: String,
+    junk: String,
+}
+
+impl PemFiles {
+    fn new() -> PemFiles {
+        let dir = std::env::temp_dir().join(format!("aitrace-config-env-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        PemFiles {
+            cert: write("cert.pem", &ck.cert.pem()),
+            key: write("key.pem", &ck.signing_key.serialize_pem()),
+            junk: write("junk.pem", "not a certificate"),
+            dir,
+        }
+    }
+}
+
+impl Drop for PemFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 #[test]
 fn certificates() {
-    let c = config(&[(OTEL_EXPORTER_OTLP_CERTIFICATE, " /etc/ssl/private-ca.pem ")]);
-    assert_eq!(
-        c.otlp.certificate,
-        Some(PathBuf::from("/etc/ssl/private-ca.pem"))
-    );
+    let f = PemFiles::new();
+    let c = config(&[(OTEL_EXPORTER_OTLP_CERTIFICATE, &format!(" {} ", f.cert))]);
+    assert_eq!(c.otlp.certificate, Some(PathBuf::from(&f.cert)));
     let c = config(&[
         (OTEL_EXPORTER_OTLP_CERTIFICATE, "/generic.pem"),
-        (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, "/traces.pem"),
-    ]);
-    assert_eq!(c.otlp.certificate, Some(PathBuf::from("/traces.pem")));
-
-    let c = config(&[
-        (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, "/client.pem"),
-        (OTEL_EXPORTER_OTLP_CLIENT_KEY, "/client.key"),
-        (OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, "/traces-client.key"),
+        (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, &f.cert),
     ]);
     assert_eq!(
-        c.otlp.client_certificate,
-        Some(PathBuf::from("/client.pem"))
+        c.otlp.certificate,
+        Some(PathBuf::from(&f.cert)),
+        "the generic one is not read"
     );
-    assert_eq!(c.otlp.client_key, Some(PathBuf::from("/traces-client.key")));
-    let c = config(&[
-        (OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE, "/t.pem"),
-        (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, "/g.pem"),
-        (OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, "/t.key"),
-    ]);
-    assert_eq!(c.otlp.client_certificate, Some(PathBuf::from("/t.pem")));
-    assert_eq!(c.otlp.client_key, Some(PathBuf::from("/t.key")));
 
-    // Mutual TLS needs both halves.
-    let (var, value, expected) = invalid(&[(OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, "/client.pem")]);
+    let c = config(&[
+        (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, &f.cert),
+        (OTEL_EXPORTER_OTLP_CLIENT_KEY, "/generic.key"),
+        (OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, &f.key),
+    ]);
+    assert_eq!(c.otlp.client_certificate, Some(PathBuf::from(&f.cert)));
+    assert_eq!(c.otlp.client_key, Some(PathBuf::from(&f.key)));
+
+    // A file that cannot be read, or holds no certificate: ignored, with a
+    // warning naming the variable that held it; the next in precedence applies.
+    for bad in ["/nonexistent/ca.pem", f.junk.as_str(), f.key.as_str()] {
+        for var in [
+            OTEL_EXPORTER_OTLP_CERTIFICATE,
+            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+        ] {
+            let (c, w) = read(&[(var, bad)]);
+            assert_eq!(c.otlp.certificate, None, "{bad}");
+            assert_eq!((w.len(), w[0].var, w[0].value.as_str()), (1, var, bad));
+            assert!(w[0].expected.contains("PEM"), "{}", w[0]);
+            assert!(w[0].fallback.contains("system"), "{}", w[0]);
+        }
+    }
+    let (c, w) = read(&[
+        (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, "/nonexistent/ca.pem"),
+        (OTEL_EXPORTER_OTLP_CERTIFICATE, &f.cert),
+    ]);
+    assert_eq!(c.otlp.certificate, Some(PathBuf::from(&f.cert)));
     assert_eq!(
-        (var, value.as_str()),
-        (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, "/client.pem")
+        w[0].fallback,
+        format!("ignored; {OTEL_EXPORTER_OTLP_CERTIFICATE} applies")
+    );
+    let (c, w) = read(&[(OTEL_EXPORTER_OTLP_CLIENT_KEY, &f.cert)]);
+    assert_eq!(c.otlp.client_key, None);
+    assert!(w[0].expected.contains("private key"), "{}", w[0]);
+
+    // Mutual TLS needs both halves: a lone one is a warning, and no client
+    // certificate is sent.
+    let (c, w) = read(&[(OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, &f.cert)]);
+    assert_eq!(
+        (
+            c.otlp.client_certificate.as_ref(),
+            c.otlp.client_key.as_ref()
+        ),
+        (None, None)
+    );
+    assert_eq!(
+        (w[0].var, w[0].value.as_str()),
+        (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, f.cert.as_str())
     );
     assert!(
-        expected.contains(OTEL_EXPORTER_OTLP_CLIENT_KEY),
-        "{expected}"
+        w[0].expected.contains(OTEL_EXPORTER_OTLP_CLIENT_KEY),
+        "{}",
+        w[0]
     );
-    let (var, _, expected) = invalid(&[(OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, "/k")]);
-    assert_eq!(var, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY);
+    let (_, w) = read(&[(OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, &f.key)]);
+    assert_eq!(w[0].var, OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY);
     assert!(
-        expected.contains(OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE),
-        "{expected}"
+        w[0].expected
+            .contains(OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE),
+        "{}",
+        w[0]
     );
 }
 
@@ -617,13 +703,21 @@ fn sampler() {
         "-0.1", "1.01", "2", "NaN", "inf", "-inf", "half", "50%", "0,5",
     ] {
         for sampler in ["traceidratio", "parentbased_traceidratio"] {
-            let (var, value, expected) = invalid(&[
+            let pairs = [
                 (OTEL_TRACES_SAMPLER, sampler),
                 (OTEL_TRACES_SAMPLER_ARG, arg),
-            ]);
+            ];
+            let (var, value, expected) = invalid(&pairs);
             assert_eq!(var, OTEL_TRACES_SAMPLER_ARG, "{arg}");
             assert_eq!(value, arg);
             assert!(expected.contains("from 0 to 1"), "{expected}");
+            // The sampler is kept, with the default ratio.
+            let (c, _) = read(&pairs);
+            assert!(
+                matches!(c.sampler, TraceIdRatio(r) | ParentBasedTraceIdRatio(r) if r == 1.0),
+                "{:?}",
+                c.sampler
+            );
         }
     }
 }
@@ -651,14 +745,34 @@ fn propagators() {
         );
     }
     let accepted = ["tracecontext", "baggage", "b3", "b3multi", "jaeger", "none"];
-    for value in ["w3c", "tracecontext,zipkin", "b3single", ",", "none,b3"] {
+    // Nothing usable: ignored, the default applies.
+    for value in ["w3c", "b3single", ",", "none,b3"] {
         assert_rejected(OTEL_PROPAGATORS, value, &accepted);
     }
-    for value in ["xray", "ottrace", "tracecontext,xray"] {
+    for value in ["xray", "ottrace", "XRay"] {
         assert_rejected(OTEL_PROPAGATORS, value, &accepted);
         let (_, _, expected) = invalid(&[(OTEL_PROPAGATORS, value)]);
         assert!(expected.contains("not supported"), "{expected}");
     }
+    // Unknown or unsupported names are skipped with a warning each; the known
+    // ones still work, in order.
+    let (c, w) = read(&[(OTEL_PROPAGATORS, "tracecontext,baggage,xray")]);
+    assert_eq!(c.propagators, vec![TraceContext, Baggage]);
+    assert_eq!(w.len(), 1);
+    assert_eq!((w[0].var, w[0].value.as_str()), (OTEL_PROPAGATORS, "xray"));
+    assert!(w[0].expected.contains("xray is not supported"), "{}", w[0]);
+    assert_eq!(w[0].fallback, "skipped; using tracecontext,baggage");
+    let (c, w) = read(&[(OTEL_PROPAGATORS, "ottrace, b3 ,tracecontxt")]);
+    assert_eq!(c.propagators, vec![B3]);
+    assert_eq!(w.len(), 2);
+    assert!(
+        w[1].expected.contains("tracecontxt is not one of them"),
+        "{}",
+        w[1]
+    );
+    let (c, w) = read(&[(OTEL_PROPAGATORS, "none,xray")]);
+    assert_eq!(c.propagators, vec![]);
+    assert_eq!(w.len(), 1);
 }
 
 #[test]
@@ -726,9 +840,24 @@ fn aitrace_settings_are_read_and_their_errors_wrapped() {
     let c = config(&[("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")]);
     assert!(c.settings.capture_content);
 
-    let e = Config::from_lookup(lookup(&[("AITRACE_SEMCONV", "ai,otel")])).unwrap_err();
-    assert!(matches!(e, ConfigError::Settings(_)), "{e:?}");
-    assert!(e.to_string().contains("AITRACE_SEMCONV"), "{e}");
+    let (c, w) = read(&[("AITRACE_SEMCONV", "ai,otel")]);
+    assert!(!c.settings.dialects.gen_ai);
+    assert_eq!((w[0].var, w[0].value.as_str()), ("AITRACE_SEMCONV", "otel"));
+
+    // The util-genai values of the OpenTelemetry variable.
+    let capture = |v: &str| read(&[("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", v)]);
+    for (value, on) in [
+        ("SPAN_ONLY", true),
+        ("span_and_event", true),
+        ("NO_CONTENT", false),
+    ] {
+        let (c, w) = capture(value);
+        assert_eq!(c.settings.capture_content, on, "{value}");
+        assert!(w.is_empty(), "{value}: {w:?}");
+    }
+    let (c, w) = capture("EVENT_ONLY");
+    assert!(!c.settings.capture_content, "aitrace has no content events");
+    assert_eq!(w.len(), 1);
 }
 
 #[test]
@@ -776,13 +905,29 @@ fn other_settings_follow_signal_then_generic_precedence() {
     assert_eq!(c.otlp.compression, Compression::Gzip);
     // An invalid generic value is not read when the signal one is set.
     let c = config(&[
-        (OTEL_EXPORTER_OTLP_PROTOCOL, "http/json"),
+        (OTEL_EXPORTER_OTLP_PROTOCOL, "http/xml"),
         (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "grpc"),
     ]);
     assert_eq!(c.otlp.protocol, Protocol::Grpc);
+    // An invalid signal value counts as unset: the generic one applies.
+    let (c, w) = read(&[
+        (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "http/xml"),
+        (OTEL_EXPORTER_OTLP_PROTOCOL, "grpc"),
+        (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, "soon"),
+        (OTEL_EXPORTER_OTLP_TIMEOUT, "250"),
+    ]);
+    assert_eq!(c.otlp.protocol, Protocol::Grpc);
+    assert_eq!(c.otlp.timeout, Duration::from_millis(250));
+    assert_eq!(w.len(), 2);
+    assert_eq!(w[0].var, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL);
+    assert_eq!(
+        w[0].fallback,
+        format!("ignored; {OTEL_EXPORTER_OTLP_PROTOCOL} applies")
+    );
+    assert_eq!(w[1].var, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT);
 }
 
-fn resolve(otlp: &OtlpConfig) -> Result<ResolvedEndpoint, ConfigError> {
+fn resolve(otlp: &OtlpConfig) -> Result<ResolvedEndpoint, ConfigWarning> {
     otlp.resolved_traces_endpoint()
 }
 
@@ -904,16 +1049,20 @@ fn bad_endpoints_are_errors_naming_the_variable() {
             (Some(value), None, OTEL_EXPORTER_OTLP_ENDPOINT),
             (None, Some(value), OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
         ] {
-            for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+            for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
                 match resolve(&otlp(endpoint, traces, protocol, false)) {
-                    Err(ConfigError::Invalid {
-                        var: got, expected, ..
-                    }) => {
-                        assert_eq!(got, var, "{value:?}");
-                        assert!(expected.contains("http:// or https://"), "{expected}");
+                    Err(w) => {
+                        assert_eq!(w.var, var, "{value:?}");
+                        assert!(w.expected.contains("http:// or https://"), "{}", w.expected);
                     }
                     other => panic!("{value:?} should be rejected, got {other:?}"),
                 }
+                // The gate drops it (with the same warning): the default applies.
+                let mut checked = otlp(endpoint, traces, protocol, false);
+                let warnings = checked.validate();
+                assert_eq!(warnings.len(), 1, "{value:?}");
+                assert_eq!(warnings[0].var, var);
+                assert!(resolve(&checked).is_ok());
             }
         }
         // From the environment, naming the variable that held it.
@@ -922,8 +1071,9 @@ fn bad_endpoints_are_errors_naming_the_variable() {
             OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
             OTEL_ENDPOINT,
         ] {
-            let (got, _, _) = invalid(&[(var, value)]);
-            assert_eq!(got, var, "{value:?}");
+            let (c, w) = read(&[(var, value)]);
+            assert_eq!((w.len(), w[0].var), (1, var), "{value:?}");
+            assert!(!c.has_endpoint(), "{value:?} is treated as unset");
         }
     }
     let (_, _, expected) = invalid(&[(OTEL_EXPORTER_OTLP_ENDPOINT, "grpc://c:4317")]);
@@ -935,12 +1085,11 @@ fn bad_endpoints_are_errors_naming_the_variable() {
 
 #[test]
 fn credentials_in_an_endpoint_are_rejected_without_being_shown() {
-    let e = Config::from_lookup(lookup(&[(
+    let (c, w) = read(&[(
         OTEL_EXPORTER_OTLP_ENDPOINT,
         "https://user:pa55word@collector:4318",
-    )]))
-    .unwrap_err();
-    let shown = format!("{e} {e:?}");
+    )]);
+    let shown = format!("{} {w:?} {c:?}", w[0]);
     assert!(!shown.contains("pa55word"), "{shown}");
     assert!(shown.contains(OTEL_EXPORTER_OTLP_HEADERS), "{shown}");
 }
@@ -982,7 +1131,7 @@ fn scheme_less_endpoints_from_the_environment_follow_insecure() {
 }
 
 #[test]
-fn every_error_names_its_variable_and_what_is_accepted() {
+fn every_warning_names_its_variable_and_what_is_accepted() {
     let cases: &[(&str, &str)] = &[
         (OTEL_SDK_DISABLED, "maybe"),
         (OTEL_RESOURCE_ATTRIBUTES, "oops"),
@@ -998,6 +1147,8 @@ fn every_error_names_its_variable_and_what_is_accepted() {
         (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, "soon"),
         (OTEL_EXPORTER_OTLP_COMPRESSION, "zip"),
         (OTEL_EXPORTER_OTLP_TRACES_COMPRESSION, "zip"),
+        (OTEL_EXPORTER_OTLP_CERTIFICATE, "/missing-ca.pem"),
+        (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, "/missing-ca.pem"),
         (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, "/only-cert.pem"),
         (
             OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
@@ -1013,10 +1164,13 @@ fn every_error_names_its_variable_and_what_is_accepted() {
         (OTEL_BSP_EXPORT_TIMEOUT, "0"),
         (OTEL_BSP_MAX_QUEUE_SIZE, "0"),
         (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, "0"),
+        (AITRACE_STRICT_CONFIG, "maybe"),
     ];
     for (var, value) in cases {
-        let e = Config::from_lookup(lookup(&[(var, value)])).unwrap_err();
-        let shown = e.to_string();
+        let (_, warnings) = read(&[(var, value)]);
+        assert!(!warnings.is_empty(), "{var}={value}");
+        let shown = warnings[0].to_string();
+        assert_eq!(warnings[0].var, *var, "{shown}");
         assert!(shown.contains(var), "{shown}");
         assert!(shown.contains("expected"), "{shown}");
         if !var.contains("HEADERS") {
@@ -1024,24 +1178,17 @@ fn every_error_names_its_variable_and_what_is_accepted() {
         }
     }
     // The sampler argument needs a ratio sampler to be read.
-    let e = Config::from_lookup(lookup(&[
+    let (var, _, _) = invalid(&[
         (OTEL_TRACES_SAMPLER, "traceidratio"),
         (OTEL_TRACES_SAMPLER_ARG, "lots"),
-    ]))
-    .unwrap_err();
-    assert!(e.to_string().contains(OTEL_TRACES_SAMPLER_ARG), "{e}");
-    // Every variable in ENV_VARIABLES is covered above (OTEL_SERVICE_NAME and the
-    // certificate variables accept any non-empty value).
+    ]);
+    assert_eq!(var, OTEL_TRACES_SAMPLER_ARG);
+    // Every variable in ENV_VARIABLES is covered above (OTEL_SERVICE_NAME accepts
+    // any non-empty value).
     for var in ENV_VARIABLES {
         let covered = cases.iter().any(|(v, _)| v == var)
-            || [
-                OTEL_SERVICE_NAME,
-                OTEL_TRACES_SAMPLER_ARG,
-                OTEL_EXPORTER_OTLP_CERTIFICATE,
-                OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
-            ]
-            .contains(var);
-        assert!(covered, "{var} has no error case");
+            || [OTEL_SERVICE_NAME, OTEL_TRACES_SAMPLER_ARG].contains(var);
+        assert!(covered, "{var} has no warning case");
     }
 }
 
@@ -1069,12 +1216,16 @@ fn headers_the_transport_sets_itself_are_refused() {
         "host",
     ] {
         let value = format!("x-team=ai,{key}=v");
-        let e = Config::from_lookup(|k| (k == OTEL_EXPORTER_OTLP_HEADERS).then(|| value.clone()))
-            .unwrap_err()
-            .to_string();
+        let (c, w) = read(&[(OTEL_EXPORTER_OTLP_HEADERS, &value)]);
+        let e = w[0].to_string();
         assert!(
             e.contains(OTEL_EXPORTER_OTLP_HEADERS) && e.contains("entry 2") && e.contains(key),
             "{e}"
+        );
+        assert_eq!(
+            c.otlp.headers,
+            headers(&[("x-team", "ai")]),
+            "the other entry is kept"
         );
     }
 }

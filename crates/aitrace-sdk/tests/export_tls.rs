@@ -26,7 +26,7 @@ fn export_one(
         .with_timeout(Duration::from_secs(5));
     b = match protocol {
         Protocol::Grpc => b.with_endpoint(receiver.endpoint.clone()),
-        Protocol::HttpProtobuf => b.with_endpoint(receiver.endpoint.clone()),
+        Protocol::HttpProtobuf | Protocol::HttpJson => b.with_endpoint(receiver.endpoint.clone()),
     };
     if let Some(ca) = ca {
         b = b.with_certificate(ca);
@@ -93,9 +93,9 @@ fn the_certificate_variable_is_used() {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc".to_string()),
         ("OTEL_EXPORTER_OTLP_CERTIFICATE", ca.display().to_string()),
     ];
-    let config =
-        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-            .unwrap();
+    let (config, warnings) =
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()));
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
         config.effective_exporters(),
         vec![ExporterKind::Otlp],

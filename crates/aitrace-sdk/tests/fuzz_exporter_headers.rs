@@ -1,25 +1,23 @@
 //! The exporter's conversion of configured headers into gRPC metadata and HTTP
 //! headers, on hostile names and values (set in code with `Builder::with_header`,
-//! or decoded from `OTEL_EXPORTER_OTLP_HEADERS`): building never panics; a header
-//! a transport cannot send is a clear error at build that names the variable and
-//! the header but never shows its value; a header that builds is sent without
-//! panicking, even one that collides with the protocol's own headers.
+//! or decoded from `OTEL_EXPORTER_OTLP_HEADERS`): building never panics and never
+//! fails; a header a transport cannot send is dropped at build with a warning that
+//! names the variable and the header but never shows its value (an error in
+//! strict mode); a header that is kept is sent without panicking, even one that
+//! collides with the protocol's own headers.
 //!
 //! `config_fuzz.rs` covers the parser of the variable itself.
 
 mod receiver;
 
-use aitrace_sdk::config::{
-    parse_headers, ConfigError, ExporterKind, Protocol, OTEL_EXPORTER_OTLP_HEADERS,
-};
-use aitrace_sdk::otlp::ExporterBuildError;
+use aitrace_sdk::config::{parse_headers, ExporterKind, Protocol, OTEL_EXPORTER_OTLP_HEADERS};
 use aitrace_sdk::{Builder, InitError};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use proptest::prelude::*;
 use receiver::{dead_endpoint, Receiver};
 use std::time::Duration;
 
-/// Marks every generated value, so that an error can be searched for it.
+/// Marks every generated value, so that a warning can be searched for it.
 const MARK: &str = "V4LU3";
 
 fn builder(protocol: Protocol, endpoint: &str) -> Builder {
@@ -30,33 +28,43 @@ fn builder(protocol: Protocol, endpoint: &str) -> Builder {
         .with_timeout(Duration::from_secs(2))
 }
 
-/// Builds with one header; checks the error if there is one. True when it built.
+/// Builds with one header; checks the warning if there is one. True when the
+/// header was kept.
 fn builds(protocol: Protocol, name: &str, value: &str) -> bool {
-    match builder(protocol, &dead_endpoint())
+    let endpoint = dead_endpoint();
+    let guard = match builder(protocol, &endpoint)
         .with_header(name, value)
         .build()
     {
-        Ok(guard) => {
-            let _ = guard.shutdown_with_timeout(Duration::from_secs(1));
-            true
-        }
-        Err(e) => {
-            let shown = format!("{e} {e:?}");
-            assert!(
-                !shown.contains(MARK),
-                "{protocol:?} {name:?}: the error shows the value: {shown}"
-            );
-            assert!(shown.contains(OTEL_EXPORTER_OTLP_HEADERS), "{shown}");
-            assert!(
-                matches!(
-                    e,
-                    InitError::Exporter(ExporterBuildError::Config(ConfigError::Invalid { .. }))
-                ),
-                "{protocol:?} {name:?}: {e:?}"
-            );
-            false
+        Ok(guard) => guard,
+        Err(e) => panic!("{protocol:?} {name:?}: building failed: {e:?}"),
+    };
+    let kept = !guard.config().otlp.headers.is_empty();
+    let warnings = guard.config_warnings().to_vec();
+    let _ = guard.shutdown_with_timeout(Duration::from_secs(1));
+    let shown = format!(
+        "{warnings:?} {}",
+        warnings.iter().map(|w| w.to_string()).collect::<String>()
+    );
+    assert!(
+        !shown.contains(MARK),
+        "{protocol:?} {name:?}: the warning shows the value: {shown}"
+    );
+    if kept {
+        assert!(warnings.is_empty(), "{protocol:?} {name:?}: {shown}");
+    } else {
+        assert_eq!(warnings.len(), 1, "{protocol:?} {name:?}: {shown}");
+        assert_eq!(warnings[0].var, OTEL_EXPORTER_OTLP_HEADERS);
+        match builder(protocol, &endpoint)
+            .with_header(name, value)
+            .with_strict_config(true)
+            .build()
+        {
+            Err(InitError::Config(e)) => assert!(!format!("{e} {e:?}").contains(MARK), "{e:?}"),
+            other => panic!("{protocol:?} {name:?}: strict mode should refuse it: {other:?}"),
         }
     }
+    kept
 }
 
 /// Header names: real ones, ones reserved by the protocols, and broken ones.
@@ -116,15 +124,16 @@ proptest! {
         }
     }
 
-    /// What the variable's parser accepts, the HTTP exporter can send; over gRPC
-    /// it builds or is refused with a clear error (metadata rules are stricter).
+    /// What the variable's parser accepts, both transports can send (but gRPC
+    /// keeps `-bin` names for binary metadata).
     #[test]
     fn headers_from_the_variable(entries in prop::collection::vec((name(), value()), 1..4)) {
         let text: Vec<String> = entries.iter().map(|(k, v)| format!("{k}={}", v.replace(',', "%2C"))).collect();
-        let Ok(list) = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, &text.join(",")) else { return Ok(()) };
+        let (list, _) = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, &text.join(","));
         for (k, v) in &list {
-            prop_assert!(builds(Protocol::HttpProtobuf, k, v), "{k:?} was parsed but refused by the HTTP exporter");
-            builds(Protocol::Grpc, k, v);
+            prop_assert!(builds(Protocol::HttpProtobuf, k, v), "{k:?} was parsed but dropped by the HTTP exporter");
+            let grpc = builds(Protocol::Grpc, k, v);
+            prop_assert_eq!(grpc, !k.to_ascii_lowercase().ends_with("-bin"), "{:?} over gRPC", k);
         }
     }
 }
@@ -150,12 +159,10 @@ fn colliding_headers_are_sent_without_panicking() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
         let rx = Receiver::grpc_or_http(protocol, false);
         for (name, value) in collide {
-            let Ok(guard) = builder(protocol, &rx.endpoint)
+            let guard = builder(protocol, &rx.endpoint)
                 .with_header(name, value)
                 .build()
-            else {
-                continue;
-            };
+                .expect("builds");
             guard
                 .provider()
                 .unwrap()
@@ -175,11 +182,12 @@ fn colliding_headers_are_sent_without_panicking() {
     }
 }
 
-/// A header the transport sets itself is refused when the pipeline is built, with
-/// an error naming the header and the variable, rather than breaking every export.
+/// A header the transport sets itself is dropped when the pipeline is built, with
+/// a warning naming the header and the variable, rather than breaking every
+/// export; strict mode refuses it.
 #[test]
-fn headers_the_transport_owns_are_refused_at_build() {
-    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+fn headers_the_transport_owns_are_dropped_at_build() {
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
         for name in [
             "Content-Type",
             "content-length",
@@ -187,8 +195,27 @@ fn headers_the_transport_owns_are_refused_at_build() {
             "grpc-timeout",
             "Host",
         ] {
+            let guard = builder(protocol, "http://127.0.0.1:4317")
+                .with_header(name, "x")
+                .with_header("x-honeycomb-team", "k")
+                .build()
+                .expect(name);
+            let headers: Vec<&str> = guard
+                .config()
+                .otlp
+                .headers
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            assert_eq!(headers, ["x-honeycomb-team"], "the other header is kept");
+            let warning = guard.config_warnings()[0].to_string();
+            assert!(
+                warning.contains("OTEL_EXPORTER_OTLP_HEADERS") && warning.contains(name),
+                "{warning}"
+            );
             let err = builder(protocol, "http://127.0.0.1:4317")
                 .with_header(name, "x")
+                .with_strict_config(true)
                 .build()
                 .expect_err(name)
                 .to_string();
@@ -197,9 +224,5 @@ fn headers_the_transport_owns_are_refused_at_build() {
                 "{err}"
             );
         }
-        assert!(builder(protocol, "http://127.0.0.1:4317")
-            .with_header("x-honeycomb-team", "k")
-            .build()
-            .is_ok());
     }
 }

@@ -15,9 +15,9 @@ fn injected_names() -> Vec<String> {
 
 #[test]
 fn configured_propagators_are_installed() {
-    let config =
-        Config::from_lookup(|k| (k == "OTEL_PROPAGATORS").then(|| "b3multi,jaeger".to_string()))
-            .unwrap();
+    let (config, warnings) =
+        Config::from_lookup(|k| (k == "OTEL_PROPAGATORS").then(|| "b3multi,jaeger".to_string()));
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(
         config.propagators,
         vec![PropagatorKind::B3Multi, PropagatorKind::Jaeger]

@@ -101,7 +101,9 @@ fn unavailable_for_ever_fails_each_export_in_time_and_later_batches_are_attempte
     for protocol in PROTOCOLS {
         let rx = match protocol {
             Protocol::Grpc => Receiver::grpc_with(false, Behaviour::Unavailable(u32::MAX)),
-            Protocol::HttpProtobuf => Receiver::http_with(false, Behaviour::Unavailable(u32::MAX)),
+            Protocol::HttpProtobuf | Protocol::HttpJson => {
+                Receiver::http_with(false, Behaviour::Unavailable(u32::MAX))
+            }
         };
         let timeout = Duration::from_millis(800);
         let batch = BatchConfig {
@@ -154,7 +156,9 @@ fn transient_unavailability_is_retried_until_delivered() {
     for protocol in PROTOCOLS {
         let rx = match protocol {
             Protocol::Grpc => Receiver::grpc_with(false, Behaviour::Unavailable(3)),
-            Protocol::HttpProtobuf => Receiver::http_with(false, Behaviour::Unavailable(3)),
+            Protocol::HttpProtobuf | Protocol::HttpJson => {
+                Receiver::http_with(false, Behaviour::Unavailable(3))
+            }
         };
         let batch = BatchConfig {
             schedule_delay: Duration::from_millis(20),

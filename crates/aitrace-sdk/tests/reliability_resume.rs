@@ -94,7 +94,7 @@ fn resume(protocol: Protocol) {
     rotel.stop();
     let endpoint = match protocol {
         Protocol::Grpc => rotel.grpc_endpoint(),
-        Protocol::HttpProtobuf => rotel.http_endpoint(),
+        Protocol::HttpProtobuf | Protocol::HttpJson => rotel.http_endpoint(),
     };
     let guard = Builder::new()
         .with_exporters(vec![ExporterKind::Otlp])

@@ -1,6 +1,7 @@
 //! API keys given in `OTEL_EXPORTER_OTLP_HEADERS` never show: not in `Debug`
-//! output (configuration, builder, guard, exporter), not in configuration or
-//! build errors, not in what aitrace prints on stderr when exports fail. What
+//! output (configuration, builder, guard, exporter), not in configuration
+//! warnings or strict-mode errors, not in what aitrace prints on stderr when
+//! exports fail. What
 //! aitrace prints is printed once, not once per span or batch. TLS verification is
 //! on by default and not turned off by the "insecure" setting.
 //!
@@ -42,12 +43,13 @@ fn env_config(endpoint: &str, protocol: &str) -> Config {
         ("OTEL_EXPORTER_OTLP_PROTOCOL", protocol),
         ("OTEL_EXPORTER_OTLP_HEADERS", HEADERS),
     ];
-    Config::from_lookup(|k| {
+    let (config, warnings) = Config::from_lookup(|k| {
         env.iter()
             .find(|(n, _)| *n == k)
             .map(|(_, v)| v.to_string())
-    })
-    .expect("valid")
+    });
+    assert!(warnings.is_empty(), "{warnings:?}");
+    config
 }
 
 #[test]
@@ -72,7 +74,7 @@ fn debug_output_never_shows_header_values() {
 }
 
 #[test]
-fn header_errors_never_show_header_values() {
+fn header_warnings_never_show_header_values() {
     // Malformed in the environment: bad escapes, control characters.
     for bad in [
         "x-api-key=sk-live-0123456789abcdef%ZZ",
@@ -81,49 +83,66 @@ fn header_errors_never_show_header_values() {
         "tok-SECRET-42",
         "x-api-key=ok,tok-SECRET-42",
     ] {
-        let e = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, bad).expect_err(bad);
-        assert_hidden(&format!("{e} {e:?}"), "ConfigError");
-        assert!(e.to_string().contains(OTEL_EXPORTER_OTLP_HEADERS), "{e}");
-        let e = Config::from_lookup(|k| (k == OTEL_EXPORTER_OTLP_HEADERS).then(|| bad.to_string()))
-            .expect_err(bad);
-        assert_hidden(&format!("{e} {e:?}"), "ConfigError from the environment");
+        let (_, warnings) = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, bad);
+        assert_eq!(warnings.len(), 1, "{bad}");
+        let w = &warnings[0];
+        assert_hidden(&format!("{w} {w:?}"), "ConfigWarning");
+        assert!(w.to_string().contains(OTEL_EXPORTER_OTLP_HEADERS), "{w}");
+        let (config, warnings) =
+            Config::from_lookup(|k| (k == OTEL_EXPORTER_OTLP_HEADERS).then(|| bad.to_string()));
+        assert_hidden(
+            &format!("{warnings:?} {config:?}"),
+            "warnings from the environment",
+        );
+        // Strict mode turns them into an error that hides the value just as well.
+        let e =
+            Builder::from_lookup(|k| (k == OTEL_EXPORTER_OTLP_HEADERS).then(|| bad.to_string()))
+                .with_strict_config(true)
+                .build()
+                .expect_err(bad);
+        assert_hidden(&format!("{e} {e:?}"), "InitError");
     }
-    // Set in code with a value no transport can send: a clear error at build,
-    // naming the header but not its value.
-    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+    // Set in code with a value no transport can send (control characters, bytes
+    // over 0x7F): dropped with a warning at build that names the header but not
+    // its value, or refused in strict mode.
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf, Protocol::HttpJson] {
         for value in [
             "tok-SECRET-42\r\nx: y",
             "tok-SECRET-42\u{0}",
             "tok-SECRET-42\u{7f}",
+            "tok-SECRET-42é",
         ] {
-            let e = Builder::new()
-                .with_exporters(vec![ExporterKind::Otlp])
-                .with_protocol(protocol)
-                .with_endpoint(dead_endpoint())
-                .with_header("x-api-key", value)
-                .build()
-                .expect_err("an invalid header value");
-            let shown = format!("{e} {e:?}");
-            assert_hidden(&shown, "ExporterBuildError");
+            let builder = || {
+                Builder::new()
+                    .with_exporters(vec![ExporterKind::Otlp])
+                    .with_protocol(protocol)
+                    .with_endpoint(dead_endpoint())
+                    .with_header("x-api-key", value)
+            };
+            let guard = builder().build().expect("an invalid header is dropped");
+            let shown = format!("{:?}", guard.config_warnings());
+            assert_hidden(&shown, "ConfigWarning");
             assert!(
-                shown.contains("x-api-key") && shown.contains("hidden"),
+                shown.contains("x-api-key") && shown.contains("not shown"),
                 "{protocol:?}: {shown}"
             );
+            assert!(guard.config().otlp.headers.is_empty());
+            let _ = guard.shutdown_with_timeout(Duration::from_secs(1));
+            let e = builder()
+                .with_strict_config(true)
+                .build()
+                .expect_err("strict");
+            assert_hidden(&format!("{e} {e:?}"), "InitError");
+            assert!(e.to_string().contains("x-api-key"), "{e}");
         }
-    }
-    // Bytes over 0x7F: sent as they are (HTTP allows them), or refused at build,
-    // never shown.
-    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let built = OtlpExporter::from_config(&OtlpConfig {
+        let exporter = OtlpExporter::from_config(&OtlpConfig {
             endpoint: Some(dead_endpoint()),
             protocol,
             headers: vec![("x-api-key".into(), "tok-SECRET-42é".into())],
             ..OtlpConfig::default()
-        });
-        match built {
-            Ok(exporter) => assert_hidden(&format!("{exporter:?}"), "OtlpExporter"),
-            Err(e) => assert_hidden(&format!("{e} {e:?}"), "ExporterBuildError"),
-        }
+        })
+        .expect("the header is dropped with a warning");
+        assert_hidden(&format!("{exporter:?}"), "OtlpExporter");
     }
 }
 
@@ -144,12 +163,11 @@ fn insecure_never_turns_off_certificate_verification() {
                 ("OTEL_EXPORTER_OTLP_INSECURE", insecure),
                 ("OTEL_EXPORTER_OTLP_TIMEOUT", "3000"),
             ];
-            let config = Config::from_lookup(|k| {
+            let (config, _) = Config::from_lookup(|k| {
                 env.iter()
                     .find(|(n, _)| *n == k)
                     .map(|(_, v)| v.to_string())
-            })
-            .unwrap();
+            });
             let guard = Builder::from_config(config).build().unwrap();
             guard
                 .provider()
@@ -186,7 +204,7 @@ fn child() {
     let guard = aitrace_sdk::init().expect("init from the environment");
     eprintln!("child: guard {guard:?}");
     eprintln!("child: config {:#?}", guard.config());
-    eprintln!("child: builder {:?}", Builder::from_env().unwrap());
+    eprintln!("child: builder {:?}", Builder::from_env());
     eprintln!(
         "child: exporter {:?}",
         OtlpExporter::from_config(&guard.config().otlp).unwrap()

@@ -23,7 +23,7 @@ const SLACK: Duration = Duration::from_secs(5);
 fn receiver(protocol: Protocol, behaviour: Behaviour) -> Receiver {
     match protocol {
         Protocol::Grpc => Receiver::grpc_with(false, behaviour),
-        Protocol::HttpProtobuf => Receiver::http_with(false, behaviour),
+        Protocol::HttpProtobuf | Protocol::HttpJson => Receiver::http_with(false, behaviour),
     }
 }
 
@@ -89,9 +89,9 @@ fn env_timeout_bounds_an_export_to_a_collector_that_never_answers() {
             ("OTEL_EXPORTER_OTLP_TIMEOUT", "500".to_string()),
             ("OTEL_BSP_SCHEDULE_DELAY", "20".to_string()),
         ];
-        let config =
-            Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()))
-                .expect("valid env");
+        let (config, warnings) =
+            Config::from_lookup(|k| env.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone()));
+        assert!(warnings.is_empty(), "{warnings:?}");
         assert_eq!(config.otlp.timeout, Duration::from_millis(500));
         let guard = Builder::from_config(config)
             .build()

@@ -7,8 +7,7 @@
 
 use std::sync::atomic::{AtomicU8, Ordering};
 
-/// `OTEL_SDK_DISABLED`: `true` turns tracing off.
-pub const ENV_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
+pub use crate::env::OTEL_SDK_DISABLED as ENV_SDK_DISABLED;
 
 const UNKNOWN: u8 = 0;
 const ON: u8 = 1;
@@ -28,18 +27,11 @@ pub fn is_enabled() -> bool {
         OFF => false,
         _ => {
             // Per the specification, only `true` (any case) disables; `false` and
-            // empty do not; anything else does not either, with a warning.
-            let on = match std::env::var(ENV_SDK_DISABLED) {
-                Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
-                    "true" => false,
-                    "false" | "" => true,
-                    _ => {
-                        eprintln!("aitrace: invalid value {v:?} for {ENV_SDK_DISABLED}: expected true or false; tracing stays enabled");
-                        true
-                    }
-                },
-                Err(_) => true,
-            };
+            // empty do not; anything else does not either, with a warning (printed
+            // once per process, also if the SDK reads the variable again).
+            let mut env = crate::env::EnvReader::process();
+            let on = !env.sdk_disabled();
+            crate::env::warn_once(&env.finish());
             let _ = STATE.compare_exchange(
                 UNKNOWN,
                 if on { ON } else { OFF },

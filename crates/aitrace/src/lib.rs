@@ -100,6 +100,7 @@ pub mod attributes;
 pub mod content;
 mod context;
 mod enabled;
+pub mod env;
 pub mod hooks;
 pub mod pricing;
 pub mod propagation;
@@ -120,8 +121,9 @@ pub use context::{
     current_span_id, current_trace_id, enclosing_model_call, in_current_span, FutureExt,
 };
 pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
+pub use env::ConfigWarning;
 pub use pricing::{Cost, ModelPrice, PriceTable, PricingError};
-pub use settings::{global_settings, set_global_settings, Dialects, Settings, SettingsError};
+pub use settings::{global_settings, set_global_settings, Dialects, Settings};
 pub use span::agent::{AgentBuilder, AgentSpan};
 pub use span::custom::{CustomBuilder, CustomSpan};
 pub use span::embedding::{EmbeddingBuilder, EmbeddingSpan};

@@ -6,26 +6,23 @@
 //! the environment ([`Settings::from_env_lossy`]).
 
 use crate::content::Redactor;
+use crate::env::{ConfigWarning, EnvReader, Name};
 use crate::pricing::PriceTable;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
-/// `AITRACE_SEMCONV`: comma-separated dialects (`ai`, `gen_ai`, `openinference`).
-pub const ENV_SEMCONV: &str = "AITRACE_SEMCONV";
-/// `AITRACE_CAPTURE_CONTENT`: `true` records prompts, completions and tool I/O.
-pub const ENV_CAPTURE_CONTENT: &str = "AITRACE_CAPTURE_CONTENT";
-/// The OpenTelemetry GenAI instrumentation variable, honoured like [`ENV_CAPTURE_CONTENT`].
-pub const ENV_OTEL_CAPTURE_CONTENT: &str = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
-/// `AITRACE_MAX_CONTENT_BYTES`: cut recorded content at this many bytes.
-pub const ENV_MAX_CONTENT_BYTES: &str = "AITRACE_MAX_CONTENT_BYTES";
-/// `AITRACE_PRICING_FILE`: a JSON price file that overrides or extends the bundled prices.
-pub const ENV_PRICING_FILE: &str = "AITRACE_PRICING_FILE";
-/// `AITRACE_GEN_AI_SYSTEM_COMPAT`: `true` also emits the deprecated `gen_ai.system`.
-pub const ENV_GEN_AI_SYSTEM_COMPAT: &str = "AITRACE_GEN_AI_SYSTEM_COMPAT";
+pub use crate::env::AITRACE_CAPTURE_CONTENT as ENV_CAPTURE_CONTENT;
+pub use crate::env::AITRACE_GEN_AI_SYSTEM_COMPAT as ENV_GEN_AI_SYSTEM_COMPAT;
+pub use crate::env::AITRACE_MAX_CONTENT_BYTES as ENV_MAX_CONTENT_BYTES;
+pub use crate::env::AITRACE_PRICING_FILE as ENV_PRICING_FILE;
+pub use crate::env::AITRACE_SEMCONV as ENV_SEMCONV;
+pub use crate::env::OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT as ENV_OTEL_CAPTURE_CONTENT;
 
 /// Default of [`Settings::max_content_bytes`]: 16 KiB per content attribute.
 pub const DEFAULT_MAX_CONTENT_BYTES: usize = 16 * 1024;
+/// Smallest accepted [`Settings::max_content_bytes`]: room for the truncation marker.
+pub const MIN_CONTENT_BYTES: usize = 64;
 
 /// The attribute dialects to emit. The `ai` dialect is always on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +45,16 @@ impl Default for Dialects {
     }
 }
 
+/// The names of `AITRACE_SEMCONV`, for warnings.
+const DIALECTS: &str = "a comma-separated list of ai, gen_ai and openinference";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    Ai,
+    GenAi,
+    OpenInference,
+}
+
 impl Dialects {
     /// Only the `ai` dialect.
     pub const AI_ONLY: Dialects = Dialects {
@@ -62,29 +69,33 @@ impl Dialects {
         gen_ai_system_compat: false,
     };
 
-    /// Parses a comma-separated list such as `ai,gen_ai,openinference`.
+    /// Parses a comma-separated list such as `ai,gen_ai,openinference` (any case).
     ///
-    /// `ai` is always on whether listed or not.
+    /// `ai` is always on whether listed or not. A name that is not a dialect is
+    /// skipped, with a warning naming [`ENV_SEMCONV`]; the others still apply.
     ///
-    /// # Errors
-    /// [`SettingsError::Invalid`] naming [`ENV_SEMCONV`] for an unknown dialect.
-    pub fn parse(value: &str) -> Result<Dialects, SettingsError> {
+    /// ```
+    /// use aitrace::Dialects;
+    /// let (d, warnings) = Dialects::parse("ai, OpenInference, otel");
+    /// assert!(d.openinference && !d.gen_ai);
+    /// assert_eq!(warnings[0].value, "otel");
+    /// ```
+    pub fn parse(value: &str) -> (Dialects, Vec<ConfigWarning>) {
+        let list = crate::env::parse_names(value, |name| match name {
+            "ai" => Name::Known(Dialect::Ai),
+            "gen_ai" | "genai" => Name::Known(Dialect::GenAi),
+            "openinference" => Name::Known(Dialect::OpenInference),
+            _ => Name::Unknown,
+        });
         let mut d = Dialects::AI_ONLY;
-        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            match part.to_ascii_lowercase().as_str() {
-                "ai" => {}
-                "gen_ai" | "genai" => d.gen_ai = true,
-                "openinference" => d.openinference = true,
-                _ => {
-                    return Err(SettingsError::Invalid {
-                        var: ENV_SEMCONV,
-                        value: value.to_string(),
-                        expected: "a comma-separated list of ai, gen_ai, openinference",
-                    })
-                }
+        for dialect in &list.known {
+            match dialect {
+                Dialect::Ai => {}
+                Dialect::GenAi => d.gen_ai = true,
+                Dialect::OpenInference => d.openinference = true,
             }
         }
-        Ok(d)
+        (d, list.warnings(ENV_SEMCONV, DIALECTS, "skipped"))
     }
 }
 
@@ -115,125 +126,124 @@ impl Default for Settings {
     }
 }
 
-/// Why settings could not be read.
-#[derive(Debug, thiserror::Error, Clone, PartialEq)]
-pub enum SettingsError {
-    /// A variable held a value that is not accepted.
-    #[error("invalid value {value:?} for {var}: expected {expected}")]
-    Invalid {
-        /// The variable.
-        var: &'static str,
-        /// What it held.
-        value: String,
-        /// What is accepted.
-        expected: &'static str,
-    },
-    /// The pricing file could not be used.
-    #[error("{var}: {source}")]
-    Pricing {
-        /// The variable that named the file.
-        var: &'static str,
-        /// What went wrong.
-        source: crate::pricing::PricingError,
-    },
-}
+/// What `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT` accepts, for warnings.
+const CAPTURE_MODES: &str = "true, false, or one of NO_CONTENT, SPAN_ONLY, SPAN_AND_EVENT \
+                             (EVENT_ONLY is understood, but aitrace records content on spans \
+                             only, so it records no content)";
 
-/// Parses a boolean variable: `true/false`, `1/0`, `yes/no`, `on/off` (any case).
-///
-/// # Errors
-/// [`SettingsError::Invalid`] naming `var` for anything else.
-pub fn parse_bool(var: &'static str, value: &str) -> Result<bool, SettingsError> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" | "" => Ok(false),
-        _ => Err(SettingsError::Invalid {
-            var,
-            value: value.to_string(),
-            expected: "true or false",
-        }),
+/// Reads `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`: the booleans, and
+/// the content-capturing modes of OpenTelemetry's util-genai (any case). aitrace
+/// records content as span attributes and emits no content events, so `SPAN_ONLY`
+/// and `SPAN_AND_EVENT` record content on spans, and `EVENT_ONLY`, which asks for
+/// content on events only, records none: it is refused with a warning rather than
+/// read as a request to put content on spans.
+fn parse_capture_mode(value: &str) -> Result<bool, String> {
+    if let Some(b) = crate::env::parse_bool(value) {
+        return Ok(b);
+    }
+    match value.to_ascii_uppercase().as_str() {
+        "NO_CONTENT" => Ok(false),
+        "SPAN_ONLY" | "SPAN_AND_EVENT" => Ok(true),
+        _ => Err(CAPTURE_MODES.to_string()),
     }
 }
 
 impl Settings {
-    /// Reads settings from the process environment.
-    ///
-    /// # Errors
-    /// The first variable with an invalid value, named in the error.
-    pub fn from_env() -> Result<Settings, SettingsError> {
-        Settings::from_lookup(|k| std::env::var(k).ok())
-    }
-
-    /// Like [`Settings::from_env`], but an invalid value is reported on stderr and
-    /// its default is used instead.
+    /// Reads settings from the process environment. An invalid value keeps its
+    /// default and is reported on stderr (once per process, see
+    /// [`crate::env::warn_once`]).
     pub fn from_env_lossy() -> Settings {
-        let (settings, errors) = Settings::collect(|k| std::env::var(k).ok());
-        for e in errors {
-            eprintln!("aitrace: {e}; using the default");
-        }
+        let (settings, warnings) = Settings::from_lookup(crate::env::process_lookup);
+        crate::env::warn_once(&warnings);
         settings
     }
 
     /// Reads settings through `lookup` (a variable name to its value), so that
     /// configuration can be tested without touching the process environment.
     ///
-    /// # Errors
-    /// The first variable with an invalid value, named in the error.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let (settings, mut errors) = Settings::collect(lookup);
-        match errors.is_empty() {
-            true => Ok(settings),
-            false => Err(errors.remove(0)),
-        }
+    /// Reading never fails: an invalid value keeps its default, and is described
+    /// in the returned warnings (variable, value, what is accepted).
+    ///
+    /// ```
+    /// use aitrace::Settings;
+    /// let env = [("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "SPAN_ONLY"),
+    ///            ("AITRACE_MAX_CONTENT_BYTES", "lots")];
+    /// let (settings, warnings) = Settings::from_lookup(|name| {
+    ///     env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    /// });
+    /// assert!(settings.capture_content);
+    /// assert_eq!(settings.max_content_bytes, aitrace::settings::DEFAULT_MAX_CONTENT_BYTES);
+    /// assert_eq!(warnings[0].var, "AITRACE_MAX_CONTENT_BYTES");
+    /// ```
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<ConfigWarning>) {
+        let mut env = EnvReader::new(lookup);
+        let settings = Settings::read(&mut env);
+        (settings, env.finish())
     }
 
-    fn collect(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<SettingsError>) {
+    /// Reads the settings' variables through `env`, which collects the warnings.
+    pub fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Settings {
         let mut s = Settings::default();
-        let mut errors = Vec::new();
-        if let Some(v) = lookup(ENV_SEMCONV).filter(|v| !v.trim().is_empty()) {
-            match Dialects::parse(&v) {
-                Ok(d) => {
-                    s.dialects = Dialects {
-                        gen_ai_system_compat: false,
-                        ..d
-                    }
-                }
-                Err(e) => errors.push(e),
+        if let Some(value) = env.value(ENV_SEMCONV) {
+            let (d, warnings) = Dialects::parse(&value);
+            s.dialects = d;
+            for w in warnings {
+                env.warn(w);
             }
         }
-        for var in [ENV_OTEL_CAPTURE_CONTENT, ENV_CAPTURE_CONTENT] {
-            if let Some(v) = lookup(var) {
-                match parse_bool(var, &v) {
-                    Ok(b) => s.capture_content = b,
-                    Err(e) => errors.push(e),
-                }
-            }
+        // AITRACE_CAPTURE_CONTENT wins; the OpenTelemetry variable is read when it is
+        // unset (or invalid).
+        if let Some(on) = env.bool(&[ENV_CAPTURE_CONTENT]) {
+            s.capture_content = on;
+        } else if let Some(on) = env.parse(
+            &[ENV_OTEL_CAPTURE_CONTENT],
+            "content is not recorded",
+            parse_capture_mode,
+        ) {
+            s.capture_content = on;
         }
-        if let Some(v) = lookup(ENV_GEN_AI_SYSTEM_COMPAT) {
-            match parse_bool(ENV_GEN_AI_SYSTEM_COMPAT, &v) {
-                Ok(b) => s.dialects.gen_ai_system_compat = b,
-                Err(e) => errors.push(e),
-            }
+        if let Some(on) = env.bool(&[ENV_GEN_AI_SYSTEM_COMPAT]) {
+            s.dialects.gen_ai_system_compat = on;
         }
-        if let Some(v) = lookup(ENV_MAX_CONTENT_BYTES) {
-            match v.trim().parse::<usize>() {
-                Ok(n) if n >= 64 => s.max_content_bytes = n,
-                _ => errors.push(SettingsError::Invalid {
-                    var: ENV_MAX_CONTENT_BYTES,
-                    value: v,
-                    expected: "a whole number of bytes, at least 64",
-                }),
-            }
+        let default_bytes = format!("using the default {DEFAULT_MAX_CONTENT_BYTES}");
+        if let Some(n) =
+            env.parse(
+                &[ENV_MAX_CONTENT_BYTES],
+                &default_bytes,
+                |v| match crate::env::parse_u64(v).and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) if n >= MIN_CONTENT_BYTES => Ok(n),
+                    _ => Err(format!(
+                        "a whole number of bytes, at least {MIN_CONTENT_BYTES}"
+                    )),
+                },
+            )
+        {
+            s.max_content_bytes = n;
         }
-        if let Some(path) = lookup(ENV_PRICING_FILE).filter(|v| !v.trim().is_empty()) {
-            match PriceTable::bundled().with_file(path.trim()) {
-                Ok(t) => s.prices = Arc::new(t),
-                Err(source) => errors.push(SettingsError::Pricing {
-                    var: ENV_PRICING_FILE,
-                    source,
-                }),
-            }
+        if let Some(table) = env.parse(&[ENV_PRICING_FILE], "using the bundled prices", |path| {
+            PriceTable::bundled()
+                .with_file(path)
+                .map_err(|e| format!("a readable JSON price file ({e})"))
+        }) {
+            s.prices = Arc::new(table);
         }
-        (s, errors)
+        s
+    }
+
+    /// Checks the values set in code as reading checks those of the environment:
+    /// each invalid one is reset to its default and described in the result.
+    pub fn validate(&mut self) -> Vec<ConfigWarning> {
+        let mut warnings = Vec::new();
+        if self.max_content_bytes < MIN_CONTENT_BYTES {
+            warnings.push(ConfigWarning::new(
+                ENV_MAX_CONTENT_BYTES,
+                self.max_content_bytes.to_string(),
+                format!("a whole number of bytes, at least {MIN_CONTENT_BYTES}"),
+                format!("using the default {DEFAULT_MAX_CONTENT_BYTES}"),
+            ));
+            self.max_content_bytes = DEFAULT_MAX_CONTENT_BYTES;
+        }
+        warnings
     }
 
     /// Turns content capture on or off.
@@ -330,18 +340,19 @@ pub fn set_global_settings(settings: Settings) {
 mod tests {
     use super::*;
 
-    fn lookup<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |k| {
+    fn read(pairs: &[(&str, &str)]) -> (Settings, Vec<ConfigWarning>) {
+        Settings::from_lookup(|k| {
             pairs
                 .iter()
                 .find(|(n, _)| *n == k)
                 .map(|(_, v)| v.to_string())
-        }
+        })
     }
 
     #[test]
     fn defaults_have_content_off_and_gen_ai_on() {
-        let s = Settings::from_lookup(|_| None).unwrap();
+        let (s, w) = read(&[]);
+        assert!(w.is_empty());
         assert!(!s.capture_content);
         assert_eq!(s.dialects, Dialects::default());
         assert_eq!(s.max_content_bytes, DEFAULT_MAX_CONTENT_BYTES);
@@ -349,7 +360,8 @@ mod tests {
 
     #[test]
     fn semconv_list_is_parsed() {
-        let s = Settings::from_lookup(lookup(&[(ENV_SEMCONV, "ai, openinference")])).unwrap();
+        let (s, w) = read(&[(ENV_SEMCONV, "ai, openinference")]);
+        assert!(w.is_empty());
         assert_eq!(
             s.dialects,
             Dialects {
@@ -361,29 +373,82 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_name_the_variable() {
-        let e = Settings::from_lookup(lookup(&[(ENV_SEMCONV, "ai,otel")])).unwrap_err();
-        assert!(e.to_string().contains("AITRACE_SEMCONV"), "{e}");
-        let e = Settings::from_lookup(lookup(&[(ENV_CAPTURE_CONTENT, "maybe")])).unwrap_err();
+    fn bad_values_warn_naming_the_variable_and_keep_the_default() {
+        let (s, w) = read(&[(ENV_SEMCONV, "ai,otel")]);
+        assert_eq!(s.dialects, Dialects::AI_ONLY, "the known names still apply");
+        assert_eq!((w[0].var, w[0].value.as_str()), (ENV_SEMCONV, "otel"));
+        let (s, w) = read(&[(ENV_CAPTURE_CONTENT, "maybe")]);
+        assert!(!s.capture_content);
         assert!(
-            e.to_string().contains("AITRACE_CAPTURE_CONTENT") && e.to_string().contains("maybe")
+            w[0].to_string().contains("AITRACE_CAPTURE_CONTENT")
+                && w[0].to_string().contains("maybe")
         );
-        let e = Settings::from_lookup(lookup(&[(ENV_MAX_CONTENT_BYTES, "lots")])).unwrap_err();
-        assert!(e.to_string().contains("AITRACE_MAX_CONTENT_BYTES"), "{e}");
-        let e = Settings::from_lookup(lookup(&[(ENV_PRICING_FILE, "/nonexistent/prices.json")]))
-            .unwrap_err();
-        assert!(e.to_string().contains("AITRACE_PRICING_FILE"), "{e}");
+        let (s, w) = read(&[(ENV_MAX_CONTENT_BYTES, "lots")]);
+        assert_eq!(s.max_content_bytes, DEFAULT_MAX_CONTENT_BYTES);
+        assert_eq!(w[0].var, ENV_MAX_CONTENT_BYTES);
+        let (s, w) = read(&[(ENV_PRICING_FILE, "/nonexistent/prices.json")]);
+        assert_eq!(*s.prices, *PriceTable::bundled());
+        assert_eq!(w[0].var, ENV_PRICING_FILE);
+        assert!(
+            w[0].expected.contains("/nonexistent/prices.json"),
+            "{}",
+            w[0]
+        );
+    }
+
+    #[test]
+    fn one_boolean_rule_for_every_variable() {
+        for v in ["1", "yes", "on"] {
+            let (s, w) = read(&[(ENV_CAPTURE_CONTENT, v)]);
+            assert!(!s.capture_content, "{v} is not true");
+            assert_eq!(w.len(), 1, "{v}");
+        }
+        let (s, w) = read(&[(ENV_CAPTURE_CONTENT, "TRUE")]);
+        assert!(s.capture_content && w.is_empty());
     }
 
     #[test]
     fn otel_capture_variable_is_honoured_and_ours_wins() {
-        let s = Settings::from_lookup(lookup(&[(ENV_OTEL_CAPTURE_CONTENT, "true")])).unwrap();
+        let (s, _) = read(&[(ENV_OTEL_CAPTURE_CONTENT, "true")]);
         assert!(s.capture_content);
-        let s = Settings::from_lookup(lookup(&[
+        let (s, _) = read(&[
             (ENV_OTEL_CAPTURE_CONTENT, "true"),
             (ENV_CAPTURE_CONTENT, "false"),
-        ]))
-        .unwrap();
+        ]);
         assert!(!s.capture_content);
+    }
+
+    #[test]
+    fn util_genai_capture_modes() {
+        for (value, on) in [
+            ("NO_CONTENT", false),
+            ("no_content", false),
+            ("SPAN_ONLY", true),
+            ("Span_Only", true),
+            ("SPAN_AND_EVENT", true),
+            ("False", false),
+        ] {
+            let (s, w) = read(&[(ENV_OTEL_CAPTURE_CONTENT, value)]);
+            assert_eq!(s.capture_content, on, "{value}");
+            assert!(w.is_empty(), "{value}: {w:?}");
+        }
+        // Content on events only: aitrace has no content events, so nothing is
+        // recorded, and the warning says why.
+        let (s, w) = read(&[(ENV_OTEL_CAPTURE_CONTENT, "EVENT_ONLY")]);
+        assert!(!s.capture_content);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].expected.contains("on spans only"), "{}", w[0]);
+        let (s, w) = read(&[(ENV_OTEL_CAPTURE_CONTENT, "SPANS")]);
+        assert!(!s.capture_content);
+        assert!(w[0].expected.contains("SPAN_ONLY"), "{}", w[0]);
+    }
+
+    #[test]
+    fn values_set_in_code_are_validated() {
+        let mut s = Settings::default().with_max_content_bytes(10);
+        let w = s.validate();
+        assert_eq!(w[0].var, ENV_MAX_CONTENT_BYTES);
+        assert_eq!(s.max_content_bytes, DEFAULT_MAX_CONTENT_BYTES);
+        assert!(s.validate().is_empty());
     }
 }

@@ -288,9 +288,16 @@ fn price_files_with_hostile_bytes() {
             Err(e) => assert!(e.to_string().contains(&path.display().to_string()), "{e}"),
         }
         let value = path.display().to_string();
-        match Settings::from_lookup(|k| (k == "AITRACE_PRICING_FILE").then(|| value.clone())) {
-            Ok(s) => assert!(!s.prices.is_empty()),
-            Err(e) => assert!(e.to_string().contains("AITRACE_PRICING_FILE"), "{e}"),
+        let (s, warnings) =
+            Settings::from_lookup(|k| (k == "AITRACE_PRICING_FILE").then(|| value.clone()));
+        assert!(!s.prices.is_empty());
+        for w in warnings {
+            assert!(w.to_string().contains("AITRACE_PRICING_FILE"), "{w}");
+            assert_eq!(
+                *s.prices,
+                *PriceTable::bundled(),
+                "a refused file changes nothing"
+            );
         }
         let _ = std::fs::remove_file(path);
     }

@@ -1,7 +1,8 @@
-//! Price files: overriding and extending the bundled table, and the errors of bad files.
+//! Price files: overriding and extending the bundled table, and the errors of bad
+//! files (from `AITRACE_PRICING_FILE`: a warning, and the bundled prices are kept).
 
 use aitrace::settings::ENV_PRICING_FILE;
-use aitrace::{PriceTable, PricingError, Settings, SettingsError, Usage};
+use aitrace::{PriceTable, PricingError, Settings, Usage};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -98,18 +99,21 @@ fn a_file_overrides_and_extends_the_bundled_table() {
 #[test]
 fn the_pricing_file_variable_loads_the_file_into_settings() {
     let file = TempFile::with(OVERRIDE);
-    let settings = Settings::from_lookup(lookup_file(file.path_str())).expect("valid file");
+    let (settings, warnings) = Settings::from_lookup(lookup_file(file.path_str()));
+    assert!(warnings.is_empty(), "{warnings:?}");
     assert_overridden(&settings.prices);
 }
 
 #[test]
 fn a_blank_pricing_file_variable_keeps_the_bundled_table() {
-    let settings = Settings::from_lookup(lookup_file("  ".into())).expect("blank is ignored");
+    let (settings, warnings) = Settings::from_lookup(lookup_file("  ".into()));
+    assert!(warnings.is_empty(), "blank is unset: {warnings:?}");
     assert_eq!(*settings.prices, *PriceTable::bundled());
 }
 
-/// Checks that `bad` is refused by both ways of loading it, with errors naming the
-/// file, and the variable when it came from one.
+/// Checks that `bad` is refused by both ways of loading it: an error naming the
+/// file, and from the variable a warning naming the variable, the file and the
+/// error, with the bundled prices kept.
 fn assert_rejected(bad: &str, expected: fn(&PricingError) -> bool) -> PricingError {
     let file = TempFile::with(bad);
     let name = file.path_str();
@@ -118,15 +122,19 @@ fn assert_rejected(bad: &str, expected: fn(&PricingError) -> bool) -> PricingErr
     assert!(expected(&e), "unexpected error: {e:?}");
     assert!(e.to_string().contains(&name), "{e}");
 
-    let se = Settings::from_lookup(lookup_file(name.clone())).unwrap_err();
-    match &se {
-        SettingsError::Pricing { var, source } => {
-            assert_eq!(*var, ENV_PRICING_FILE);
-            assert_eq!(source, &e);
-        }
-        other => panic!("unexpected error: {other:?}"),
-    }
-    let text = se.to_string();
+    let (settings, warnings) = Settings::from_lookup(lookup_file(name.clone()));
+    assert_eq!(*settings.prices, *PriceTable::bundled());
+    assert_eq!(warnings.len(), 1);
+    assert_eq!(
+        (warnings[0].var, warnings[0].value.as_str()),
+        (ENV_PRICING_FILE, name.as_str())
+    );
+    assert!(
+        warnings[0].expected.contains(&e.to_string()),
+        "{}",
+        warnings[0]
+    );
+    let text = warnings[0].to_string();
     assert!(
         text.contains("AITRACE_PRICING_FILE") && text.contains(&name),
         "{text}"
@@ -193,8 +201,8 @@ fn a_missing_file_is_an_error_naming_it_and_the_variable() {
     assert!(matches!(e, PricingError::Read { .. }), "{e:?}");
     assert!(e.to_string().contains(&name), "{e}");
 
-    let se = Settings::from_lookup(lookup_file(name.clone())).unwrap_err();
-    let text = se.to_string();
+    let (_, warnings) = Settings::from_lookup(lookup_file(name.clone()));
+    let text = warnings[0].to_string();
     assert!(
         text.contains("AITRACE_PRICING_FILE") && text.contains(&name),
         "{text}"

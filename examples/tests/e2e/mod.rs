@@ -32,7 +32,7 @@ pub fn export_and_check(protocol: Protocol, compression: Compression) {
     let rotel = Rotel::start();
     let endpoint = match protocol {
         Protocol::Grpc => rotel.grpc_endpoint(),
-        Protocol::HttpProtobuf => rotel.http_endpoint(),
+        Protocol::HttpProtobuf | Protocol::HttpJson => rotel.http_endpoint(),
     };
     let guard = Builder::new()
         .with_exporters(vec![ExporterKind::Otlp])

@@ -1,19 +1,24 @@
-//! `OTEL_EXPORTER_OTLP_HEADERS`: `key1=value1,key2=value2`, values percent-encoded.
+//! OTLP headers: `OTEL_EXPORTER_OTLP_HEADERS` (`key1=value1,key2=value2`, values
+//! percent-encoded, the list syntax of the W3C `baggage` header without
+//! properties) and headers set in code.
 //!
-//! The format is the list syntax of the W3C `baggage` header without properties.
-//! Header values usually carry API keys, so no error produced here ever contains
-//! a value: errors name the variable, the position of the entry (counting from 1)
-//! and, when it is a valid header name, its key.
+//! Header values usually carry API keys, so no warning produced here ever
+//! contains a value: warnings name the variable, the position of the entry
+//! (counting from 1) and, when it is a valid header name, its key.
 
-use super::ConfigError;
+use super::{ConfigWarning, Protocol};
+use aitrace::env::{key_values, EntryError};
 
-/// What an error says when a header belongs to the transport.
-pub(crate) const TRANSPORT_OWNED: &str = "headers other than those the OTLP transport sets itself \
+/// What a warning says when a header belongs to the transport.
+const TRANSPORT_OWNED: &str = "headers other than those the OTLP transport sets itself \
      (content-*, transfer-encoding, connection, keep-alive, te, host, upgrade, grpc-*, pseudo-headers)";
+
+/// What happens to a header that cannot be sent.
+pub(crate) const SKIPPED: &str = "this header is not sent";
 
 /// True for a header the OTLP transport sets itself: configuring it would break
 /// every export, so it is refused up front.
-pub(crate) fn transport_owned(name: &str) -> bool {
+fn transport_owned(name: &str) -> bool {
     const OWNED: &[&str] = &[
         "connection",
         "keep-alive",
@@ -30,117 +35,140 @@ pub(crate) fn transport_owned(name: &str) -> bool {
         || lower.starts_with(':')
 }
 
+/// Checks a header name, whatever the transport. The error says what is accepted
+/// and may name a character of the key, never the value.
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("a header name before '='; the key is empty".into());
+    }
+    if let Some(c) = name.chars().find(|c| !is_token_char(*c)) {
+        return Err(format!(
+            "a header name made of letters, digits and !#$%&'*+-.^_`|~; the key holds {}",
+            describe_char(c)
+        ));
+    }
+    if transport_owned(name) {
+        return Err(TRANSPORT_OWNED.into());
+    }
+    Ok(())
+}
+
+/// Checks a header value: visible ASCII, spaces and tabs, which both transports
+/// can send (gRPC metadata allows nothing else). The error never shows the value.
+pub(crate) fn check_value(value: &str) -> Result<(), String> {
+    match value
+        .chars()
+        .find(|c| !(matches!(c, ' '..='~') || *c == '\t'))
+    {
+        None => Ok(()),
+        Some(c) => Err(format!(
+            "a value of visible ASCII characters, spaces and tabs; the value holds {} \
+             (value not shown)",
+            describe_char(c)
+        )),
+    }
+}
+
+/// Checks what only `protocol` refuses: gRPC reserves keys ending in `-bin` for
+/// binary metadata, which a text header cannot be.
+pub(crate) fn check_for_protocol(name: &str, protocol: Protocol) -> Result<(), String> {
+    if protocol == Protocol::Grpc && name.to_ascii_lowercase().ends_with("-bin") {
+        return Err(
+            "a header name not ending in -bin (gRPC reserves those for binary \
+                    metadata)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
 /// Parses a list of OTLP headers such as `x-api-key=abc,x-team=ai%20platform`.
 ///
 /// Entries are separated by `,`; each is split on its first `=`; keys and values
 /// are trimmed and then percent-decoded (`%20` is a space, `+` stays a plus).
 /// Empty entries (`a=1,,b=2`) are skipped. Keys must be HTTP header names
-/// (RFC 9110 tokens: letters, digits and ``!#$%&'*+-.^_`|~``). Values may be
-/// empty but may not hold control characters other than tab. Repeated keys are
-/// all kept, in order.
+/// (RFC 9110 tokens: letters, digits and ``!#$%&'*+-.^_`|~``), and not one the
+/// transport sets itself (content-*, te, host, grpc-*, …). Values may be empty,
+/// and hold visible ASCII, spaces and tabs. Repeated keys are all kept, in order.
+///
+/// An entry that breaks these rules is skipped, with a warning naming `var` and
+/// the entry's position (and its key, when it is a valid name); the others are
+/// kept. No warning ever includes a header value.
 ///
 /// ```
 /// use aitrace_sdk::config::{parse_headers, OTEL_EXPORTER_OTLP_HEADERS};
 ///
-/// let headers = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "x-team=ai%20platform, api-key=k1")?;
+/// let (headers, warnings) =
+///     parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "x-team=ai%20platform, oops, api-key=k1");
 /// assert_eq!(headers[0], ("x-team".to_string(), "ai platform".to_string()));
-///
-/// let err = parse_headers(OTEL_EXPORTER_OTLP_HEADERS, "api-key=k1,oops").unwrap_err();
-/// assert!(err.to_string().contains("entry 2"));
-/// # Ok::<(), aitrace_sdk::ConfigError>(())
+/// assert_eq!(headers.len(), 2);
+/// assert_eq!(warnings[0].value, "entry 2");
 /// ```
-///
-/// # Errors
-/// [`ConfigError::Invalid`] naming `var` for an entry without `=`, with an empty or
-/// invalid key, with a header the transport sets itself (content-*, te, host,
-/// grpc-*, …), with malformed percent-encoding, with bytes that do not decode to
-/// UTF-8, or with a control character (such as CR or LF) in its value. The error
-/// says which entry is at fault and never includes a header value.
-pub fn parse_headers(var: &'static str, value: &str) -> Result<Vec<(String, String)>, ConfigError> {
+pub fn parse_headers(
+    var: &'static str,
+    value: &str,
+) -> (Vec<(String, String)>, Vec<ConfigWarning>) {
     let mut headers = Vec::new();
-    for (index, entry) in value.split(',').enumerate() {
-        let position = index + 1;
-        let entry = entry.trim();
-        if entry.is_empty() {
+    let mut warnings = Vec::new();
+    let mut refuse = |at: String, expected: String| {
+        warnings.push(ConfigWarning::new(var, at, expected, SKIPPED));
+    };
+    for (position, entry) in key_values(value) {
+        let (key, decoded) = match entry {
+            Ok(pair) => pair,
+            Err(EntryError::Value { key, error }) => {
+                let at = match check_name(&key) {
+                    Ok(()) => format!("entry {position} (key {key})"),
+                    Err(_) => format!("entry {position}"),
+                };
+                refuse(
+                    at,
+                    format!(
+                        "a percent-encoded value; the value {} (value not shown)",
+                        error.describe()
+                    ),
+                );
+                continue;
+            }
+            Err(EntryError::NoEquals) => {
+                refuse(
+                    format!("entry {position}"),
+                    "key=value entries separated by commas; this entry has no '=' \
+                     (its text is not shown)"
+                        .into(),
+                );
+                continue;
+            }
+            Err(e) => {
+                refuse(
+                    format!("entry {position}"),
+                    format!("a header name; {}", e.describe()),
+                );
+                continue;
+            }
+        };
+        if let Err(expected) = check_name(&key) {
+            // A key that is not a header name may be a secret pasted in the wrong
+            // place: only a transport-owned (valid) name is repeated.
+            let at = if is_valid_token(&key) {
+                format!("entry {position} (key {key})")
+            } else {
+                format!("entry {position}")
+            };
+            refuse(at, expected);
             continue;
         }
-        let Some((raw_key, raw_value)) = entry.split_once('=') else {
-            return Err(invalid(
-                var,
-                format!("entry {position}"),
-                "key=value entries separated by commas; this entry has no '=' (its text is not shown)",
-            ));
-        };
-        let key = match percent_decode(raw_key.trim()) {
-            Ok(key) => key,
-            Err(e) => {
-                return Err(invalid(
-                    var,
-                    format!("entry {position}"),
-                    &format!("a header name; the key {}", e.describe()),
-                ))
-            }
-        };
-        if key.is_empty() {
-            return Err(invalid(
-                var,
-                format!("entry {position}"),
-                "a header name before '='; the key is empty",
-            ));
-        }
-        if let Some(c) = key.chars().find(|c| !is_token_char(*c)) {
-            return Err(invalid(
-                var,
-                format!("entry {position}"),
-                &format!(
-                    "a header name made of letters, digits and !#$%&'*+-.^_`|~; \
-                     the key holds {}",
-                    describe_char(c)
-                ),
-            ));
-        }
-        if transport_owned(&key) {
-            return Err(invalid(
-                var,
-                format!("entry {position} (key {key})"),
-                TRANSPORT_OWNED,
-            ));
-        }
-        let decoded = match percent_decode(raw_value.trim()) {
-            Ok(v) => v,
-            Err(e) => {
-                return Err(invalid(
-                    var,
-                    format!("entry {position} (key {key})"),
-                    &format!(
-                        "a percent-encoded value; the value {} (value not shown)",
-                        e.describe()
-                    ),
-                ))
-            }
-        };
-        if let Some(c) = decoded.chars().find(|c| c.is_control() && *c != '\t') {
-            return Err(invalid(
-                var,
-                format!("entry {position} (key {key})"),
-                &format!(
-                    "a value without control characters such as CR or LF; the value holds {} \
-                     (value not shown)",
-                    describe_char(c)
-                ),
-            ));
+        if let Err(expected) = check_value(&decoded) {
+            refuse(format!("entry {position} (key {key})"), expected);
+            continue;
         }
         headers.push((key, decoded));
     }
-    Ok(headers)
+    (headers, warnings)
 }
 
-fn invalid(var: &'static str, value: String, expected: &str) -> ConfigError {
-    ConfigError::Invalid {
-        var,
-        value,
-        expected: expected.to_string(),
-    }
+fn is_valid_token(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(is_token_char)
 }
 
 /// An RFC 9110 `tchar`.
@@ -161,61 +189,6 @@ fn describe_char(c: char) -> String {
     }
 }
 
-/// Why [`percent_decode`] failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum DecodeError {
-    /// A `%` not followed by two hexadecimal digits.
-    BadEscape,
-    /// The decoded bytes are not UTF-8.
-    NotUtf8,
-}
-
-impl DecodeError {
-    /// A phrase completing "the value …".
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            DecodeError::BadEscape => "has a '%' not followed by two hexadecimal digits",
-            DecodeError::NotUtf8 => "does not decode to UTF-8",
-        }
-    }
-}
-
-/// Decodes `%XX` escapes (RFC 3986). Everything else, `+` included, is kept as is.
-pub(crate) fn percent_decode(s: &str) -> Result<String, DecodeError> {
-    if !s.contains('%') {
-        return Ok(s.to_string());
-    }
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hi = bytes.get(i + 1).copied().and_then(hex_value);
-            let lo = bytes.get(i + 2).copied().and_then(hex_value);
-            match (hi, lo) {
-                (Some(hi), Some(lo)) => {
-                    out.push(hi << 4 | lo);
-                    i += 3;
-                }
-                _ => return Err(DecodeError::BadEscape),
-            }
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| DecodeError::NotUtf8)
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,20 +202,9 @@ mod tests {
     }
 
     #[test]
-    fn decodes_escapes_and_keeps_plus() {
-        assert_eq!(percent_decode("a%20b+c").unwrap(), "a b+c");
-        assert_eq!(percent_decode("%E2%9C%93").unwrap(), "\u{2713}");
-        assert_eq!(percent_decode("%2c%3D").unwrap(), ",=");
-        assert_eq!(percent_decode("100%"), Err(DecodeError::BadEscape));
-        assert_eq!(percent_decode("%4"), Err(DecodeError::BadEscape));
-        assert_eq!(percent_decode("%zz"), Err(DecodeError::BadEscape));
-        assert_eq!(percent_decode("%FF"), Err(DecodeError::NotUtf8));
-        assert_eq!(percent_decode("é%"), Err(DecodeError::BadEscape));
-    }
-
-    #[test]
     fn parses_a_list() {
-        let got = parse_headers(VAR, " api-key = secret , x-team=ai%20platform,,").unwrap();
+        let (got, w) = parse_headers(VAR, " api-key = secret , x-team=ai%20platform,,");
+        assert!(w.is_empty());
         assert_eq!(
             got,
             pairs(&[("api-key", "secret"), ("x-team", "ai platform")])
@@ -251,24 +213,43 @@ mod tests {
 
     #[test]
     fn value_may_hold_equals_signs() {
-        let got = parse_headers(VAR, "authorization=Basic dXNlcjpwYXNz==").unwrap();
+        let (got, _) = parse_headers(VAR, "authorization=Basic dXNlcjpwYXNz==");
         assert_eq!(got, pairs(&[("authorization", "Basic dXNlcjpwYXNz==")]));
     }
 
     #[test]
-    fn errors_never_show_values() {
+    fn bad_entries_are_skipped_and_the_others_kept() {
+        let (got, w) = parse_headers(VAR, "a=1,content-type=x,b=%ZZ,c=3");
+        assert_eq!(got, pairs(&[("a", "1"), ("c", "3")]));
+        assert_eq!(w.len(), 2);
+        assert_eq!(w[0].value, "entry 2 (key content-type)");
+        assert_eq!(w[1].value, "entry 3 (key b)");
+    }
+
+    #[test]
+    fn warnings_never_show_values() {
         for input in [
             "a=1,s3cr3t",
             "a=1,=s3cr3t",
             "bad key=s3cr3t",
+            "s3cr3t key=v",
             "k=s3cr3t%0D%0Ainjected",
             "k=s3cr3t%",
             "k=s3cr3t%FF",
+            "k=s3cr3t\u{e9}",
         ] {
-            let e = parse_headers(VAR, input).unwrap_err().to_string();
+            let (_, w) = parse_headers(VAR, input);
+            assert_eq!(w.len(), 1, "{input}");
+            let e = w[0].to_string();
             assert!(!e.contains("s3cr3t"), "{input}: {e}");
             assert!(e.contains(VAR), "{e}");
             assert!(e.contains("entry"), "{e}");
         }
+    }
+
+    #[test]
+    fn grpc_refuses_binary_keys() {
+        assert!(check_for_protocol("x-key-bin", Protocol::Grpc).is_err());
+        assert!(check_for_protocol("x-key-bin", Protocol::HttpProtobuf).is_ok());
     }
 }

@@ -4,13 +4,24 @@
 //! signal-specific variable (`OTEL_EXPORTER_OTLP_TRACES_*`), then the generic one
 //! (`OTEL_EXPORTER_OTLP_*`, with `OTEL_ENDPOINT` as a short alias of the endpoint),
 //! then the default. Every variable is listed in `docs/configuration.md`.
+//!
+//! Invalid values never stop the application (the OpenTelemetry specification's
+//! rule): reading the environment ([`Config::from_lookup`]) keeps the default of
+//! each value it cannot use and returns a [`ConfigWarning`] for it, and
+//! [`Config::validate`], which [`crate::Builder::build`] calls whatever the source
+//! of the values, does the same for values set in code. In strict mode
+//! ([`AITRACE_STRICT_CONFIG`], `Builder::with_strict_config`) the warnings are a
+//! [`ConfigError`] instead.
 
+mod endpoint;
 mod env;
 mod headers;
+mod validate;
 
+pub use aitrace::env::ConfigWarning;
+pub use endpoint::ResolvedEndpoint;
 pub use env::*;
 pub use headers::parse_headers;
-pub(crate) use headers::{transport_owned, TRANSPORT_OWNED};
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,7 +29,7 @@ use std::time::Duration;
 /// Where spans go.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExporterKind {
-    /// OTLP over gRPC or HTTP/protobuf.
+    /// OTLP over gRPC or HTTP (protobuf or JSON).
     Otlp,
     /// The console tree (the default with no endpoint).
     Console,
@@ -32,6 +43,26 @@ pub enum Protocol {
     /// OTLP/HTTP with protobuf bodies (`http/protobuf`), the specification's default.
     #[default]
     HttpProtobuf,
+    /// OTLP/HTTP with the JSON encoding of the OTLP specification (`http/json`):
+    /// hex trace and span ids, lowerCamelCase field names, enums as integers,
+    /// 64-bit integers as decimal strings.
+    HttpJson,
+}
+
+impl Protocol {
+    /// The name used in `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Grpc => "grpc",
+            Protocol::HttpProtobuf => "http/protobuf",
+            Protocol::HttpJson => "http/json",
+        }
+    }
+
+    /// Whether this is one of the OTLP/HTTP encodings.
+    pub fn is_http(self) -> bool {
+        matches!(self, Protocol::HttpProtobuf | Protocol::HttpJson)
+    }
 }
 
 /// Compression of OTLP payloads.
@@ -42,6 +73,8 @@ pub enum Compression {
     None,
     /// gzip.
     Gzip,
+    /// zstd (Zstandard).
+    Zstd,
 }
 
 /// OTLP exporter settings.
@@ -139,6 +172,10 @@ pub enum PropagatorKind {
     Jaeger,
 }
 
+/// The largest batch queue accepted (`OTEL_BSP_MAX_QUEUE_SIZE`): the queue is
+/// allocated whole when the pipeline starts (about 360 bytes a span).
+pub const MAX_QUEUE_SIZE: usize = 1 << 20;
+
 /// Settings of the batch span processor (`OTEL_BSP_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BatchConfig {
@@ -146,7 +183,8 @@ pub struct BatchConfig {
     pub schedule_delay: Duration,
     /// Timeout of one export. Default 30 s.
     pub export_timeout: Duration,
-    /// Spans waiting to be exported before new ones are dropped. Default 2048.
+    /// Spans waiting to be exported before new ones are dropped. Default 2048; at
+    /// most [`MAX_QUEUE_SIZE`].
     pub max_queue_size: usize,
     /// Spans per export. Default 512; at most `max_queue_size`.
     pub max_export_batch_size: usize,
@@ -187,6 +225,9 @@ pub struct Config {
     pub batch: BatchConfig,
     /// What spans record (`AITRACE_*`).
     pub settings: aitrace::Settings,
+    /// `AITRACE_STRICT_CONFIG`: an invalid value stops [`crate::Builder::build`]
+    /// with a [`ConfigError`] instead of a warning.
+    pub strict: bool,
 }
 
 impl Default for Config {
@@ -202,24 +243,37 @@ impl Default for Config {
             propagators: vec![PropagatorKind::TraceContext, PropagatorKind::Baggage],
             batch: BatchConfig::default(),
             settings: aitrace::Settings::default(),
+            strict: false,
         }
     }
 }
 
-/// Why the configuration is invalid.
+/// Why the configuration was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ConfigError {
-    /// A variable holds a value that is not accepted.
-    #[error("invalid value {value:?} for {var}: expected {expected}")]
-    Invalid {
-        /// The variable (or builder method) at fault.
-        var: &'static str,
-        /// The value it held (header values are never included).
-        value: String,
-        /// What is accepted.
-        expected: String,
-    },
-    /// An `AITRACE_*` setting is invalid.
-    #[error(transparent)]
-    Settings(#[from] aitrace::SettingsError),
+    /// Strict configuration is on ([`AITRACE_STRICT_CONFIG`] or
+    /// `Builder::with_strict_config`) and these values could not be used: each
+    /// names the variable (or the setting's variable, for a value set in code), the
+    /// value (never a header value) and what is accepted.
+    #[error("strict configuration ({AITRACE_STRICT_CONFIG}) refuses {}", describe(.0))]
+    Strict(Vec<ConfigWarning>),
+}
+
+impl ConfigError {
+    /// The values refused.
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        match self {
+            ConfigError::Strict(w) => w,
+        }
+    }
+}
+
+fn describe(warnings: &[ConfigWarning]) -> String {
+    match warnings {
+        [one] => one.problem(),
+        many => {
+            let all: Vec<String> = many.iter().map(ConfigWarning::problem).collect();
+            format!("{} invalid values: {}", many.len(), all.join("; "))
+        }
+    }
 }

@@ -2,7 +2,7 @@
 
 use super::tls::TlsFiles;
 use super::{Accepted, ExportError, ExporterBuildError};
-use crate::config::{ConfigError, OtlpConfig};
+use crate::config::{Compression, OtlpConfig};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use tonic::codec::CompressionEncoding;
@@ -12,43 +12,44 @@ use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity
 pub(crate) struct GrpcTransport {
     channel: Channel,
     metadata: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
-    gzip: bool,
+    compression: Option<CompressionEncoding>,
 }
 
+/// The configured headers as gRPC metadata. `OtlpConfig::validate` has refused
+/// what metadata cannot carry; should anything slip through, it is an error that
+/// names the header, never its value.
 pub(crate) fn metadata(
     headers: &[(String, String)],
-) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, ConfigError> {
+) -> Result<Vec<(AsciiMetadataKey, AsciiMetadataValue)>, ExporterBuildError> {
     headers
         .iter()
         .map(|(k, v)| {
-            super::check_header_name(k)?;
-            let key =
-                AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes()).map_err(|_| {
-                    ConfigError::Invalid {
-                        var: "OTEL_EXPORTER_OTLP_HEADERS",
-                        value: k.clone(),
-                        expected: "header names made of letters, digits and -_.".into(),
-                    }
-                })?;
-            let mut value =
-                AsciiMetadataValue::try_from(v.as_str()).map_err(|_| ConfigError::Invalid {
-                    var: "OTEL_EXPORTER_OTLP_HEADERS",
-                    value: format!("the value of header {k} (hidden)"),
-                    expected: "a value of visible ASCII characters".into(),
-                })?;
+            let refused = || {
+                ExporterBuildError::Transport(format!(
+                    "header {k} cannot be sent as gRPC metadata (value not shown)"
+                ))
+            };
+            let key = AsciiMetadataKey::from_bytes(k.to_ascii_lowercase().as_bytes())
+                .map_err(|_| refused())?;
+            let mut value = AsciiMetadataValue::try_from(v.as_str()).map_err(|_| refused())?;
             value.set_sensitive(true);
             Ok((key, value))
         })
         .collect()
 }
 
+/// tonic's encoding for a compression setting.
+fn encoding(compression: Compression) -> Option<CompressionEncoding> {
+    match compression {
+        Compression::None => None,
+        Compression::Gzip => Some(CompressionEncoding::Gzip),
+        Compression::Zstd => Some(CompressionEncoding::Zstd),
+    }
+}
+
 impl GrpcTransport {
     /// Must run inside the export runtime (the channel spawns its worker there).
-    pub(crate) fn new(
-        url: &str,
-        config: &OtlpConfig,
-        gzip: bool,
-    ) -> Result<GrpcTransport, ExporterBuildError> {
+    pub(crate) fn new(url: &str, config: &OtlpConfig) -> Result<GrpcTransport, ExporterBuildError> {
         let mut endpoint = Endpoint::from_shared(url.to_string())
             .map_err(|e| {
                 ExporterBuildError::Transport(format!("invalid gRPC endpoint {url}: {e}"))
@@ -72,7 +73,7 @@ impl GrpcTransport {
         Ok(GrpcTransport {
             channel: endpoint.connect_lazy(),
             metadata: metadata(&config.headers)?,
-            gzip,
+            compression: encoding(config.compression),
         })
     }
 
@@ -81,14 +82,12 @@ impl GrpcTransport {
         request: ExportTraceServiceRequest,
     ) -> Result<Accepted, ExportError> {
         let mut client = TraceServiceClient::new(self.channel.clone());
-        if self.gzip {
-            client = client
-                .send_compressed(CompressionEncoding::Gzip)
-                .accept_compressed(CompressionEncoding::Gzip);
+        if let Some(encoding) = self.compression {
+            client = client.send_compressed(encoding).accept_compressed(encoding);
         }
         let mut req = tonic::Request::new(request);
         for (k, v) in &self.metadata {
-            req.metadata_mut().insert(k.clone(), v.clone());
+            req.metadata_mut().append(k.clone(), v.clone());
         }
         let response = client.export(req).await.map_err(|s| ExportError::Grpc {
             code: format!("{:?}", s.code()),

@@ -1,8 +1,8 @@
-//! OTLP/HTTP transport with protobuf bodies (hyper + rustls).
+//! OTLP/HTTP transport with protobuf or JSON bodies, gzip or zstd (hyper + rustls).
 
 use super::tls::TlsFiles;
 use super::{Accepted, ExportError, ExporterBuildError};
-use crate::config::{ConfigError, OtlpConfig};
+use crate::config::{Compression, OtlpConfig, Protocol};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
@@ -24,23 +24,25 @@ pub(crate) struct HttpTransport {
     client: HttpsClient,
     url: hyper::Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
-    gzip: bool,
+    json: bool,
+    compression: Compression,
 }
 
-fn headers(list: &[(String, String)]) -> Result<Vec<(HeaderName, HeaderValue)>, ConfigError> {
+/// The configured headers as HTTP headers. `OtlpConfig::validate` has refused
+/// what HTTP cannot carry; should anything slip through, it is an error that
+/// names the header, never its value.
+fn headers(
+    list: &[(String, String)],
+) -> Result<Vec<(HeaderName, HeaderValue)>, ExporterBuildError> {
     list.iter()
         .map(|(k, v)| {
-            super::check_header_name(k)?;
-            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| ConfigError::Invalid {
-                var: "OTEL_EXPORTER_OTLP_HEADERS",
-                value: k.clone(),
-                expected: "valid HTTP header names".into(),
-            })?;
-            let mut value = HeaderValue::from_str(v).map_err(|_| ConfigError::Invalid {
-                var: "OTEL_EXPORTER_OTLP_HEADERS",
-                value: format!("the value of header {k} (hidden)"),
-                expected: "a valid HTTP header value".into(),
-            })?;
+            let refused = || {
+                ExporterBuildError::Transport(format!(
+                    "header {k} cannot be sent over HTTP (value not shown)"
+                ))
+            };
+            let name = HeaderName::from_bytes(k.as_bytes()).map_err(|_| refused())?;
+            let mut value = HeaderValue::from_str(v).map_err(|_| refused())?;
             value.set_sensitive(true);
             Ok((name, value))
         })
@@ -109,11 +111,7 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
 }
 
 impl HttpTransport {
-    pub(crate) fn new(
-        url: &str,
-        config: &OtlpConfig,
-        gzip: bool,
-    ) -> Result<HttpTransport, ExporterBuildError> {
+    pub(crate) fn new(url: &str, config: &OtlpConfig) -> Result<HttpTransport, ExporterBuildError> {
         let uri: hyper::Uri = url.parse().map_err(|e| {
             ExporterBuildError::Transport(format!("invalid HTTP endpoint {url}: {e}"))
         })?;
@@ -132,7 +130,8 @@ impl HttpTransport {
             client,
             url: uri,
             headers: headers(&config.headers)?,
-            gzip,
+            json: config.protocol == Protocol::HttpJson,
+            compression: config.compression,
         })
     }
 
@@ -140,25 +139,34 @@ impl HttpTransport {
         &self,
         request: ExportTraceServiceRequest,
     ) -> Result<Accepted, ExportError> {
-        let mut body = request.encode_to_vec();
-        let mut req = hyper::Request::post(self.url.clone()).header(
-            CONTENT_TYPE,
-            HeaderValue::from_static("application/x-protobuf"),
-        );
-        if self.gzip {
-            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-            enc.write_all(&body)
-                .map_err(|e| ExportError::Transport(e.to_string()))?;
-            body = enc
-                .finish()
-                .map_err(|e| ExportError::Transport(e.to_string()))?;
-            req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        }
+        let (body, content_type) = if self.json {
+            let body = super::json::encode(request)
+                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))?;
+            (body, "application/json")
+        } else {
+            (request.encode_to_vec(), "application/x-protobuf")
+        };
+        // Exactly these content types: some receivers (rotel) refuse parameters
+        // such as `; charset=utf-8`.
+        let mut req = hyper::Request::post(self.url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        let body = match self.compression {
+            Compression::None => body,
+            Compression::Gzip => {
+                req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                gzip(&body).map_err(|e| ExportError::Encoding(format!("gzip: {e}")))?
+            }
+            Compression::Zstd => {
+                req = req.header(CONTENT_ENCODING, HeaderValue::from_static("zstd"));
+                zstd::bulk::compress(&body, ZSTD_LEVEL)
+                    .map_err(|e| ExportError::Encoding(format!("zstd: {e}")))?
+            }
+        };
         let mut req = req
             .body(Full::new(Bytes::from(body)))
             .map_err(|e| ExportError::Transport(e.to_string()))?;
         for (k, v) in &self.headers {
-            req.headers_mut().insert(k.clone(), v.clone());
+            req.headers_mut().append(k.clone(), v.clone());
         }
         let resp = self
             .client
@@ -175,14 +183,27 @@ impl HttpTransport {
         if !status.is_success() {
             return Err(ExportError::HttpStatus(status.as_u16()));
         }
-        let rejected = ExportTraceServiceResponse::decode(bytes)
-            .ok()
-            .and_then(|r| r.partial_success)
-            .map_or(0, |p| p.rejected_spans.max(0) as u64);
+        let rejected = if self.json {
+            super::json::rejected_spans(&bytes)
+        } else {
+            ExportTraceServiceResponse::decode(bytes)
+                .ok()
+                .and_then(|r| r.partial_success)
+                .map_or(0, |p| p.rejected_spans.max(0) as u64)
+        };
         Ok(Accepted {
             rejected_spans: rejected,
         })
     }
+}
+
+/// zstd's default level: most of the gain for little CPU, like gzip's default.
+const ZSTD_LEVEL: i32 = 3;
+
+fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(body)?;
+    enc.finish()
 }
 
 /// An error with its causes (TLS verification failures live in the sources).

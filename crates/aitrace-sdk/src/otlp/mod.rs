@@ -1,11 +1,15 @@
-//! OTLP trace export over gRPC and HTTP/protobuf, with TLS, headers, gzip and
-//! timeouts, on a runtime of its own (see `runtime.rs`).
+//! OTLP trace export over gRPC and HTTP (protobuf or JSON), with TLS, headers,
+//! gzip or zstd, and timeouts, on a runtime of its own (see `runtime.rs`).
+//!
+//! The transports take an [`OtlpConfig`] that [`OtlpConfig::validate`] has
+//! checked (endpoint, headers, TLS files): they convert it, they do not judge it.
 
 mod grpc;
 mod http;
+mod json;
 mod tls;
 
-use crate::config::{Compression, ConfigError, OtlpConfig, Protocol};
+use crate::config::{OtlpConfig, Protocol};
 use crate::runtime::ExportRuntime;
 use crate::stats::ExportStats;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -22,9 +26,6 @@ use std::time::{Duration, Instant};
 /// Why an OTLP exporter could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum ExporterBuildError {
-    /// The configuration is invalid (endpoint, headers, …).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
     /// A certificate or key file could not be used.
     #[error("cannot use {what} {path}: {message}")]
     Certificate {
@@ -58,6 +59,10 @@ pub(crate) enum ExportError {
     /// The server's certificate was not trusted (or ours was refused): not retried.
     #[error("TLS: {0}")]
     Tls(String),
+    /// The request could not be encoded or compressed: not retried, since the
+    /// same request would fail the same way.
+    #[error("{0}")]
+    Encoding(String),
 }
 
 impl ExportError {
@@ -74,7 +79,7 @@ impl ExportError {
             }
             ExportError::HttpStatus(s) => matches!(s, 429 | 502 | 503 | 504),
             ExportError::Transport(_) => true,
-            ExportError::Tls(_) => false,
+            ExportError::Tls(_) | ExportError::Encoding(_) => false,
         }
     }
 
@@ -95,19 +100,6 @@ impl ExportError {
         }
         self
     }
-}
-
-/// Refuses a configured header that the transport sets itself (it would break
-/// every export); see `config::headers::transport_owned`.
-pub(crate) fn check_header_name(name: &str) -> Result<(), ConfigError> {
-    if crate::config::transport_owned(name) {
-        return Err(ConfigError::Invalid {
-            var: "OTEL_EXPORTER_OTLP_HEADERS",
-            value: name.to_string(),
-            expected: crate::config::TRANSPORT_OWNED.into(),
-        });
-    }
-    Ok(())
 }
 
 /// Largest OTLP request sent, encoded: under gRPC's default 4 MiB message limit.
@@ -167,29 +159,38 @@ impl fmt::Debug for OtlpExporter {
 impl OtlpExporter {
     /// Builds an exporter for `config`.
     ///
+    /// The configuration is checked first ([`OtlpConfig::validate`]): an invalid
+    /// endpoint, header or TLS file is dropped with a warning on stderr (printed
+    /// once per process), as [`crate::Builder::build`] does.
+    ///
     /// # Errors
-    /// An invalid endpoint or header, an unreadable certificate, or a runtime that
-    /// cannot start.
+    /// A certificate that rustls refuses, or a runtime that cannot start.
     pub fn from_config(config: &OtlpConfig) -> Result<OtlpExporter, ExporterBuildError> {
-        OtlpExporter::with_stats(config, ExportStats::default())
+        let mut config = config.clone();
+        aitrace::env::warn_once(&config.validate());
+        OtlpExporter::with_stats(&config, ExportStats::default())
     }
 
+    /// Builds an exporter for a configuration that [`OtlpConfig::validate`] has
+    /// checked.
     pub(crate) fn with_stats(
         config: &OtlpConfig,
         stats: ExportStats,
     ) -> Result<OtlpExporter, ExporterBuildError> {
-        let endpoint = config.resolved_traces_endpoint()?;
+        // A validated configuration always resolves; the error is kept, not unwrapped.
+        let endpoint = config
+            .resolved_traces_endpoint()
+            .map_err(|w| ExporterBuildError::Transport(w.to_string()))?;
         if let Some(w) = &endpoint.warning {
             eprintln!("aitrace: {w}");
         }
         let runtime = ExportRuntime::new()?;
-        let gzip = config.compression == Compression::Gzip;
         let transport = match config.protocol {
-            Protocol::Grpc => Transport::Grpc(
-                runtime.enter(|| grpc::GrpcTransport::new(&endpoint.url, config, gzip))?,
-            ),
-            Protocol::HttpProtobuf => Transport::Http(Box::new(
-                runtime.enter(|| http::HttpTransport::new(&endpoint.url, config, gzip))?,
+            Protocol::Grpc => {
+                Transport::Grpc(runtime.enter(|| grpc::GrpcTransport::new(&endpoint.url, config))?)
+            }
+            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(Box::new(
+                runtime.enter(|| http::HttpTransport::new(&endpoint.url, config))?,
             )),
         };
         Ok(OtlpExporter {

@@ -27,25 +27,10 @@ impl TlsFiles {
             .as_deref()
             .map(|p| read("CA certificate", p))
             .transpose()?;
+        // `OtlpConfig::validate` has dropped a lone half of the client pair.
         let identity = match (&config.client_certificate, &config.client_key) {
             (Some(c), Some(k)) => Some((read("client certificate", c)?, read("client key", k)?)),
-            (None, None) => None,
-            (Some(c), None) => {
-                return Err(ExporterBuildError::Certificate {
-                    what: "client certificate",
-                    path: c.display().to_string(),
-                    message: "a client key is needed too (OTEL_EXPORTER_OTLP_CLIENT_KEY)".into(),
-                })
-            }
-            (None, Some(k)) => {
-                return Err(ExporterBuildError::Certificate {
-                    what: "client key",
-                    path: k.display().to_string(),
-                    message:
-                        "a client certificate is needed too (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE)"
-                            .into(),
-                })
-            }
+            _ => None,
         };
         Ok(TlsFiles { ca, identity })
     }

@@ -1,5 +1,6 @@
-//! An in-process OTLP receiver (gRPC or HTTP/protobuf, plaintext or TLS with a
-//! self-signed certificate made at test time) that records what arrives.
+//! An in-process OTLP receiver (gRPC, or HTTP with protobuf or JSON bodies;
+//! gzip or zstd; plaintext or TLS with a self-signed certificate made at test
+//! time) that records what arrives.
 //! Used where a test needs control a third-party collector does not give:
 //! TLS, received headers, slow, failing or missing answers, and the raw bytes a
 //! client put on the wire ([`Receiver::capture_wire`]).
@@ -26,6 +27,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     /// The decoded request.
     pub request: ExportTraceServiceRequest,
+    /// HTTP only: the body as sent, decompressed (protobuf or JSON bytes).
+    pub body: Vec<u8>,
 }
 
 /// How the receiver answers.
@@ -73,12 +76,14 @@ impl State {
         &self,
         headers: Vec<(String, String)>,
         request: ExportTraceServiceRequest,
+        body: Vec<u8>,
     ) -> Answer {
         let attempt = {
             let mut attempts = self.attempts.lock().unwrap();
             attempts.push(Received {
                 headers: headers.clone(),
                 request: request.clone(),
+                body: body.clone(),
             });
             attempts.len()
         };
@@ -92,10 +97,11 @@ impl State {
                 }
             }
         }
-        self.received
-            .lock()
-            .unwrap()
-            .push(Received { headers, request });
+        self.received.lock().unwrap().push(Received {
+            headers,
+            request,
+            body,
+        });
         Answer::Accepted
     }
 }
@@ -150,7 +156,11 @@ impl TraceService for Grpc {
             .iter()
             .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
             .collect();
-        match self.0.handle(headers, request.into_inner()).await {
+        match self
+            .0
+            .handle(headers, request.into_inner(), Vec::new())
+            .await
+        {
             Answer::Accepted => Ok(tonic::Response::new(ExportTraceServiceResponse {
                 partial_success: None,
             })),
@@ -187,7 +197,8 @@ impl Receiver {
             (None, None)
         };
         let svc = TraceServiceServer::new(Grpc(state.clone()))
-            .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .accept_compressed(tonic::codec::CompressionEncoding::Zstd);
         rt.spawn(async move {
             let mut server = tonic::transport::Server::builder();
             if let Some(t) = tls_config {
@@ -206,12 +217,13 @@ impl Receiver {
         }
     }
 
-    /// An HTTP/protobuf receiver (path `/v1/traces`).
+    /// An OTLP/HTTP receiver (path `/v1/traces`), protobuf or JSON by the
+    /// request's content type.
     pub fn http(tls: bool) -> Receiver {
         Receiver::http_with(tls, Behaviour::Accept)
     }
 
-    /// An HTTP/protobuf receiver that answers as `behaviour` says.
+    /// An OTLP/HTTP receiver that answers as `behaviour` says.
     pub fn http_with(tls: bool, behaviour: Behaviour) -> Receiver {
         let state = State::new(behaviour);
         let rt = tokio::runtime::Builder::new_multi_thread()
@@ -420,9 +432,15 @@ async fn http_handle(
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
         .collect();
-    let gzip = headers
-        .iter()
-        .any(|(k, v)| k == "content-encoding" && v == "gzip");
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let encoding = header("content-encoding");
+    let json = header("content-type") == "application/json";
     let path_ok = req.uri().path() == "/v1/traces";
     let body = req
         .into_body()
@@ -430,42 +448,51 @@ async fn http_handle(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let body = if gzip {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(&body[..])
-            .read_to_end(&mut out)
-            .unwrap();
-        Bytes::from(out)
-    } else {
-        body
+    let empty = |status: u16| {
+        Ok(hyper::Response::builder()
+            .status(status)
+            .body(Full::new(Bytes::new()))
+            .unwrap())
+    };
+    let body = match encoding.as_str() {
+        "gzip" => {
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(&body[..])
+                .read_to_end(&mut out)
+                .unwrap();
+            out
+        }
+        "zstd" => zstd::decode_all(&body[..]).unwrap(),
+        "" => body.to_vec(),
+        _ => return empty(415),
     };
     if !path_ok {
-        return Ok(hyper::Response::builder()
-            .status(404)
-            .body(Full::new(Bytes::new()))
-            .unwrap());
+        return empty(404);
     }
-    match ExportTraceServiceRequest::decode(body) {
-        Ok(request) => {
-            if let Answer::Unavailable = state.handle(headers, request).await {
-                return Ok(hyper::Response::builder()
-                    .status(503)
-                    .body(Full::new(Bytes::new()))
-                    .unwrap());
+    let decoded = if json {
+        serde_json::from_slice::<ExportTraceServiceRequest>(&body).ok()
+    } else {
+        ExportTraceServiceRequest::decode(&body[..]).ok()
+    };
+    match decoded {
+        Some(request) => {
+            if let Answer::Unavailable = state.handle(headers, request, body).await {
+                return empty(503);
             }
-            let resp = ExportTraceServiceResponse {
-                partial_success: None,
-            }
-            .encode_to_vec();
+            let (resp, content_type) = if json {
+                (b"{}".to_vec(), "application/json")
+            } else {
+                let resp = ExportTraceServiceResponse {
+                    partial_success: None,
+                };
+                (resp.encode_to_vec(), "application/x-protobuf")
+            };
             Ok(hyper::Response::builder()
-                .header("content-type", "application/x-protobuf")
+                .header("content-type", content_type)
                 .body(Full::new(Bytes::from(resp)))
                 .unwrap())
         }
-        Err(_) => Ok(hyper::Response::builder()
-            .status(400)
-            .body(Full::new(Bytes::new()))
-            .unwrap()),
+        None => empty(400),
     }
 }
 
@@ -474,7 +501,8 @@ impl Receiver {
     pub fn grpc_or_http(protocol: aitrace_sdk::config::Protocol, tls: bool) -> Receiver {
         match protocol {
             aitrace_sdk::config::Protocol::Grpc => Receiver::grpc(tls),
-            aitrace_sdk::config::Protocol::HttpProtobuf => Receiver::http(tls),
+            aitrace_sdk::config::Protocol::HttpProtobuf
+            | aitrace_sdk::config::Protocol::HttpJson => Receiver::http(tls),
         }
     }
 }
