@@ -109,6 +109,13 @@ if problems:
 print("check_publish: " + ", ".join(p["name"] for p in published) + ": contents and metadata ok")
 PY
 
+# Cargo takes a crate from a registry for immutable, so a workspace crate built
+# by an earlier dry run (same name and version, other contents) would be reused
+# by the next one and the check would pass or fail on stale code: the dry run
+# builds in a target directory of its own, emptied first (about 45 s on 2 cores).
+export CARGO_TARGET_DIR=target/publish-check
+rm -rf "$CARGO_TARGET_DIR"
+
 # `exclude` leaves out of the tarballs the tests and benchmarks that need the
 # repository, and cargo warns once for each target it drops: filter those lines only.
 set +e
@@ -116,4 +123,5 @@ cargo publish --dry-run --workspace --locked --allow-dirty 2>&1 |
     grep -v -E '^warning: ignoring (test|benchmark) `[^`]+` as `[^`]+` is not included in the published package$'
 status=${PIPESTATUS[0]}
 set -e
+rm -rf "$CARGO_TARGET_DIR"
 exit "$status"
