@@ -54,10 +54,7 @@ async fn traced_tool(call: ToolCall) -> Value {
         .with_description(description)
         .start();
     tool.record_arguments(&call.arguments);
-    match tool
-        .wrap(tools::call(&call.name, &call.arguments))
-        .await
-    {
+    match tool.wrap(tools::call(&call.name, &call.arguments)).await {
         Ok(result) => {
             tool.record_result(&result);
             tool.end();

@@ -55,7 +55,9 @@ pub mod settings;
 mod span;
 mod usage;
 
-pub use context::{current_span_id, current_trace_id, in_current_span, FutureExt};
+pub use context::{
+    current_span_id, current_trace_id, in_current_span, inherited_attributes, FutureExt,
+};
 pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
 pub use pricing::{Cost, ModelPrice, PriceTable, PricingError};
 pub use settings::{global_settings, set_global_settings, Dialects, Settings, SettingsError};
