@@ -630,24 +630,13 @@ fn cap_user_value(value: Value, max_bytes: usize) -> Value {
     }
 }
 
-/// `s` cut, on a character boundary, so that with its `…[truncated N bytes]` marker it
-/// holds in `max_bytes`; unchanged when it already fits. The one marker for cut values:
-/// user attributes and identity read from baggage.
+/// `s` cut with the marker of [`crate::content::cut`]; unchanged (not copied) when it
+/// already fits.
 pub(crate) fn cap(s: StringValue, max_bytes: usize) -> StringValue {
-    let text = s.as_str();
-    if text.len() <= max_bytes {
-        return s;
+    match crate::content::cut(s.as_str(), max_bytes) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(cut) => StringValue::from(cut),
     }
-    // The marker is at most 41 bytes: "…" (3), "[truncated " (11), 20 digits, " bytes]" (7).
-    let mut end = max_bytes.saturating_sub(41).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    StringValue::from(format!(
-        "{}…[truncated {} bytes]",
-        &text[..end],
-        text.len() - end
-    ))
 }
 
 impl SpanCore {
