@@ -63,3 +63,40 @@ pub const DEFAULT_SENSITIVE_QUERY_KEYS: [&str; 12] = [
 
 /// What replaces a redacted value.
 pub const REDACTED: &str = "REDACTED";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn attribute_names_are_the_conventions_own() {
+        use crate::attributes as ours;
+        use opentelemetry_semantic_conventions::attribute as semconv;
+        let pairs = [
+            (ours::HTTP_REQUEST_METHOD, semconv::HTTP_REQUEST_METHOD),
+            (
+                ours::HTTP_REQUEST_METHOD_ORIGINAL,
+                semconv::HTTP_REQUEST_METHOD_ORIGINAL,
+            ),
+            (
+                ours::HTTP_RESPONSE_STATUS_CODE,
+                semconv::HTTP_RESPONSE_STATUS_CODE,
+            ),
+            (ours::HTTP_ROUTE, semconv::HTTP_ROUTE),
+            (ours::URL_FULL, semconv::URL_FULL),
+            (ours::URL_PATH, semconv::URL_PATH),
+            (ours::URL_QUERY, semconv::URL_QUERY),
+            (ours::URL_SCHEME, semconv::URL_SCHEME),
+            (ours::URL_TEMPLATE, semconv::URL_TEMPLATE),
+            (ours::SERVER_ADDRESS, semconv::SERVER_ADDRESS),
+            (ours::SERVER_PORT, semconv::SERVER_PORT),
+            (
+                ours::NETWORK_PROTOCOL_VERSION,
+                semconv::NETWORK_PROTOCOL_VERSION,
+            ),
+            (ours::USER_AGENT_ORIGINAL, semconv::USER_AGENT_ORIGINAL),
+            (ours::ERROR_TYPE, semconv::ERROR_TYPE),
+        ];
+        for (a, b) in pairs {
+            assert_eq!(a, b);
+        }
+    }
+}

@@ -244,9 +244,9 @@ impl Identity {
     }
 
     /// The identity entries of a W3C `baggage` header value, cleaned, cut at
-    /// `max_bytes`. Other entries, properties, malformed members and values that are
-    /// not valid percent-encoded UTF-8 are ignored; the last of repeated keys wins, as
-    /// with the OpenTelemetry baggage propagator.
+    /// `max_bytes`. Other entries, properties, members without `=` and values that do
+    /// not decode to UTF-8 are ignored; a malformed escape (`%zz`) is kept as it is and
+    /// the last of repeated keys wins, as with the OpenTelemetry baggage propagators.
     pub(crate) fn from_w3c_baggage(header: &str, max_bytes: usize) -> Identity {
         let mut identity = Identity::default();
         if header.len() > super::MAX_BAGGAGE_HEADER_LEN {
@@ -315,8 +315,10 @@ pub(crate) fn clean(raw: &str, max_bytes: usize) -> Option<Arc<str>> {
     Some(Arc::from(capped.as_str()))
 }
 
-/// Percent-decodes a baggage value; `None` when an escape is malformed or the result is
-/// not UTF-8 (the value is then ignored rather than guessed at).
+/// Percent-decodes a baggage value as the OpenTelemetry baggage propagators do (Rust,
+/// Python, JS): a `%` not followed by two hex digits is kept as it is; `None` when the
+/// result is not UTF-8 (the entry is then ignored, as they ignore it). So an identity
+/// reads the same whichever path it came by.
 fn percent_decode(s: &str) -> Option<String> {
     if !s.contains('%') {
         return Some(s.to_string());
@@ -325,14 +327,16 @@ fn percent_decode(s: &str) -> Option<String> {
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' {
-            let hex = b.get(i + 1..i + 3)?;
-            let digit = |c: u8| (c as char).to_digit(16);
-            out.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
+        let digit = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
+        match (b[i], digit(i + 1), digit(i + 2)) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
         }
     }
     String::from_utf8(out).ok()
@@ -486,12 +490,16 @@ mod tests {
     #[test]
     fn malformed_members_are_ignored() {
         let i = Identity::from_w3c_baggage(
-            "user.id=%zz,gen_ai.conversation.id,ai.tenant.id=%ff,,=,user.id",
+            "gen_ai.conversation.id,ai.tenant.id=%ff,,=,user.id,user.id=%20",
             MAX,
         );
         assert!(i.is_empty(), "{i:?}");
+        // Malformed escapes are kept, as the OpenTelemetry propagators keep them.
+        let i = Identity::from_w3c_baggage("user.id=%zz%2,ai.tenant.id=50%", MAX);
+        assert_eq!(i.user_id(), Some("%zz%2"));
+        assert_eq!(i.tenant_id(), Some("50%"));
         // A valid entry after broken ones still counts; the last of a repeated key wins.
-        let i = Identity::from_w3c_baggage("user.id=%2,user.id=a,user.id=b", MAX);
+        let i = Identity::from_w3c_baggage("user.id=%ff,user.id=a,user.id=b", MAX);
         assert_eq!(i.user_id(), Some("b"));
     }
 
