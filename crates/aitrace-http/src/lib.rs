@@ -58,7 +58,6 @@
 //! them alone; `AITRACE_IDENTITY_BAGGAGE=propagators` or `off` changes that. See
 //! [`aitrace::propagation::Identity`] and `docs/http.md`.
 #![warn(missing_docs)]
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attributes;
 #[cfg(any(feature = "server", feature = "client"))]

@@ -1,7 +1,8 @@
 //! `AITRACE_IDENTITY_BAGGAGE` / `set_identity_baggage`: `propagators` sends the identity
 //! only where a configured propagator carries baggage and reads it only from there;
 //! `off` neither sends nor restores it; `always` (the default) does both, with a W3C
-//! `baggage` header of its own when the propagators carry no baggage.
+//! `baggage` header of its own when the propagators carry no baggage — but with no
+//! propagator at all (`none`), nothing crosses.
 
 use aitrace::propagation::http::{HeaderMap, HeaderValue};
 use aitrace::propagation::{
@@ -88,4 +89,8 @@ fn each_mode_sends_and_restores_what_it_says() {
 
     set_identity_baggage(IdentityBaggage::Always);
     assert_eq!(restored(&b3), both);
+
+    // OTEL_PROPAGATORS=none: nothing crosses, the identity included.
+    assert!(sent(&[]).is_empty());
+    assert_eq!(restored(&[]), Identity::new());
 }

@@ -16,6 +16,10 @@
 //!
 //! Every span type has `trace_id()` and `span_id()` for logs and API responses.
 //!
+//! The conversation id, user id and tenant of a trace travel with it: injection adds
+//! them to the baggage, extraction restores them so that every span on the other side
+//! inherits them. See [`Identity`] and [`IdentityBaggage`].
+//!
 //! ```
 //! use aitrace::propagation::{extract_parent, http::HeaderMap, inject_current};
 //! # opentelemetry::global::set_text_map_propagator(
@@ -127,8 +131,9 @@ pub fn inject_context(cx: &Context, headers: &mut http::HeaderMap) {
 
 /// Injects `cx` through `injector` with the global propagator. When the trace has an
 /// identity and [`identity_baggage`] is not `Off`, the identity joins the baggage; with
-/// `Always`, when no propagator wrote baggage and the carrier had no `baggage` entry
-/// (`carrier_has_baggage`), a W3C `baggage` entry carries the identity alone.
+/// `Always`, when propagators are installed but none wrote baggage and the carrier had
+/// no `baggage` entry (`carrier_has_baggage`), a W3C `baggage` entry carries the
+/// identity alone.
 fn inject_into(cx: &Context, injector: &mut dyn Injector, carrier_has_baggage: bool) {
     let mode = identity_baggage();
     let identity = match mode {
@@ -157,7 +162,11 @@ fn inject_into(cx: &Context, injector: &mut dyn Injector, carrier_has_baggage: b
     opentelemetry::global::get_text_map_propagator(|p| {
         p.inject_context(&with_identity, &mut watch)
     });
-    if mode == IdentityBaggage::Always && !watch.wrote_baggage && !carrier_has_baggage {
+    if mode == IdentityBaggage::Always
+        && !watch.wrote_baggage
+        && !carrier_has_baggage
+        && identity::propagation_on()
+    {
         if let Some(header) = identity.to_w3c_baggage() {
             injector.set("baggage", header);
         }

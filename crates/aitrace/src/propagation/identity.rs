@@ -22,7 +22,9 @@
 //! `OTEL_PROPAGATORS=b3` (or `tracecontext` alone) carries no baggage. With
 //! [`IdentityBaggage::Always`], the default, the injection helpers then write the
 //! identity entries, and only those, in a W3C `baggage` header of their own, and the
-//! extraction helpers read them from it whatever the propagators are. Set
+//! extraction helpers read them from it whatever the propagators are. With no
+//! propagator at all (none installed, or `OTEL_PROPAGATORS=none`) nothing crosses,
+//! the identity included. Set
 //! `AITRACE_IDENTITY_BAGGAGE=propagators` (or [`set_identity_baggage`]) to send the
 //! identity only where a configured propagator carries baggage, or `off` to neither
 //! send nor restore it.
@@ -448,16 +450,28 @@ pub(crate) fn carries_baggage(key: &str) -> bool {
         || has_prefix(key, "ot-baggage-")
 }
 
+/// Whether the application propagates at all: false when no propagator is installed,
+/// or `OTEL_PROPAGATORS=none` installed one without fields. Then the identity does
+/// not cross either, whatever [`IdentityBaggage`] says.
+pub(crate) fn propagation_on() -> bool {
+    opentelemetry::global::get_text_map_propagator(|p| p.fields().next().is_some())
+}
+
 /// Restores the identity carried by an incoming request onto `cx` (already extracted
 /// by the propagators): from the propagated baggage, else, with
-/// [`IdentityBaggage::Always`], from the W3C `baggage` value `raw_baggage`.
+/// [`IdentityBaggage::Always`] and propagators installed, from the W3C `baggage`
+/// value `raw_baggage`.
 pub(crate) fn restore(cx: Context, raw_baggage: Option<&str>) -> Context {
     let mode = identity_baggage();
     if mode == IdentityBaggage::Off {
         return cx;
     }
     let mut identity = Identity::from_baggage(&cx);
-    if mode == IdentityBaggage::Always && !identity.is_complete() {
+    if mode == IdentityBaggage::Always
+        && !identity.is_complete()
+        && raw_baggage.is_some()
+        && propagation_on()
+    {
         if let Some(raw) = raw_baggage {
             identity = identity.or(&Identity::from_w3c_baggage(raw, max_bytes(&cx)));
         }
