@@ -1,5 +1,5 @@
 //! The agent service as its own process: asks the tool service at the URL given
-//! and prints one JSON line with the trace id, the client span id and the results.
+//! and prints one JSON line with the trace id, the status and the results.
 //!
 //! ```sh
 //! OTEL_SERVICE_NAME=agent-service cargo run -p aitrace-examples --bin agent_service -- http://127.0.0.1:8081 "refund duplicate charge"
@@ -29,7 +29,6 @@ async fn main() -> ExitCode {
         Ok(o) => {
             let line = serde_json::json!({
                 "trace_id": o.trace_id.to_string(),
-                "client_span_id": o.client_span_id.to_string(),
                 "status": o.status,
                 "results": o.results,
             });

@@ -32,6 +32,7 @@ fn every_aitrace_variable_has_a_row() {
         ENV_MAX_CONTENT_BYTES,
         ENV_PRICING_FILE,
         ENV_GEN_AI_SYSTEM_COMPAT,
+        aitrace::propagation::ENV_IDENTITY_BAGGAGE,
         "AITRACE_SAMPLE_ERRORS",
         "AITRACE_SAMPLE_GUARDRAILS",
         "AITRACE_SAMPLE_SLOW_MS",

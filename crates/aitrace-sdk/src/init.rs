@@ -170,6 +170,11 @@ impl Builder {
         /// `service.version`.
         with_service_version(version: impl Into<String>) => service_version = Some(version.into())
     );
+    set!(
+        /// How the conversation id, user id and tenant cross services in baggage
+        /// (overrides `AITRACE_IDENTITY_BAGGAGE`); set process-wide by [`Builder::install`].
+        with_identity_baggage(mode: aitrace::propagation::IdentityBaggage) => identity_baggage = mode
+    );
     /// The OTLP base endpoint; it overrides every endpoint variable
     /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_ENDPOINT`).
     pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
@@ -373,6 +378,7 @@ impl Builder {
         let config = &guard.config;
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
+        aitrace::propagation::set_identity_baggage(config.identity_baggage);
         opentelemetry::global::set_text_map_propagator(propagator(&config.propagators));
         if let Some(p) = &guard.provider {
             opentelemetry::global::set_tracer_provider(p.clone());

@@ -94,6 +94,28 @@ fn marker(cut: usize) -> String {
     format!("…[truncated {cut} bytes]")
 }
 
+/// `text` cut on a character boundary so that, with its `…[truncated N bytes]` marker,
+/// it holds in `max_bytes`; unchanged when it already fits. Every value aitrace cuts
+/// (user attributes, identity from baggage, the URLs of HTTP spans) ends with this
+/// marker. The marker itself takes up to 41 bytes, so a limit below that is exceeded
+/// by the marker alone.
+///
+/// ```
+/// let long = "x".repeat(100);
+/// let cut = aitrace::content::cut(&long, 64);
+/// assert!(cut.len() <= 64);
+/// assert!(cut.ends_with("…[truncated 77 bytes]"));
+/// assert_eq!(aitrace::content::cut("short", 64), "short");
+/// ```
+pub fn cut(text: &str, max_bytes: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= max_bytes {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    // The marker is at most 41 bytes: "…" (3), "[truncated " (11), 20 digits, " bytes]" (7).
+    let end = floor_char_boundary(text, max_bytes.saturating_sub(41));
+    std::borrow::Cow::Owned(format!("{}{}", &text[..end], marker(text.len() - end)))
+}
+
 /// A copy of `v` with every string longer than `cap` bytes cut and marked.
 fn cap_strings(v: &Value, cap: usize) -> Value {
     match v {

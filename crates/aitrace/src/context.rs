@@ -1,7 +1,9 @@
 //! Where a span finds its parent, settings and inherited attributes, and how
 //! spans follow `.await` and spawned tasks.
 
+use crate::propagation::Identity;
 use crate::settings::{global_settings, Settings};
+use crate::span::Attrs;
 use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue};
 use std::future::Future;
@@ -15,6 +17,9 @@ pub(crate) struct Scope {
     pub(crate) settings: Arc<Settings>,
     /// Attributes copied onto every span below (conversation id, user id, tenant, …).
     pub(crate) inherited: Arc<[KeyValue]>,
+    /// The conversation, user and tenant behind `inherited`, as values: what crosses
+    /// to other services in baggage.
+    pub(crate) identity: Identity,
 }
 
 impl Scope {
@@ -25,9 +30,68 @@ impl Scope {
             None => Scope {
                 settings: global_settings(),
                 inherited: nothing_inherited(),
+                identity: Identity::default(),
             },
         }
     }
+
+    /// A scope below this one, with `settings`: the inherited attributes of this
+    /// scope, then those `own` adds, then `identity` in each dialect, then `extra`.
+    /// A key given twice keeps its newest value; `identity` fills in over this
+    /// scope's identity field by field.
+    ///
+    /// The one place where a conversation id, user id or tenant becomes inherited
+    /// attributes: [`crate::TraceBuilder`] and identity restored from a request
+    /// ([`Identity::in_context`]) both go through it.
+    pub(crate) fn below(
+        &self,
+        settings: Arc<Settings>,
+        own: impl FnOnce(&mut Attrs<'_>),
+        identity: &Identity,
+        extra: impl IntoIterator<Item = KeyValue>,
+    ) -> Scope {
+        let mut inherited: Vec<KeyValue> = self.inherited.to_vec();
+        let mut a = Attrs {
+            out: &mut inherited,
+            d: settings.dialects,
+        };
+        own(&mut a);
+        identity.push_attributes(&mut a);
+        inherited.extend(extra);
+        let mut seen = std::collections::HashSet::new();
+        let mut deduped: Vec<KeyValue> = inherited
+            .into_iter()
+            .rev()
+            .filter(|kv| seen.insert(kv.key.clone()))
+            .collect();
+        deduped.reverse();
+        Scope {
+            settings,
+            inherited: Arc::from(deduped),
+            identity: identity.or(&self.identity),
+        }
+    }
+}
+
+/// The attributes every aitrace span started in `cx` inherits from its trace:
+/// workflow name, conversation id, user id, tenant, group id and those given to
+/// [`crate::TraceBuilder::inherit`], in the enabled dialects. Empty outside a trace.
+///
+/// For spans made with another tracer that should carry them too, such as the
+/// HTTP server and client spans of `aitrace-http`.
+///
+/// ```
+/// let run = aitrace::trace("support").with_conversation_id("conv-42").start();
+/// let inherited = aitrace::inherited_attributes(run.context());
+/// assert!(inherited
+///     .iter()
+///     .any(|kv| kv.key.as_str() == "ai.conversation.id" && kv.value.as_str() == "conv-42"));
+/// assert!(aitrace::inherited_attributes(&opentelemetry::Context::new()).is_empty());
+/// ```
+pub fn inherited_attributes(cx: &Context) -> Vec<KeyValue> {
+    cx.get::<Scope>()
+        .map(|s| s.inherited.to_vec())
+        .unwrap_or_default()
 }
 
 /// Marks the context of a model call span made by aitrace (generation,

@@ -123,6 +123,9 @@ pub const AITRACE_SAMPLE_SLOW_MS: &str = "AITRACE_SAMPLE_SLOW_MS";
 pub const AITRACE_SAMPLE_COST_USD: &str = "AITRACE_SAMPLE_COST_USD";
 /// `true` turns every [`ConfigWarning`] into an error when the pipeline is built.
 pub const AITRACE_STRICT_CONFIG: &str = "AITRACE_STRICT_CONFIG";
+/// How the conversation id, user id and tenant cross services in baggage:
+/// `always`, `propagators` or `off` (see [`crate::propagation::IdentityBaggage`]).
+pub const AITRACE_IDENTITY_BAGGAGE: &str = crate::propagation::ENV_IDENTITY_BAGGAGE;
 
 // ---------------------------------------------------------------------------
 // The warning.

@@ -118,7 +118,8 @@ pub mod __private {
 }
 
 pub use context::{
-    current_span_id, current_trace_id, enclosing_model_call, in_current_span, FutureExt,
+    current_span_id, current_trace_id, enclosing_model_call, in_current_span, inherited_attributes,
+    FutureExt,
 };
 pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
 pub use env::ConfigWarning;

@@ -16,6 +16,10 @@
 //!
 //! Every span type has `trace_id()` and `span_id()` for logs and API responses.
 //!
+//! The conversation id, user id and tenant of a trace travel with it: injection adds
+//! them to the baggage, extraction restores them so that every span on the other side
+//! inherits them. See [`Identity`] and [`IdentityBaggage`].
+//!
 //! ```
 //! use aitrace::propagation::{extract_parent, http::HeaderMap, inject_current};
 //! # opentelemetry::global::set_text_map_propagator(
@@ -57,9 +61,14 @@
 //! value (as B3 specifies); the list headers `baggage` and `tracestate` are joined with
 //! commas by [`extract_context`] and [`extract_parent`].
 
-use opentelemetry::propagation::Extractor;
-#[cfg(feature = "http")]
-use opentelemetry::propagation::Injector;
+mod identity;
+
+pub use identity::{
+    identity_baggage, set_identity_baggage, Identity, IdentityBaggage, BAGGAGE_CONVERSATION_ID,
+    BAGGAGE_TENANT_ID, BAGGAGE_USER_ID, ENV_IDENTITY_BAGGAGE,
+};
+
+use opentelemetry::propagation::{Extractor, Injector};
 use opentelemetry::Context;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -112,12 +121,56 @@ fn single_only(name: &str) -> bool {
     name.eq_ignore_ascii_case("traceparent")
 }
 
-/// Injects `cx` into an HTTP header map with the global propagator.
+/// Injects `cx` into an HTTP header map with the global propagator, with the
+/// [`Identity`] of its trace in the baggage (see [`IdentityBaggage`]).
 #[cfg(feature = "http")]
 pub fn inject_context(cx: &Context, headers: &mut http::HeaderMap) {
+    let had_baggage = headers.contains_key("baggage");
+    inject_into(cx, &mut HeaderInjector(headers), had_baggage)
+}
+
+/// Injects `cx` through `injector` with the global propagator. When the trace has an
+/// identity and [`identity_baggage`] is not `Off`, the identity joins the baggage; with
+/// `Always`, when propagators are installed but none wrote baggage and the carrier had
+/// no `baggage` entry (`carrier_has_baggage`), a W3C `baggage` entry carries the
+/// identity alone.
+fn inject_into(cx: &Context, injector: &mut dyn Injector, carrier_has_baggage: bool) {
+    let mode = identity_baggage();
+    let identity = match mode {
+        IdentityBaggage::Off => Identity::default(),
+        _ => Identity::of(cx),
+    };
+    if identity.is_empty() {
+        return opentelemetry::global::get_text_map_propagator(|p| p.inject_context(cx, injector));
+    }
+    /// Notes whether a propagator wrote baggage.
+    struct Watch<'a> {
+        inner: &'a mut dyn Injector,
+        wrote_baggage: bool,
+    }
+    impl Injector for Watch<'_> {
+        fn set(&mut self, key: &str, value: String) {
+            self.wrote_baggage |= identity::carries_baggage(key);
+            self.inner.set(key, value)
+        }
+    }
+    let with_identity = identity.add_to_baggage(cx);
+    let mut watch = Watch {
+        inner: injector,
+        wrote_baggage: false,
+    };
     opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(cx, &mut HeaderInjector(headers))
-    })
+        p.inject_context(&with_identity, &mut watch)
+    });
+    if mode == IdentityBaggage::Always
+        && !watch.wrote_baggage
+        && !carrier_has_baggage
+        && identity::propagation_on()
+    {
+        if let Some(header) = identity.to_w3c_baggage() {
+            injector.set("baggage", header);
+        }
+    }
 }
 
 /// Injects the current context into an outgoing request's headers: the client side of a
@@ -146,21 +199,29 @@ pub fn extract_parent(headers: &http::HeaderMap) -> Context {
 
 #[cfg(feature = "http")]
 fn extract_onto(cx: &Context, headers: &http::HeaderMap) -> Context {
-    let carrier = JoinedHeaders::new(headers);
-    opentelemetry::global::get_text_map_propagator(|p| p.extract_with_context(cx, &carrier))
+    extract_from(cx, &JoinedHeaders::new(headers))
 }
 
-/// Injects `cx` into a string map with the global propagator; keys are lowercase.
+/// Extracts through `carrier` with the global propagator on top of `cx`, then restores
+/// the [`Identity`] the request carries (see [`IdentityBaggage`]).
+fn extract_from(cx: &Context, carrier: &dyn Extractor) -> Context {
+    let cx =
+        opentelemetry::global::get_text_map_propagator(|p| p.extract_with_context(cx, carrier));
+    identity::restore(cx, carrier.get("baggage"))
+}
+
+/// Injects `cx` into a string map with the global propagator, with the [`Identity`] of
+/// its trace in the baggage as [`inject_context`] does; keys are lowercase.
 pub fn inject_map<S: BuildHasher>(cx: &Context, map: &mut HashMap<String, String, S>) {
-    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(cx, map))
+    let had_baggage = map.keys().any(|k| k.eq_ignore_ascii_case("baggage"));
+    inject_into(cx, map, had_baggage)
 }
 
 /// Extracts a context from a string map with the global propagator, on top of the current
-/// context. Keys are matched without regard to ASCII case; values over [`max_value_len`]
-/// are ignored.
+/// context, and restores the [`Identity`] it carries. Keys are matched without regard to
+/// ASCII case; values over [`max_value_len`] are ignored.
 pub fn extract_map<S: BuildHasher>(map: &HashMap<String, String, S>) -> Context {
-    let carrier = MapExtractor(map);
-    opentelemetry::global::get_text_map_propagator(|p| p.extract(&carrier))
+    Context::map_current(|cx| extract_from(cx, &MapExtractor(map)))
 }
 
 /// Writes propagation fields into an [`http::HeaderMap`], replacing earlier values of the

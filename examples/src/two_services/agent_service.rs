@@ -1,20 +1,25 @@
-//! The agent service: a research agent that asks the tool service over HTTP.
+//! The agent service: a research agent that asks the tool service over HTTP, through
+//! a reqwest client with aitrace-http's middleware.
+//!
+//! The middleware does the tracing work of the hop: it opens the CLIENT span
+//! `POST /tools/{name}` under the agent span and injects its context, the baggage and
+//! the run's conversation id and user id into the request headers.
 
-use super::SEARCH_PATH;
-use aitrace::propagation::inject_context;
-use aitrace::{KeyValue, SpanId, SpanKind, TraceId};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
+use super::{SEARCH_PATH, TOOL_ROUTE};
+use aitrace::TraceId;
+use aitrace_http::{ClientMiddleware, UrlTemplate};
+use reqwest_middleware::ClientWithMiddleware;
+
+/// The conversation of the example run: carried to the tool service.
+pub const CONVERSATION_ID: &str = "conv-two-services";
+/// The user of the example run: carried to the tool service.
+pub const USER_ID: &str = "user-two-services";
 
 /// What one run of the agent service did, with the ids a caller or a test needs.
 #[derive(Clone, Debug)]
 pub struct AgentOutcome {
     /// The trace shared by both services.
     pub trace_id: TraceId,
-    /// The CLIENT span of the call to the tool service: the parent of its SERVER span.
-    pub client_span_id: SpanId,
     /// The HTTP status the tool service answered.
     pub status: u16,
     /// What the tool service found.
@@ -34,82 +39,60 @@ pub enum CallError {
     },
 }
 
-/// Runs one agent turn that calls the tool service at `base_url` (for example
-/// `http://127.0.0.1:8080`) with `query`.
+/// A reqwest client that traces its requests.
+pub fn client() -> ClientWithMiddleware {
+    reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+        .with(ClientMiddleware::new())
+        .build()
+}
+
+/// Runs one agent turn, for [`USER_ID`] in conversation [`CONVERSATION_ID`], that calls
+/// the tool service at `base_url` (for example `http://127.0.0.1:8080`) with `query`.
 ///
 /// # Errors
 /// [`CallError`] when the tool service cannot be reached; the client span ends in error.
 pub async fn ask(base_url: &str, query: &str) -> Result<AgentOutcome, CallError> {
     let run = aitrace::trace("research")
-        .with_conversation_id("conv-two-services")
+        .with_conversation_id(CONVERSATION_ID)
+        .with_user_id(USER_ID)
         .start();
     let agent = run.in_scope(|| {
         aitrace::agent("researcher")
             .with_tools(["search_kb"])
             .start()
     });
-    let outcome = agent.wrap(call_tool(base_url, query)).await;
+    let outcome = agent.wrap(call_tool(&client(), base_url, query)).await;
     let trace_id = run.trace_id();
     agent.end();
     run.end();
-    outcome.map(|(client_span_id, status, results)| AgentOutcome {
+    outcome.map(|(status, results)| AgentOutcome {
         trace_id,
-        client_span_id,
         status,
         results,
     })
 }
 
-/// The outgoing request, in a CLIENT span whose context goes into the headers.
+/// The outgoing request; the middleware makes its CLIENT span.
 async fn call_tool(
+    client: &ClientWithMiddleware,
     base_url: &str,
     query: &str,
-) -> Result<(SpanId, u16, serde_json::Value), CallError> {
+) -> Result<(u16, serde_json::Value), CallError> {
     let url = format!("{base_url}{SEARCH_PATH}");
-    let mut client_span = aitrace::custom(format!("POST {SEARCH_PATH}"))
-        .with_kind(SpanKind::Client)
-        .with_attribute(KeyValue::new("http.request.method", "POST"))
-        .with_attribute(KeyValue::new("url.full", url.clone()))
-        .start();
-    let span_id = client_span.span_id();
     let fail = |message: String| CallError::Http {
         url: url.clone(),
         message,
     };
-    let mut req = hyper::Request::post(url.as_str())
+    let response = client
+        .post(&url)
+        .with_extension(UrlTemplate::new(TOOL_ROUTE))
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(
-            serde_json::json!({ "query": query }).to_string(),
-        )))
+        .body(serde_json::json!({ "query": query }).to_string())
+        .send()
+        .await
         .map_err(|e| fail(e.to_string()))?;
-    inject_context(client_span.context(), req.headers_mut());
-    let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-    let answer = async {
-        let resp = client.request(req).await.map_err(|e| fail(e.to_string()))?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| fail(e.to_string()))?
-            .to_bytes();
-        let results = serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))?;
-        Ok((status, results))
-    }
-    .await;
-    match answer {
-        Ok((status, results)) => {
-            client_span.set_attribute(KeyValue::new(
-                "http.response.status_code",
-                i64::from(status),
-            ));
-            client_span.end();
-            Ok((span_id, status, results))
-        }
-        Err(e) => {
-            client_span.record_error(&e);
-            client_span.end();
-            Err(e)
-        }
-    }
+    let status = response.status().as_u16();
+    let body = response.bytes().await.map_err(|e| fail(e.to_string()))?;
+    let results = serde_json::from_slice(&body).map_err(|e| fail(e.to_string()))?;
+    Ok((status, results))
 }

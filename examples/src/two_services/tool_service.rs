@@ -1,80 +1,71 @@
-//! The tool service: `POST /tools/search_kb` searches the help centre.
+//! The tool service: `POST /tools/{name}` runs a tool (`search_kb` searches the help
+//! centre), behind aitrace-http's tower layer in an axum router.
+//!
+//! The layer does the tracing work of the hop: it extracts the caller's context with
+//! the configured propagators, opens the SERVER span `POST /tools/{name}`, and restores
+//! the conversation id and user id the caller sent, so that the tool span the handler
+//! starts (in a spawned task here, as real tools often run) carries them.
 
-use super::SEARCH_PATH;
-use aitrace::propagation::extract_parent;
-use aitrace::{KeyValue, SpanKind};
-use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::{Request, Response, StatusCode};
-use std::convert::Infallible;
+use aitrace_http::ServerLayer;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{json, Value};
 
-/// Serves requests on `listener` until `shutdown` resolves.
+/// The router of the tool service, traced by [`ServerLayer`].
+pub fn app() -> Router {
+    Router::new()
+        .route("/tools/{name}", post(run_tool))
+        .layer(ServerLayer::new())
+}
+
+/// Serves [`app`] on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    shutdown: impl std::future::Future<Output = ()>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => {
-                let Ok((tcp, _)) = accepted else { continue };
-                tokio::spawn(async move {
-                    let io = hyper_util::rt::TokioIo::new(tcp);
-                    let service = hyper::service::service_fn(handle);
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
-                });
-            }
-        }
+    if let Err(e) = axum::serve(listener, app())
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        eprintln!("tool service: {e}");
     }
 }
 
-/// One request: the trace context comes from the headers, never from whatever
-/// happens to be current on the worker thread.
-async fn handle(req: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let parent = extract_parent(req.headers());
-    let path = req.uri().path().to_string();
-    let server = aitrace::custom(format!("POST {path}"))
-        .with_kind(SpanKind::Server)
-        .with_attribute(KeyValue::new("http.request.method", "POST"))
-        .with_attribute(KeyValue::new("url.path", path.clone()))
-        .child_of(&parent)
-        .start();
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let (status, answer) = if path == SEARCH_PATH {
-        let query = serde_json::from_slice::<serde_json::Value>(&body)
-            .ok()
-            .and_then(|v| v["query"].as_str().map(str::to_string))
-            .unwrap_or_default();
-        (StatusCode::OK, server.in_scope(|| search(&query)))
-    } else {
-        (
+/// One tool call. The body is read as JSON by hand, so that a malformed body is an
+/// answer (400), not a rejection without a span.
+async fn run_tool(Path(name): Path<String>, body: axum::body::Bytes) -> (StatusCode, Json<Value>) {
+    if name != "search_kb" {
+        return (
             StatusCode::NOT_FOUND,
-            serde_json::json!({ "error": "no such tool" }),
-        )
+            Json(json!({ "error": "no such tool" })),
+        );
+    }
+    let Some(query) = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v["query"].as_str().map(str::to_string))
+    else {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({ "error": "expected {\"query\": \"…\"}" })),
+        );
     };
-    server.set_attribute(KeyValue::new(
-        "http.response.status_code",
-        i64::from(status.as_u16()),
-    ));
-    server.end();
-    let resp = Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(answer.to_string())))
-        .unwrap_or_else(|_| Response::new(Full::new(Bytes::new())));
-    Ok(resp)
+    // The SERVER span is current here; `in_current_span` carries it into the task.
+    let task = tokio::spawn(aitrace::in_current_span(async move { search(&query) }));
+    match task.await {
+        Ok(results) => (StatusCode::OK, Json(results)),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({ "error": e.to_string() })),
+        ),
+    }
 }
 
 /// The tool itself, traced as a tool span.
-fn search(query: &str) -> serde_json::Value {
+fn search(query: &str) -> Value {
     let tool = aitrace::tool("search_kb").with_type("datastore").start();
-    tool.record_arguments(&serde_json::json!({ "query": query }));
+    tool.record_arguments(&json!({ "query": query }));
     let results = crate::tools::search_kb(query);
     tool.record_result(&results);
     tool.end();

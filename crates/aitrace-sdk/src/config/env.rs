@@ -235,6 +235,7 @@ fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
     }
     config.batch = read_batch(env);
     config.settings = aitrace::Settings::read(env);
+    config.identity_baggage = aitrace::propagation::IdentityBaggage::read(env);
     config
 }
 

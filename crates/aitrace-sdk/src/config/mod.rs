@@ -225,6 +225,9 @@ pub struct Config {
     pub batch: BatchConfig,
     /// What spans record (`AITRACE_*`).
     pub settings: aitrace::Settings,
+    /// `AITRACE_IDENTITY_BAGGAGE`: how the conversation id, user id and tenant
+    /// cross services; [`crate::Builder::install`] sets it process-wide.
+    pub identity_baggage: aitrace::propagation::IdentityBaggage,
     /// `AITRACE_STRICT_CONFIG`: an invalid value stops [`crate::Builder::build`]
     /// with a [`ConfigError`] instead of a warning.
     pub strict: bool,
@@ -243,6 +246,7 @@ impl Default for Config {
             propagators: vec![PropagatorKind::TraceContext, PropagatorKind::Baggage],
             batch: BatchConfig::default(),
             settings: aitrace::Settings::default(),
+            identity_baggage: aitrace::propagation::IdentityBaggage::default(),
             strict: false,
         }
     }

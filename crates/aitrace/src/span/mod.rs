@@ -652,28 +652,21 @@ impl SpanCore {
 /// `max_bytes` cut, on a character boundary, so that with its
 /// `…[truncated N bytes]` marker it holds in `max_bytes`.
 fn cap_user_value(value: Value, max_bytes: usize) -> Value {
-    fn cap(s: StringValue, max_bytes: usize) -> StringValue {
-        let text = s.as_str();
-        if text.len() <= max_bytes {
-            return s;
-        }
-        // The marker is at most 41 bytes: "…" (3), "[truncated " (11), 20 digits, " bytes]" (7).
-        let mut end = max_bytes.saturating_sub(41).min(text.len());
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        StringValue::from(format!(
-            "{}…[truncated {} bytes]",
-            &text[..end],
-            text.len() - end
-        ))
-    }
     match value {
         Value::String(s) => Value::String(cap(s, max_bytes)),
         Value::Array(opentelemetry::Array::String(items)) => Value::Array(
             opentelemetry::Array::String(items.into_iter().map(|s| cap(s, max_bytes)).collect()),
         ),
         other => other,
+    }
+}
+
+/// `s` cut with the marker of [`crate::content::cut`]; unchanged (not copied) when it
+/// already fits.
+pub(crate) fn cap(s: StringValue, max_bytes: usize) -> StringValue {
+    match crate::content::cut(s.as_str(), max_bytes) {
+        Cow::Borrowed(_) => s,
+        Cow::Owned(cut) => StringValue::from(cut),
     }
 }
 

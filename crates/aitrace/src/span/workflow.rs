@@ -5,6 +5,7 @@ use super::{shared, span_common, span_name, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, TraceInfo};
+use crate::propagation::Identity;
 use crate::settings::Settings;
 use opentelemetry::trace::{SpanKind, TraceContextExt};
 use opentelemetry::{Context, Key, KeyValue, Value};
@@ -16,10 +17,8 @@ use std::sync::Arc;
 #[must_use = "a builder does nothing until .start()"]
 pub struct TraceBuilder<'a> {
     workflow: Cow<'static, str>,
-    conversation_id: Option<String>,
+    identity: Identity,
     group_id: Option<String>,
-    user_id: Option<String>,
-    tenant_id: Option<String>,
     metadata: Vec<(String, String)>,
     inherited: Vec<KeyValue>,
     settings: Option<Settings>,
@@ -31,10 +30,8 @@ impl<'a> TraceBuilder<'a> {
     pub(crate) fn new(workflow: impl Into<Cow<'static, str>>) -> Self {
         TraceBuilder {
             workflow: workflow.into(),
-            conversation_id: None,
+            identity: Identity::default(),
             group_id: None,
-            user_id: None,
-            tenant_id: None,
             metadata: Vec::new(),
             inherited: Vec::new(),
             settings: None,
@@ -45,7 +42,7 @@ impl<'a> TraceBuilder<'a> {
 
     /// The conversation (session, thread) id; inherited by every span below.
     pub fn with_conversation_id(mut self, id: impl Into<String>) -> Self {
-        self.conversation_id = Some(id.into());
+        self.identity = self.identity.with_conversation_id(id);
         self
     }
 
@@ -57,13 +54,13 @@ impl<'a> TraceBuilder<'a> {
 
     /// The end user's id; inherited by every span below.
     pub fn with_user_id(mut self, id: impl Into<String>) -> Self {
-        self.user_id = Some(id.into());
+        self.identity = self.identity.with_user_id(id);
         self
     }
 
     /// The tenant's id (`ai.tenant.id`); inherited by every span below.
     pub fn with_tenant_id(mut self, id: impl Into<String>) -> Self {
-        self.tenant_id = Some(id.into());
+        self.identity = self.identity.with_tenant_id(id);
         self
     }
 
@@ -107,48 +104,26 @@ impl<'a> TraceBuilder<'a> {
             (false, None) => Context::current(),
         };
         let outer = Scope::of(&base);
-        let settings = self.settings.map(Arc::new).unwrap_or(outer.settings);
-        let d = settings.dialects;
-        let mut inherited: Vec<KeyValue> = outer.inherited.to_vec();
-        {
-            let mut a = super::Attrs {
-                out: &mut inherited,
-                d,
-            };
-            let wf = shared(&self.workflow);
-            a.ai(ai::WORKFLOW_NAME, wf.clone());
-            a.gen(gen_ai::WORKFLOW_NAME, wf);
-            if let Some(id) = &self.conversation_id {
-                let id = shared(id);
-                a.ai(ai::CONVERSATION_ID, id.clone());
-                a.gen(gen_ai::CONVERSATION_ID, id.clone());
-                a.oi(oi::SESSION_ID, id);
-            }
-            if let Some(id) = &self.user_id {
-                let id = shared(id);
-                a.ai(ai::USER_ID, id.clone());
-                a.oi(oi::USER_ID, id);
-            }
-            if let Some(id) = &self.tenant_id {
-                a.ai(ai::TENANT_ID, shared(id));
-            }
-            if let Some(id) = &self.group_id {
-                a.ai(ai::GROUP_ID, shared(id));
-            }
-        }
-        inherited.extend(self.inherited);
-        // A key given twice keeps its newest value.
-        let mut seen = std::collections::HashSet::new();
-        let mut deduped: Vec<KeyValue> = inherited
-            .into_iter()
-            .rev()
-            .filter(|kv| seen.insert(kv.key.clone()))
-            .collect();
-        deduped.reverse();
-        let scoped = base.with_value(Scope {
+        let settings = self
+            .settings
+            .map(Arc::new)
+            .unwrap_or(outer.settings.clone());
+        let workflow = &self.workflow;
+        let group = self
+            .group_id
+            .as_deref()
+            .map(|id| KeyValue::new(ai::GROUP_ID, shared(id)));
+        let scope = outer.below(
             settings,
-            inherited: Arc::from(deduped),
-        });
+            |a| {
+                let wf = shared(workflow);
+                a.ai(ai::WORKFLOW_NAME, wf.clone());
+                a.gen(gen_ai::WORKFLOW_NAME, wf);
+            },
+            &self.identity,
+            group.into_iter().chain(self.inherited),
+        );
+        let scoped = base.with_value(scope);
         let name = span_name(gen_ai::operation::INVOKE_WORKFLOW, &self.workflow);
         let metadata = self.metadata;
         let core = SpanCore::start(
@@ -177,7 +152,7 @@ impl<'a> TraceBuilder<'a> {
         let info = TraceInfo {
             workflow_name: self.workflow.to_string(),
             span_context: core.cx.span().span_context().clone(),
-            conversation_id: self.conversation_id,
+            conversation_id: self.identity.conversation_id().map(str::to_string),
             group_id: self.group_id,
             metadata,
         };
