@@ -109,12 +109,18 @@ if problems:
 print("check_publish: " + ", ".join(p["name"] for p in published) + ": contents and metadata ok")
 PY
 
-# Cargo takes a crate from a registry for immutable, so a workspace crate built
-# by an earlier dry run (same name and version, other contents) would be reused
-# by the next one and the check would pass or fail on stale code: the dry run
-# builds in a target directory of its own, emptied first (about 45 s on 2 cores).
+# Cargo takes a crate from a registry for immutable: the dry run's local registry
+# of packaged workspace crates is unpacked under $CARGO_HOME/registry/src/-<hash>/
+# (the directories whose names start with `-` are local registries, never
+# crates.io) and a crate unpacked by an earlier run (same name and version, other
+# contents) would be reused, as would its build. Remove both, so that the check
+# passes or fails on the code as it is now (about 45 s on 2 cores).
 export CARGO_TARGET_DIR=target/publish-check
 rm -rf "$CARGO_TARGET_DIR"
+for name in $(cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
+    python3 -c 'import json,sys; print(" ".join(p["name"] + "-" + p["version"] for p in json.load(sys.stdin)["packages"]))'); do
+    rm -rf "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/"$name"
+done
 
 # `exclude` leaves out of the tarballs the tests and benchmarks that need the
 # repository, and cargo warns once for each target it drops: filter those lines only.
