@@ -369,7 +369,8 @@ impl Builder {
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
-    /// aitrace settings, and the enabled switch.
+    /// aitrace settings, the enabled switch, and aitrace's panic hook (in front of
+    /// the one in place; see `aitrace::install_panic_hook`).
     ///
     /// # Errors
     /// See [`InitError`].
@@ -379,6 +380,9 @@ impl Builder {
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
         aitrace::propagation::set_identity_baggage(config.identity_baggage);
+        // Spans that end in a panic record its message; hooks and redactors
+        // that panic are reported once, quietly.
+        aitrace::install_panic_hook();
         opentelemetry::global::set_text_map_propagator(propagator(&config.propagators));
         if let Some(p) = &guard.provider {
             opentelemetry::global::set_tracer_provider(p.clone());

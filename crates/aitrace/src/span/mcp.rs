@@ -1,50 +1,48 @@
 //! MCP list-tools spans: `tools/list {server}`, CLIENT.
 
-use super::{builder_common, shared, shared_cow, span_common, span_name, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared, shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
-use opentelemetry::{Array, Context, StringValue, Value};
+use opentelemetry::{Array, StringValue, Value};
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds a [`McpListToolsSpan`]. Made by [`crate::mcp_list_tools`].
+/// The MCP list-tools kind ([`crate::McpListToolsSpan`]), built by [`crate::mcp_list_tools`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct McpListToolsBuilder<'a> {
+pub struct McpListTools {
     server: Cow<'static, str>,
     session_id: Option<Cow<'static, str>>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(McpListToolsBuilder);
-
-impl<'a> McpListToolsBuilder<'a> {
-    pub(crate) fn new(server: impl Into<Cow<'static, str>>) -> Self {
-        McpListToolsBuilder {
+impl McpListTools {
+    pub(crate) fn new(server: impl Into<Cow<'static, str>>) -> McpListTools {
+        McpListTools {
             server: server.into(),
             session_id: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, McpListTools> {
     /// The MCP session the request belongs to (`mcp.session.id`, with the gen_ai dialect).
     pub fn with_session_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
-        self.session_id = Some(id.into());
+        self.kind.session_id = Some(id.into());
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> McpListToolsSpan {
+impl Sealed for McpListTools {}
+
+impl Kind for McpListTools {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::mcp_method::TOOLS_LIST, &self.server);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::MCP_LIST_TOOLS,
                 kind: SpanKind::Client,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::MCP_METHOD_NAME, gen_ai::mcp_method::TOOLS_LIST);
@@ -56,8 +54,7 @@ impl<'a> McpListToolsBuilder<'a> {
                 }
                 a.oi(oi::SPAN_KIND, oi::kind::TOOL);
             },
-        );
-        McpListToolsSpan { core }
+        )
     }
 }
 
@@ -69,12 +66,7 @@ impl<'a> McpListToolsBuilder<'a> {
 /// list.record_tools(["read_file", "write_file"]);
 /// list.end();
 /// ```
-#[derive(Debug)]
-pub struct McpListToolsSpan {
-    core: SpanCore,
-}
-
-impl McpListToolsSpan {
+impl AiSpan<McpListTools> {
     /// The names of the tools the server offers (`ai.mcp.tools`).
     pub fn record_tools<I, S>(&self, names: I)
     where
@@ -89,8 +81,4 @@ impl McpListToolsSpan {
             a.ai(ai::MCP_TOOLS, Value::Array(Array::String(names)));
         });
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(McpListToolsSpan);
