@@ -80,8 +80,10 @@ impl SpanBuilder<'_, Workflow> {
         self
     }
 
-    /// Settings for this trace only (dialects, content capture, prices), instead of
-    /// the process-wide ones.
+    /// Settings for this trace only (dialects, content capture, prices). Each value
+    /// set in `settings` overrides the one of the process (or of the enclosing
+    /// trace); the values it does not set keep theirs (see
+    /// [`Settings::overriding`]).
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.kind.settings = Some(settings);
         self
@@ -104,11 +106,12 @@ impl Kind for Workflow {
             (false, None) => Context::current(),
         };
         let outer = Scope::of(&base_cx);
-        let settings = self
-            .settings
-            .take()
-            .map(Arc::new)
-            .unwrap_or(outer.settings.clone());
+        // The trace's own settings override only what they set; the rest is
+        // what the enclosing trace (or the process) records with.
+        let settings = match self.settings.take() {
+            Some(own) => Arc::new(own.overriding(&outer.settings)),
+            None => outer.settings.clone(),
+        };
         let workflow = &self.workflow;
         let group = self
             .group_id
