@@ -13,14 +13,15 @@
 //! # Never counted twice
 //! A client library called inside an aitrace generation (the generation wraps
 //! the call, the library makes its own `chat` span under it) describes the same
-//! request twice. The aitrace span is the one that counts: a span started inside
-//! an aitrace model call ([`aitrace::enclosing_model_call`]) is passed on
-//! untouched, with no span type and no cost, so summaries, keep rules and
-//! backends that add up `gen_ai.usage.cost` count the call once.
+//! request twice. The aitrace span is the one that counts: a span started below
+//! an open aitrace model call ([`aitrace::model_calls`], which this processor
+//! turns on), at any depth, is passed on untouched, with no span type and no
+//! cost, so summaries, keep rules and backends that add up `gen_ai.usage.cost`
+//! count the call once.
 
 use aitrace::attributes::{ai, gen_ai};
 use aitrace::Usage;
-use opentelemetry::trace::SpanId;
+use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, Key, KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
@@ -75,13 +76,25 @@ pub struct GenAiSpans<P> {
 }
 
 impl<P: SpanProcessor> GenAiSpans<P> {
-    /// Wraps `inner`, which receives every span after this processor.
+    /// Wraps `inner`, which receives every span after this processor. Turns on
+    /// the tracking of open aitrace model calls ([`aitrace::model_calls::track`]).
     pub fn new(inner: P) -> GenAiSpans<P> {
+        aitrace::model_calls::track();
         GenAiSpans {
             inner,
             nested: Mutex::new(HashSet::new()),
             nested_len: AtomicUsize::new(0),
         }
+    }
+
+    /// Whether `id` is a span started below an open model call, still open.
+    fn is_nested(&self, id: SpanId) -> bool {
+        self.nested_len.load(Ordering::Acquire) != 0
+            && self
+                .nested
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(&id)
     }
 
     /// Forgets `id` if it was started inside a model call; true if it was.
@@ -98,7 +111,12 @@ impl<P: SpanProcessor> GenAiSpans<P> {
 
 impl<P: SpanProcessor> SpanProcessor for GenAiSpans<P> {
     fn on_start(&self, span: &mut Span, cx: &Context) {
-        if aitrace::enclosing_model_call(cx).is_some() {
+        // Below an open aitrace model call: its child, or a child of a span
+        // that is below one already.
+        let parent = cx.span().span_context().span_id();
+        let below = parent != SpanId::INVALID
+            && (aitrace::model_calls::is_open(parent) || self.is_nested(parent));
+        if below {
             use opentelemetry::trace::Span as _;
             let id = span.span_context().span_id();
             let mut nested = self.nested.lock().unwrap_or_else(|e| e.into_inner());

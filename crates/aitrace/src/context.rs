@@ -94,34 +94,6 @@ pub fn inherited_attributes(cx: &Context) -> Vec<KeyValue> {
         .unwrap_or_default()
 }
 
-/// Marks the context of a model call span made by aitrace (generation,
-/// embeddings, transcription, speech): spans started under it, such as the
-/// span an LLM client library makes for the same request, are inside a call
-/// whose usage and cost aitrace already records.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ModelCall(pub(crate) SpanId);
-
-/// The span id of the aitrace model call span (generation, embeddings,
-/// transcription, speech) that `cx` is inside, if any.
-///
-/// A pipeline uses it to avoid counting one call twice: when a client library
-/// that emits its own `gen_ai.*` span is called inside an aitrace generation,
-/// the aitrace span carries the usage and cost, and the library's span does not
-/// add them again (see `aitrace-sdk`'s handling of spans made by other
-/// instrumentation).
-///
-/// ```
-/// # let _ = aitrace_sdk::testing::install_in_memory();
-/// let call = aitrace::generation("openai", "gpt-4o").start();
-/// let inside = aitrace::enclosing_model_call(call.context());
-/// assert_eq!(inside, Some(call.span_id()));
-/// assert_eq!(aitrace::enclosing_model_call(&opentelemetry::Context::new()), None);
-/// call.end();
-/// ```
-pub fn enclosing_model_call(cx: &Context) -> Option<SpanId> {
-    cx.get::<ModelCall>().map(|m| m.0)
-}
-
 /// An empty list of inherited attributes, shared (no allocation per call).
 fn nothing_inherited() -> Arc<[KeyValue]> {
     static EMPTY: OnceLock<Arc<[KeyValue]>> = OnceLock::new();

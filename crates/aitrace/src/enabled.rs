@@ -5,42 +5,23 @@
 //! valid trace id and span id (inherited from the parent when there is one), so
 //! ids promised to logs and API responses are still there. Nothing is sampled.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::Ordering;
 
 pub use crate::env::OTEL_SDK_DISABLED as ENV_SDK_DISABLED;
 
-const UNKNOWN: u8 = 0;
-const ON: u8 = 1;
-const OFF: u8 = 2;
-static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
-
 /// Turns tracing on or off for the whole process; overrides `OTEL_SDK_DISABLED`.
+/// (Part of the process-wide [`crate::instrumentation::Instrumentation`].)
 pub fn set_enabled(enabled: bool) {
-    STATE.store(if enabled { ON } else { OFF }, Ordering::Release);
+    crate::instrumentation::update_global(|i| i.clone().with_enabled(enabled));
 }
 
-/// Whether spans are recorded. Read from `OTEL_SDK_DISABLED` the first time.
+/// Whether spans are recorded (on this thread: see
+/// [`crate::instrumentation::with_instrumentation`]). Read from
+/// `OTEL_SDK_DISABLED` the first time: per the specification, only `true` (any
+/// case) disables; anything else but `false` is a warning, printed once.
 #[inline]
 pub fn is_enabled() -> bool {
-    match STATE.load(Ordering::Acquire) {
-        ON => true,
-        OFF => false,
-        _ => {
-            // Per the specification, only `true` (any case) disables; `false` and
-            // empty do not; anything else does not either, with a warning (printed
-            // once per process, also if the SDK reads the variable again).
-            let mut env = crate::env::EnvReader::process();
-            let on = !env.sdk_disabled();
-            crate::env::warn_once(&env.finish());
-            let _ = STATE.compare_exchange(
-                UNKNOWN,
-                if on { ON } else { OFF },
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            );
-            STATE.load(Ordering::Acquire) == ON
-        }
-    }
+    crate::instrumentation::with_current(|i| i.enabled)
 }
 
 /// A random 64-bit value: SipHash, keyed per thread from the OS, of a process-wide

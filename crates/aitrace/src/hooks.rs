@@ -18,7 +18,7 @@ use opentelemetry::{KeyValue, Value};
 use std::borrow::Cow;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 /// The error a hook may return.
@@ -112,12 +112,12 @@ pub trait TraceProcessor: Send + Sync {
     }
 }
 
-struct Registered {
-    hook: Arc<dyn TraceProcessor>,
-    reported: AtomicBool,
+/// A registered processor, and whether its failure was reported.
+pub(crate) struct Registered {
+    pub(crate) hook: Arc<dyn TraceProcessor>,
+    pub(crate) reported: AtomicBool,
 }
 
-static ANY: AtomicBool = AtomicBool::new(false);
 static FAILURES: AtomicU64 = AtomicU64::new(0);
 static STARTED_IN_HOOKS: AtomicU64 = AtomicU64::new(0);
 
@@ -126,30 +126,15 @@ thread_local! {
     static IN_HOOK: Cell<u32> = const { Cell::new(0) };
 }
 
-fn registry() -> &'static RwLock<Vec<Arc<Registered>>> {
-    static R: OnceLock<RwLock<Vec<Arc<Registered>>>> = OnceLock::new();
-    R.get_or_init(|| RwLock::new(Vec::new()))
-}
-
 /// Registers a processor; it sees every trace and span started from now on.
+/// (Part of the process-wide [`crate::instrumentation::Instrumentation`].)
 pub fn add_trace_processor(hook: Arc<dyn TraceProcessor>) {
-    // A hook's panic is caught and reported once, without the standard output.
-    crate::install_panic_hook();
-    let mut r = registry().write().unwrap_or_else(|e| e.into_inner());
-    r.push(Arc::new(Registered {
-        hook,
-        reported: AtomicBool::new(false),
-    }));
-    ANY.store(true, Ordering::Release);
+    crate::instrumentation::update_global(|i| i.clone().with_trace_processor(hook));
 }
 
 /// Removes every registered processor.
 pub fn clear_trace_processors() {
-    registry()
-        .write()
-        .unwrap_or_else(|e| e.into_inner())
-        .clear();
-    ANY.store(false, Ordering::Release);
+    crate::instrumentation::update_global(|i| i.clone().without_trace_processors());
 }
 
 /// How many hook calls have failed (returned an error or panicked) in this process.
@@ -171,15 +156,9 @@ pub(crate) fn entered_from_hook() -> bool {
     inside
 }
 
-/// True when at least one processor is registered (one atomic load).
-#[inline]
-pub(crate) fn active() -> bool {
-    ANY.load(Ordering::Acquire)
-}
-
 pub(crate) fn each(what: &'static str, f: impl Fn(&dyn TraceProcessor) -> Result<(), HookError>) {
-    let hooks: Vec<Arc<Registered>> = registry().read().unwrap_or_else(|e| e.into_inner()).clone();
-    for r in hooks {
+    let hooks = crate::instrumentation::with_current(|i| i.hooks.clone());
+    for r in hooks.iter() {
         let _ = IN_HOOK.try_with(|n| n.set(n.get() + 1));
         let outcome = crate::panic_hook::quietly(|| f(r.hook.as_ref()));
         let _ = IN_HOOK.try_with(|n| n.set(n.get().saturating_sub(1)));

@@ -103,6 +103,8 @@ mod context;
 mod enabled;
 pub mod env;
 pub mod hooks;
+pub mod instrumentation;
+pub mod model_calls;
 mod panic_hook;
 pub mod pricing;
 pub mod propagation;
@@ -120,8 +122,7 @@ pub mod __private {
 }
 
 pub use context::{
-    current_span_id, current_trace_id, enclosing_model_call, in_current_span, inherited_attributes,
-    FutureExt,
+    current_span_id, current_trace_id, in_current_span, inherited_attributes, FutureExt,
 };
 pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
 pub use env::ConfigWarning;

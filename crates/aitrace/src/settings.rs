@@ -8,9 +8,7 @@
 use crate::content::Redactor;
 use crate::env::{ConfigWarning, EnvReader, Name};
 use crate::pricing::PriceTable;
-use std::cell::RefCell;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::Arc;
 
 pub use crate::env::AITRACE_CAPTURE_CONTENT as ENV_CAPTURE_CONTENT;
 pub use crate::env::AITRACE_GEN_AI_SYSTEM_COMPAT as ENV_GEN_AI_SYSTEM_COMPAT;
@@ -208,8 +206,8 @@ impl Settings {
     /// let (settings, warnings) = Settings::from_lookup(|name| {
     ///     env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
     /// });
-    /// assert!(settings.capture_content);
-    /// assert_eq!(settings.max_content_bytes, aitrace::settings::DEFAULT_MAX_CONTENT_BYTES);
+    /// assert!(settings.capture_content());
+    /// assert_eq!(settings.max_content_bytes(), aitrace::settings::DEFAULT_MAX_CONTENT_BYTES);
     /// assert_eq!(warnings[0].var, "AITRACE_MAX_CONTENT_BYTES");
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<ConfigWarning>) {
@@ -391,63 +389,25 @@ impl Settings {
     }
 }
 
-fn global_cell() -> &'static RwLock<Option<Arc<Settings>>> {
-    static GLOBAL: OnceLock<RwLock<Option<Arc<Settings>>>> = OnceLock::new();
-    GLOBAL.get_or_init(|| RwLock::new(None))
-}
-
-/// Bumped (under the write lock) each time the process-wide settings change, so
-/// that each thread can keep the settings it last read until they do.
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-
-thread_local! {
-    /// The settings this thread last read, and the generation they belong to.
-    static CACHED: RefCell<Option<(u64, Arc<Settings>)>> = const { RefCell::new(None) };
-}
-
-/// The process-wide settings: those set with [`set_global_settings`], else read
-/// once from the environment.
+/// The settings in force: those of the process-wide
+/// [`Instrumentation`](crate::instrumentation::Instrumentation) (set with
+/// [`set_global_settings`], else read once from the environment), or those put in
+/// force on this thread by [`crate::instrumentation::with_instrumentation`].
 ///
-/// Every span start reads them. A thread reuses what it read last until
-/// [`set_global_settings`] runs again (one atomic load), rather than taking the
-/// process-wide lock each time.
+/// Every span start outside a trace with settings of its own reads them, at the
+/// cost of one thread-local access.
 pub fn global_settings() -> Arc<Settings> {
-    let generation = GENERATION.load(Ordering::Acquire);
-    let cached = CACHED
-        .try_with(|c| match &*c.borrow() {
-            Some((g, s)) if *g == generation => Some(s.clone()),
-            _ => None,
-        })
-        .ok()
-        .flatten();
-    if let Some(s) = cached {
-        return s;
-    }
-    let (generation, settings) = read_global_settings();
-    let _ = CACHED.try_with(|c| *c.borrow_mut() = Some((generation, settings.clone())));
-    settings
+    crate::instrumentation::with_current(|i| i.settings.clone())
 }
 
-/// The settings and their generation, read under the lock (where both agree).
-fn read_global_settings() -> (u64, Arc<Settings>) {
-    {
-        let slot = global_cell().read().unwrap_or_else(|e| e.into_inner());
-        if let Some(s) = slot.as_ref() {
-            return (GENERATION.load(Ordering::Acquire), s.clone());
-        }
-    }
-    let mut slot = global_cell().write().unwrap_or_else(|e| e.into_inner());
-    let s = slot
-        .get_or_insert_with(|| Arc::new(Settings::from_env_lossy()))
-        .clone();
-    (GENERATION.load(Ordering::Acquire), s)
-}
-
-/// Sets the process-wide settings used by spans outside a trace with its own settings.
+/// Sets the process-wide settings used by spans outside a trace with its own
+/// settings, replacing them as a whole.
 pub fn set_global_settings(settings: Settings) {
-    let mut slot = global_cell().write().unwrap_or_else(|e| e.into_inner());
-    *slot = Some(Arc::new(settings));
-    GENERATION.fetch_add(1, Ordering::AcqRel);
+    let settings = Arc::new(settings);
+    crate::instrumentation::update_global(|i| crate::instrumentation::Instrumentation {
+        settings,
+        ..i.clone()
+    });
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use super::budget::UserAttributes;
 use crate::attributes::{ai, gen_ai};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
-use crate::settings::{global_settings, Settings};
+use crate::settings::Settings;
 use opentelemetry::trace::{
     Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
     TraceState, Tracer, TracerProvider,
@@ -56,6 +56,8 @@ pub struct SpanCore {
     /// span started in a destructor during unwinding): that panic is not this
     /// span's failure.
     panicking_at_start: bool,
+    /// Noted as an open model call ([`crate::model_calls`]) until it ends.
+    model_call: bool,
     /// What hooks are told; present only when hooks were registered when the span
     /// started and it records (a lock: attributes are added through `&self`).
     info: Option<Box<Mutex<SpanInfo>>>,
@@ -89,11 +91,16 @@ impl SpanCore {
         // The trace's scope, borrowed: its inherited attributes are copied only
         // onto spans that record.
         let scope = parent.get::<Scope>();
-        let settings = match scope {
-            Some(sc) => sc.settings.clone(),
-            None => global_settings(),
-        };
-        if !crate::enabled::is_enabled() {
+        // What the API records with, read once (one thread-local access): on or
+        // off, the settings outside a trace, whether any hook listens.
+        let (enabled, settings, hooks_on) = crate::instrumentation::with_current(|i| {
+            let settings = match scope {
+                Some(sc) => sc.settings.clone(),
+                None => i.settings.clone(),
+            };
+            (i.enabled, settings, !i.hooks.is_empty())
+        });
+        if !enabled {
             return SpanCore::disabled(parent, settings);
         }
         // A child of a span of this process that was not recorded (its sampler
@@ -129,7 +136,7 @@ impl SpanCore {
         }
         // Hooks need the name and attributes after the span is built; copy them
         // only for hooks. A span started by a hook does not run hooks again.
-        let hooked = hooks::active() && !hooks::entered_from_hook();
+        let hooked = hooks_on && !hooks::entered_from_hook();
         let hook_name = hooked.then(|| s.name.clone());
         let mut hook_attrs = if hooked {
             start_attrs.clone()
@@ -162,13 +169,11 @@ impl SpanCore {
             }
             span.set_attributes(more);
         }
-        let mut cx = parent.with_span(span);
-        if recording && is_model_call(s.span_type) {
-            // Only recording model calls pay for the marker (one context entry).
-            cx = cx.with_value(crate::context::ModelCall(
-                cx.span().span_context().span_id(),
-            ));
-        }
+        let cx = parent.with_span(span);
+        // Known as open while it runs, when a pipeline tracks model calls.
+        let model_call = recording
+            && is_model_call(s.span_type)
+            && crate::model_calls::opened(cx.span().span_context().span_id());
         let info = hook_name.filter(|_| recording).map(|name| {
             let identity = scope.map(|sc| &sc.identity);
             let id = |f: fn(&crate::propagation::Identity) -> Option<&str>| {
@@ -200,6 +205,7 @@ impl SpanCore {
             ended: false,
             recording,
             panicking_at_start: std::thread::panicking(),
+            model_call,
             info,
             hooked,
             user_attributes: UserAttributes::default(),
@@ -233,6 +239,7 @@ impl SpanCore {
             ended: false,
             recording: false,
             panicking_at_start: std::thread::panicking(),
+            model_call: false,
             info: None,
             hooked: false,
             user_attributes: UserAttributes::default(),
@@ -343,6 +350,9 @@ impl SpanCore {
             let mut info = info.into_inner().unwrap_or_else(|e| e.into_inner());
             info.end_time = Some(SystemTime::now());
             hooks::each("on_span_end", |h| h.on_span_end(&info));
+        }
+        if self.model_call {
+            crate::model_calls::closed(self.cx.span().span_context().span_id());
         }
         if self.recording {
             self.cx.span().end();
