@@ -104,6 +104,18 @@ fn with_deferred(cx: &Context, sc: SpanContext) -> Context {
     cx.with_remote_span_context(sc).with_value(mark)
 }
 
+/// `cx` with the remote span `sc`, which carries a decision: a deferral mark an earlier
+/// propagator of a composite left for the same ids (`b3: {t}-{s}` next to
+/// `traceparent: 00-{t}-{s}-00`) is cleared, as the later reading wins.
+fn with_decided(cx: &Context, sc: SpanContext) -> Context {
+    let cx = cx.with_remote_span_context(sc);
+    if cx.get::<DeferredSampling>().is_some() {
+        cx.with_value(DeferredSampling(TraceId::INVALID, SpanId::INVALID))
+    } else {
+        cx
+    }
+}
+
 /// A value read through `extractor`, trimmed of optional whitespace, or `None` when it is
 /// absent, empty or longer than `limit`.
 fn read<'a>(extractor: &'a dyn Extractor, key: &str, limit: usize) -> Option<&'a str> {
@@ -156,7 +168,7 @@ fn remote(trace_id: u128, span_id: u64, sampled: bool, state: TraceState) -> Opt
 
 /// `cx` with the remote span `sc`, marked as a debug trace when `debug`.
 fn with_remote(cx: &Context, sc: SpanContext, debug: bool) -> Context {
-    let cx = cx.with_remote_span_context(sc);
+    let cx = with_decided(cx, sc);
     if debug {
         with_debug(&cx)
     } else {
@@ -241,7 +253,7 @@ impl TextMapPropagator for TraceContextPropagator {
             .and_then(|s| TraceState::from_str(&s).ok())
             .unwrap_or_default();
         match remote(trace_id, span_id, sampled, state) {
-            Some(sc) => cx.with_remote_span_context(sc),
+            Some(sc) => with_decided(cx, sc),
             None => cx.clone(),
         }
     }
@@ -275,6 +287,28 @@ mod tests {
         assert_eq!(any_hex("", 2), None);
         assert_eq!(any_hex("fff", 2), None);
         assert_eq!(any_hex("+f", 2), None);
+    }
+
+    #[test]
+    fn a_later_decision_clears_a_deferral() {
+        let t = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let s = "00f067aa0ba902b7";
+        let headers = std::collections::HashMap::from([
+            ("b3".to_string(), format!("{t}-{s}")),
+            ("traceparent".to_string(), format!("00-{t}-{s}-00")),
+            ("uber-trace-id".to_string(), format!("{t}:{s}:0:0")),
+        ]);
+        let deferred = B3Propagator::single().extract(&headers);
+        assert!(is_deferred(&deferred));
+        let cx = TraceContextPropagator::new().extract_with_context(&deferred, &headers);
+        assert!(!is_deferred(&cx));
+        let cx = JaegerPropagator::new().extract_with_context(&deferred, &headers);
+        assert!(!is_deferred(&cx));
+        // In the other order, the B3 reading wins.
+        let cx = TraceContextPropagator::new().extract(&headers);
+        assert!(is_deferred(
+            &B3Propagator::single().extract_with_context(&cx, &headers)
+        ));
     }
 
     #[test]
