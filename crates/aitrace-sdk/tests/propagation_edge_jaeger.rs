@@ -256,6 +256,10 @@ fn baggage_keys_keep_the_case_the_carrier_gives() {
     let cx = JaegerPropagator::new().extract_with_context(&Context::new(), &Exact(&map));
     let want: BTreeMap<String, String> = [("userId".to_string(), "alice".to_string())].into();
     assert_eq!(baggage_of(&cx), want);
+    // `extract_map`, with the propagator installed, keeps it too. (The only test of this
+    // binary that installs a global propagator.)
+    opentelemetry::global::set_text_map_propagator(JaegerPropagator::new());
+    assert_eq!(baggage_of(&aitrace::propagation::extract_map(&map)), want);
 
     let lowered = headers(&[("uberctx-userId", "alice".into())]);
     let cx = extract_from(&Context::new(), &lowered);
