@@ -18,7 +18,8 @@ fi
 # ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
 # check-jsonschema (compose file validation). Needs python3 with venv.
 ./scripts/install_peers.sh
-# The OpenTelemetry Python reference propagators, for the interoperability tests.
+# The OpenTelemetry reference propagators, Python (from PyPI) and JavaScript (from npm,
+# needs node and npm), for the interoperability tests.
 ./scripts/install_propagator_ref.sh
 
 # Every feature on, so that the tests of optional integrations (the `tracing`

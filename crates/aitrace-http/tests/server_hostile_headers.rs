@@ -93,9 +93,10 @@ async fn hostile_headers_get_a_normal_answer() {
     // A valid trace header with hostile baggage: the trace continues, and the baggage is
     // cleaned or ignored.
     let continued: Vec<(Vec<u8>, Option<&str>)> = vec![
+        // An escape that is not UTF-8 becomes U+FFFD, as W3C Baggage requires.
         (
             format!("traceparent: {TP}\r\nbaggage: ;;;,,==%%%,user.id=%ff\r\n").into_bytes(),
-            None,
+            Some("\u{FFFD}"),
         ),
         // A malformed escape is kept as it is, as the baggage propagators keep it.
         (

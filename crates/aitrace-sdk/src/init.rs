@@ -15,7 +15,6 @@ use crate::stats::{ExportStats, StatsSnapshot};
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
-use opentelemetry_sdk::propagation::BaggagePropagator;
 use opentelemetry_sdk::trace::{
     BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData,
     SpanProcessor,
@@ -414,7 +413,7 @@ pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
                 PropagatorKind::TraceContext => {
                     Box::new(crate::propagation::TraceContextPropagator::new())
                 }
-                PropagatorKind::Baggage => Box::new(BaggagePropagator::new()),
+                PropagatorKind::Baggage => Box::new(crate::propagation::BaggagePropagator::new()),
                 PropagatorKind::B3 => Box::new(crate::propagation::B3Propagator::single()),
                 PropagatorKind::B3Multi => Box::new(crate::propagation::B3Propagator::multi()),
                 PropagatorKind::Jaeger => Box::new(crate::propagation::JaegerPropagator::new()),

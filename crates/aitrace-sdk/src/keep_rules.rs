@@ -186,8 +186,9 @@ pub enum KeepReason {
 }
 
 /// Wraps the head sampler: where it drops a span of a trace rooted here (no
-/// remote sampled parent), the span is recorded anyway, unsampled, so the keep
-/// rules can look at it when the trace ends.
+/// remote parent, or a remote parent that deferred the decision, see
+/// [`crate::propagation::is_deferred`]), the span is recorded anyway, unsampled,
+/// so the keep rules can look at it when the trace ends.
 #[derive(Clone, Debug)]
 pub struct KeepRuleSampler<S> {
     head: S,
@@ -215,8 +216,10 @@ impl<S: ShouldSample + Clone + 'static> ShouldSample for KeepRuleSampler<S> {
                 .should_sample(parent_context, trace_id, name, span_kind, attributes, links);
         if result.decision == SamplingDecision::Drop {
             // A remote parent that was not sampled is honoured: the upstream
-            // service owns that decision (parent-based consistency).
+            // service owns that decision (parent-based consistency). One that left
+            // the decision here (B3 without a sampling state) is decided as a root.
             let remote_parent = parent_context
+                .filter(|cx| !crate::propagation::is_deferred(cx))
                 .map(|cx| cx.span().span_context().clone())
                 .filter(|sc| sc.is_valid() && sc.is_remote());
             if remote_parent.is_none() {

@@ -1,13 +1,14 @@
 //! B3 extraction, case by case, with the expected result written down. Both
 //! `B3Propagator::single()` and `multi()` must read every case the same way.
 //!
-//! Where the OpenTelemetry Python reference reads a case differently, the specification
-//! (openzipkin/b3-propagation, and the OpenTelemetry B3 requirements) decides; the rows
-//! say so.
+//! The specification (openzipkin/b3-propagation, and the OpenTelemetry B3 requirements)
+//! decides, but where both OpenTelemetry reference implementations read a malformed
+//! value the same way, aitrace reads it so too; the rows say so. How the references read
+//! each case is in `propagation_interop_readings.rs`.
 
 use aitrace::propagation::http::{HeaderMap, HeaderName, HeaderValue};
 use aitrace::propagation::HeaderExtractor;
-use aitrace_sdk::propagation::{is_debug, B3Propagator};
+use aitrace_sdk::propagation::{is_debug, is_deferred, B3Propagator};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::Context;
@@ -19,13 +20,14 @@ const P: &str = "05e3ac9a4f6e3b90";
 const ZERO32: &str = "00000000000000000000000000000000";
 const ZERO16: &str = "0000000000000000";
 
-/// What extraction should give: trace id, span id, sampled, debug.
+/// What extraction should give: trace id, span id, sampled, debug, deferred.
 #[derive(Debug, PartialEq)]
 struct Got {
     trace: String,
     span: String,
     sampled: bool,
     debug: bool,
+    deferred: bool,
 }
 
 fn ok(trace: &str, sampled: bool, debug: bool) -> Option<Got> {
@@ -34,6 +36,15 @@ fn ok(trace: &str, sampled: bool, debug: bool) -> Option<Got> {
         span: S.to_string(),
         sampled,
         debug,
+        deferred: false,
+    })
+}
+
+/// A context that leaves the sampling decision to this service: not sampled, deferred.
+fn deferred(trace: &str) -> Option<Got> {
+    Some(Got {
+        deferred: true,
+        ..ok(trace, false, false)?
     })
 }
 
@@ -45,6 +56,7 @@ fn extract(p: &B3Propagator, headers: &HeaderMap) -> Option<Got> {
         span: sc.span_id().to_string(),
         sampled: sc.is_sampled(),
         debug: is_debug(&cx),
+        deferred: is_deferred(&cx),
     })
 }
 
@@ -77,12 +89,14 @@ fn single_header_cases() {
         ("deny", b3(format!("{T}-{S}-0")), ok(T, false, false)),
         // Debug implies accept; OpenTelemetry MUST set sampled and keep the debug mark.
         ("debug", b3(format!("{T}-{S}-d")), ok(T, true, true)),
-        // No sampling state means "defer". OpenTelemetry has no deferred state: the trace is
-        // continued, not sampled, and the local sampler's parent rule decides. (The Python
-        // reference marks it sampled; the JavaScript one, like this, leaves it unsampled.)
-        ("defer", b3(format!("{T}-{S}")), ok(T, false, false)),
+        // No sampling state means "defer the decision to the receiver". OpenTelemetry has
+        // no deferred state: the trace is continued, not sampled, marked deferred, and
+        // aitrace's head sampler decides as for a new trace.
+        ("defer", b3(format!("{T}-{S}")), deferred(T)),
         ("accept with parent", b3(format!("{T}-{S}-1-{P}")), ok(T, true, false)),
-        ("defer with parent", b3(format!("{T}-{S}-{P}")), ok(T, false, false)),
+        // The sampling state comes before the parent span id; a parent id in its place
+        // is an unknown state, read as deny as both references read it.
+        ("parent in place of the state", b3(format!("{T}-{S}-{P}")), ok(T, false, false)),
         // A 64-bit trace id is left-padded with zeros to 128 bits.
         ("64-bit trace id", b3(format!("{T64}-{S}-1")), ok(&sampled_t64, true, false)),
         // A decision alone has no trace to continue: `b3: 0` denies, but yields no context.
@@ -100,10 +114,14 @@ fn single_header_cases() {
         ("span id of 15 digits", b3(format!("{T}-{}-1", &S[..15])), None),
         ("non-hex trace id", b3(format!("{}g-{S}-1", &T[..31])), None),
         ("signed trace id", b3(format!("+{}-{S}-1", &T[..31])), None),
-        ("unknown sampling state", b3(format!("{T}-{S}-2")), None),
-        ("word as sampling state", b3(format!("{T}-{S}-true")), None),
-        ("malformed parent", b3(format!("{T}-{S}-1-xyz")), None),
-        ("empty parent", b3(format!("{T}-{S}-1-")), None),
+        // An unknown sampling state: the ids are good, the trace continues not sampled, as
+        // both references read it.
+        ("unknown sampling state", b3(format!("{T}-{S}-2")), ok(T, false, false)),
+        ("word as sampling state", b3(format!("{T}-{S}-true")), ok(T, false, false)),
+        ("empty sampling state", b3(format!("{T}-{S}-")), ok(T, false, false)),
+        // The parent span id is not used, so it is not checked (as both references).
+        ("malformed parent", b3(format!("{T}-{S}-1-xyz")), ok(T, true, false)),
+        ("empty parent", b3(format!("{T}-{S}-1-")), ok(T, true, false)),
         ("five fields", b3(format!("{T}-{S}-1-{P}-1")), None),
         ("trace id alone", b3(T.into()), None),
         ("surrounding whitespace", b3(format!(" {T}-{S}-1 ")), ok(T, true, false)),
@@ -133,16 +151,19 @@ fn multiple_header_cases() {
     let cases: Vec<(&str, Headers, Option<Got>)> = vec![
         ("accept", multi(T, S, &[sampled("1")]), ok(T, true, false)),
         ("deny", multi(T, S, &[sampled("0")]), ok(T, false, false)),
-        // "A lenient implementation may accept" true/false, written by older tracers.
+        // "A lenient implementation may accept" true/false, written by older tracers; both
+        // references also accept True/False.
         ("accept as true", multi(T, S, &[sampled("true")]), ok(T, true, false)),
         ("deny as false", multi(T, S, &[sampled("false")]), ok(T, false, false)),
-        ("defer", multi(T, S, &[]), ok(T, false, false)),
+        ("accept as True", multi(T, S, &[sampled("True")]), ok(T, true, false)),
+        ("deny as False", multi(T, S, &[sampled("False")]), ok(T, false, false)),
+        ("defer", multi(T, S, &[]), deferred(T)),
         ("debug", multi(T, S, &[flags("1")]), ok(T, true, true)),
         // Debug implies accept, even next to a deny.
         ("debug over deny", multi(T, S, &[flags("1"), sampled("0")]), ok(T, true, true)),
         // "Absent or any other value can be ignored."
         ("flags 0 ignored", multi(T, S, &[flags("0"), sampled("1")]), ok(T, true, false)),
-        ("flags 2 ignored", multi(T, S, &[flags("2")]), ok(T, false, false)),
+        ("flags 2 ignored", multi(T, S, &[flags("2")]), deferred(T)),
         ("with parent", multi(T, S, &[("x-b3-parentspanid", P), sampled("1")]), ok(T, true, false)),
         ("64-bit trace id", multi(T64, S, &[sampled("1")]), ok(&t64, true, false)),
         // "An empty header or an arbitrary nonsense value are examples of malformed data."
@@ -150,9 +171,12 @@ fn multiple_header_cases() {
         ("nonsense sampled", multi(T, S, &[sampled("yes")]), None),
         // `d` belongs to the single header only (the Python reference accepts it here).
         ("d in X-B3-Sampled", multi(T, S, &[sampled("d")]), None),
-        ("nonsense parent", multi(T, S, &[("x-b3-parentspanid", "-"), sampled("1")]), None),
-        ("uppercase trace id", multi(&T.to_uppercase(), S, &[sampled("1")]), None),
-        ("uppercase span id", multi(T, &S.to_uppercase(), &[sampled("1")]), None),
+        // The parent span id is not used, so it is not checked (as both references).
+        ("nonsense parent", multi(T, S, &[("x-b3-parentspanid", "-"), sampled("1")]), ok(T, true, false)),
+        // "lower-hex", but both references read uppercase in these headers.
+        ("uppercase trace id", multi(&T.to_uppercase(), S, &[sampled("1")]), ok(T, true, false)),
+        ("uppercase span id", multi(T, &S.to_uppercase(), &[sampled("1")]), ok(T, true, false)),
+        ("non-hex trace id", multi(&format!("{}g", &T[..31]), S, &[sampled("1")]), None),
         ("all-zero trace id", multi(ZERO32, S, &[sampled("1")]), None),
         ("all-zero span id", multi(T, ZERO16, &[sampled("1")]), None),
         ("trace id of 31 digits", multi(&T[..31], S, &[sampled("1")]), None),
@@ -181,7 +205,7 @@ fn both_encodings_present() {
     // The single header takes precedence over the multiple headers.
     check("single wins", &both, ok(T, true, false));
 
-    let mut broken = b3(format!("{T}-{S}-x"));
+    let mut broken = b3(format!("{T}-xyz-1"));
     broken.extend(multi(T, S, &[("x-b3-sampled", "1")]));
     // A present `b3` decides alone, even when malformed (as the Python and JavaScript
     // references do): a sender that writes a broken `b3` is not second-guessed.

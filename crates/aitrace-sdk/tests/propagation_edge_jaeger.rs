@@ -1,7 +1,9 @@
 //! Jaeger extraction, case by case, with the expected result written down.
 //!
-//! The rules are the Jaeger client libraries' propagation format; where the OpenTelemetry
-//! Python reference reads a case differently, the format decides and the row says so.
+//! The rules are the Jaeger client libraries' propagation format, but where both
+//! OpenTelemetry reference implementations read a case the same way, aitrace reads it so
+//! too; the rows say so. How the references read each case is in
+//! `propagation_interop_readings.rs`.
 
 use aitrace::propagation::http::{HeaderMap, HeaderName, HeaderValue};
 use aitrace::propagation::HeaderExtractor;
@@ -73,10 +75,10 @@ fn trace_header_cases() {
         ("not sampled", format!("{T}:{S}:0:0"), ok(T, S, false, false)),
         ("two-digit flags", format!("{T}:{S}:0:01"), ok(T, S, true, false)),
         ("sampled and debug", format!("{T}:{S}:0:3"), ok(T, S, true, true)),
-        // Debug implies sampled (the format's older text says so outright; the newer one
-        // says debug "should only be set when the sampled flag is set"). The Python
-        // reference reads only bit 0x01 and calls this unsampled.
-        ("debug alone", format!("{T}:{S}:0:2"), ok(T, S, true, true)),
+        // The format sets debug only with sampled ("should only be set when the sampled
+        // flag is set"); both references read bit 0x01 alone: debug alone is not sampled,
+        // and not a debug trace.
+        ("debug alone", format!("{T}:{S}:0:2"), ok(T, S, false, false)),
         // Bit 0x08, "firehose", has no OpenTelemetry meaning and is dropped.
         ("firehose", format!("{T}:{S}:0:9"), ok(T, S, true, false)),
         ("parent id set", format!("{T}:{S}:53ce929d0e0e4736:1"), ok(T, S, true, false)),
@@ -99,11 +101,16 @@ fn trace_header_cases() {
         ("empty trace id", format!(":{S}:0:1"), None),
         ("non-hex trace id", format!("{}x:{S}:0:1", &T[..31]), None),
         ("signed span id", format!("{T}:+{}:0:1", &S[..15]), None),
-        ("non-hex parent id", format!("{T}:{S}:x:1"), None),
+        // The deprecated parent span id is not used, so it is not checked (as both
+        // references).
+        ("non-hex parent id", format!("{T}:{S}:x:1"), ok(T, S, true, false)),
+        ("empty parent id", format!("{T}:{S}::1"), ok(T, S, true, false)),
         ("three fields", format!("{T}:{S}:1"), None),
         ("five fields", format!("{T}:{S}:0:1:1"), None),
         ("empty flags", format!("{T}:{S}:0:"), None),
-        ("three-digit flags", format!("{T}:{S}:0:001"), None),
+        // Flags are a hex number; both references read more digits.
+        ("three-digit flags", format!("{T}:{S}:0:001"), ok(T, S, true, false)),
+        ("flags of 17 digits", format!("{T}:{S}:0:{}", "0".repeat(17)), None),
         ("non-hex flags", format!("{T}:{S}:0:g"), None),
         ("dashes instead of colons", format!("{T}-{S}-0-1"), None),
         ("surrounding whitespace", format!(" {T}:{S}:0:1 "), ok(T, S, true, false)),
@@ -147,11 +154,17 @@ fn baggage_cases() {
     let cases: Vec<(&str, Headers, BTreeMap<String, String>)> = vec![
         ("plain", vec![trace.clone(), ("uberctx-user", "alice".into())], bag(&[("user", "alice")])),
         ("URL-encoded", vec![trace.clone(), ("uberctx-note", "value%201%20%2F%20blah".into())], bag(&[("note", "value 1 / blah")])),
-        // The Go and Java Jaeger clients form-encode: `+` is a space, `%2B` a plus.
-        ("form-encoded", vec![trace.clone(), ("uberctx-note", "value+1+%2F+blah".into())], bag(&[("note", "value 1 / blah")])),
+        // A `+` is a plus sign, as both references read it (the Go and Java Jaeger clients
+        // form-encode a space as `+`; aitrace writes `%20`).
+        ("plus", vec![trace.clone(), ("uberctx-note", "value+1+%2F+blah".into())], bag(&[("note", "value+1+/+blah")])),
         ("encoded plus", vec![trace.clone(), ("uberctx-sum", "1%2B1".into())], bag(&[("sum", "1+1")])),
-        ("trimmed", vec![trace.clone(), ("uberctx-user", "%20alice%20".into())], bag(&[("user", "alice")])),
-        ("broken escape skipped", vec![trace.clone(), ("uberctx-a", "x%2".into()), ("uberctx-b", "y".into())], bag(&[("b", "y")])),
+        // Spaces around the field value are not part of it; encoded ones are.
+        ("trimmed", vec![trace.clone(), ("uberctx-user", " alice ".into())], bag(&[("user", "alice")])),
+        ("encoded spaces kept", vec![trace.clone(), ("uberctx-user", "%20alice%20".into())], bag(&[("user", " alice ")])),
+        // The W3C Baggage decoding: a `%` that starts no escape is kept, escapes that are
+        // not UTF-8 become U+FFFD.
+        ("broken escape kept", vec![trace.clone(), ("uberctx-a", "x%2".into()), ("uberctx-b", "y".into())], bag(&[("a", "x%2"), ("b", "y")])),
+        ("escape to non-UTF-8", vec![trace.clone(), ("uberctx-a", "x%ff".into())], bag(&[("a", "x\u{FFFD}")])),
         ("empty key skipped", vec![trace.clone(), ("uberctx-", "x".into())], bag(&[])),
         // Baggage is a concern separate from the trace: it is kept when `uber-trace-id` is
         // malformed and when it is absent. Implementations differ here: the Python reference
@@ -221,4 +234,47 @@ fn non_ascii_values_are_absent() {
     let cx = extract_from(&Context::new(), &map);
     assert_eq!(span_of(&cx), None);
     assert!(baggage_of(&cx).is_empty());
+}
+
+/// `uberctx-userId` gives `userId` when the carrier keeps the case of names, as a string
+/// map filled by another service does; `http::HeaderMap` lower-cases every name.
+#[test]
+fn baggage_keys_keep_the_case_the_carrier_gives() {
+    let mut map = std::collections::HashMap::new();
+    map.insert("uber-trace-id".to_string(), format!("{T}:{S}:0:1"));
+    map.insert("uberctx-userId".to_string(), "alice".to_string());
+    // A carrier that keeps names and looks them up exactly.
+    struct Exact<'a>(&'a std::collections::HashMap<String, String>);
+    impl opentelemetry::propagation::Extractor for Exact<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).map(String::as_str)
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(String::as_str).collect()
+        }
+    }
+    let cx = JaegerPropagator::new().extract_with_context(&Context::new(), &Exact(&map));
+    let want: BTreeMap<String, String> = [("userId".to_string(), "alice".to_string())].into();
+    assert_eq!(baggage_of(&cx), want);
+    // `extract_map`, with the propagator installed, keeps it too. (The only test of this
+    // binary that installs a global propagator.)
+    opentelemetry::global::set_text_map_propagator(JaegerPropagator::new());
+    assert_eq!(baggage_of(&aitrace::propagation::extract_map(&map)), want);
+
+    let lowered = headers(&[("uberctx-userId", "alice".into())]);
+    let cx = extract_from(&Context::new(), &lowered);
+    let want: BTreeMap<String, String> = [("userid".to_string(), "alice".to_string())].into();
+    assert_eq!(baggage_of(&cx), want, "HeaderMap lower-cases names");
+
+    // Injection writes the key's case; the carrier decides what it keeps.
+    let mut out = Vec::new();
+    struct Record<'a>(&'a mut Vec<(String, String)>);
+    impl opentelemetry::propagation::Injector for Record<'_> {
+        fn set(&mut self, key: &str, value: String) {
+            self.0.push((key.to_string(), value));
+        }
+    }
+    let cx = Context::new().with_baggage([KeyValue::new("userId", "alice")]);
+    JaegerPropagator::new().inject_context(&cx, &mut Record(&mut out));
+    assert_eq!(out, [("uberctx-userId".to_string(), "alice".to_string())]);
 }

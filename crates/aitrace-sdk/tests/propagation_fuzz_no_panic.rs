@@ -29,7 +29,7 @@ fn propagators() -> Vec<Box<dyn TextMapPropagator>> {
     vec![
         Box::new(TraceContextPropagator::new()),
         Box::new(opentelemetry_sdk::propagation::TraceContextPropagator::new()),
-        Box::new(opentelemetry_sdk::propagation::BaggagePropagator::new()),
+        Box::new(aitrace_sdk::propagation::BaggagePropagator::new()),
         Box::new(B3Propagator::single()),
         Box::new(B3Propagator::multi()),
         Box::new(JaegerPropagator::new()),

@@ -1,16 +1,18 @@
 //! Inject then extract gives back what was injected, for arbitrary valid ids, sampling and
-//! debug flags, and arbitrary baggage.
+//! debug flags, and arbitrary baggage: any key the baggage type holds, any value (spaces
+//! at either end, `%`, `+`, `=`, `,`, `;`, control characters, any Unicode), and
+//! properties.
 
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::{HeaderExtractor, HeaderInjector};
 use aitrace_sdk::propagation::{
-    is_debug, with_debug, B3Propagator, JaegerPropagator, TraceContextPropagator,
+    baggage_properties, is_debug, with_debug, B3Propagator, BaggagePropagator, JaegerPropagator,
+    TraceContextPropagator,
 };
-use opentelemetry::baggage::BaggageExt;
-use opentelemetry::propagation::TextMapPropagator;
+use opentelemetry::baggage::{BaggageExt, KeyValueMetadata};
+use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::{Context, KeyValue};
-use opentelemetry_sdk::propagation::BaggagePropagator;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -70,6 +72,43 @@ fn trimmed(s: &str) -> bool {
     s.trim() == s
 }
 
+/// Any key the baggage type holds: an HTTP token.
+const TOKEN: &str = "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}";
+
+/// Properties as (key, value or none): values hold no `;` (the metadata separator) and
+/// no `%` (metadata is kept in wire form, so an escape written there is read as one).
+fn properties() -> impl Strategy<Value = Vec<(String, Option<String>)>> {
+    prop::collection::vec(
+        (
+            TOKEN,
+            prop::option::of("[^%;]{0,12}".prop_filter("trimmed", |v| trimmed(v))),
+        ),
+        0..4,
+    )
+}
+
+/// A carrier that keeps names as written (a string map another service fills).
+#[derive(Default)]
+struct Pairs(Vec<(String, String)>);
+
+impl Injector for Pairs {
+    fn set(&mut self, key: &str, value: String) {
+        self.0.push((key.to_string(), value));
+    }
+}
+
+impl Extractor for Pairs {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0.iter().map(|(k, _)| k.as_str()).collect()
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(3000))]
 
@@ -84,25 +123,45 @@ proptest! {
     }
 
     #[test]
-    fn w3c_baggage(entries in prop::collection::btree_map(
-        "[A-Za-z0-9!#$&'*+.^_`|~-]{1,12}",
-        // The SDK writes `%` unescaped, so a value holding one does not come back intact.
-        "[^%]{0,24}".prop_filter("trimmed", |v| trimmed(v)),
-        0..12,
-    )) {
+    fn w3c_baggage(entries in prop::collection::btree_map(TOKEN, "(?s).{0,24}", 0..12)) {
         let cx = Context::new().with_baggage(entries.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
         prop_assert_eq!(baggage_of(&round_trip(&BaggagePropagator::new(), &cx)), entries);
     }
 
     #[test]
+    fn w3c_baggage_properties(key in TOKEN, value in "(?s).{0,24}", properties in properties()) {
+        let metadata: Vec<String> = properties
+            .iter()
+            .map(|(k, v)| match v {
+                Some(v) => format!("{k}={v}"),
+                None => k.clone(),
+            })
+            .collect();
+        let cx = Context::new().with_baggage([KeyValueMetadata::new(key.clone(), value.clone(), metadata.join(";"))]);
+        let back = round_trip(&BaggagePropagator::new(), &cx);
+        let (got_value, got_metadata) = back.baggage().get_with_metadata(&key).cloned().expect("the entry");
+        prop_assert_eq!(got_value.as_str(), value.as_str());
+        prop_assert_eq!(baggage_properties(&got_metadata), properties);
+    }
+
+    #[test]
     fn jaeger_baggage(entries in prop::collection::btree_map(
-        // Header names are case-insensitive: Jaeger baggage keys are lowercase.
+        // Through `http::HeaderMap`, names are lowercase: so are the keys that come back.
         "[a-z0-9!#$%&'*+.^_`|~-]{1,12}",
-        "\\PC{0,24}".prop_filter("trimmed", |v| trimmed(v)),
+        "(?s).{0,24}",
         0..12,
     )) {
         let cx = Context::new().with_baggage(entries.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
         prop_assert_eq!(baggage_of(&round_trip(&JaegerPropagator::new(), &cx)), entries);
+    }
+
+    #[test]
+    fn jaeger_baggage_keeps_key_case(entries in prop::collection::btree_map(TOKEN, "(?s).{0,24}", 0..12)) {
+        let cx = Context::new().with_baggage(entries.iter().map(|(k, v)| KeyValue::new(k.clone(), v.clone())));
+        let mut carrier = Pairs::default();
+        JaegerPropagator::new().inject_context(&cx, &mut carrier);
+        let back = JaegerPropagator::new().extract_with_context(&Context::new(), &carrier);
+        prop_assert_eq!(baggage_of(&back), entries);
     }
 }
 

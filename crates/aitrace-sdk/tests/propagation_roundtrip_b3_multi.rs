@@ -1,11 +1,11 @@
 //! B3 multiple headers: what `B3Propagator::multi()` injects, it extracts unchanged; the
-//! parent span id is never injected.
+//! parent span id is never injected; a deferred context goes on deferred.
 
 mod propagation_common;
 
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderExtractor;
-use aitrace_sdk::propagation::{is_debug, with_debug, B3Propagator};
+use aitrace_sdk::propagation::{is_debug, is_deferred, with_debug, B3Propagator};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanId, TraceContextExt, TraceId};
 use opentelemetry::Context;
@@ -78,4 +78,20 @@ fn fields_name_the_injected_headers() {
         fields,
         ["x-b3-traceid", "x-b3-spanid", "x-b3-sampled", "x-b3-flags"]
     );
+}
+
+#[test]
+fn a_deferred_context_is_injected_again_without_x_b3_sampled() {
+    let mut incoming = HeaderMap::new();
+    incoming.insert(
+        "x-b3-traceid",
+        "463ac35c9f6413ad48485a3953bb6124".parse().unwrap(),
+    );
+    incoming.insert("x-b3-spanid", "a2fb4a1d1a96d312".parse().unwrap());
+    let cx = B3Propagator::multi().extract(&HeaderExtractor(&incoming));
+    assert!(is_deferred(&cx));
+    let headers = inject(&cx);
+    assert_eq!(names(&headers), ["x-b3-spanid", "x-b3-traceid"]);
+    let back = B3Propagator::multi().extract(&HeaderExtractor(&headers));
+    assert!(is_deferred(&back));
 }

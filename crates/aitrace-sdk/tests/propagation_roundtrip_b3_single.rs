@@ -1,10 +1,11 @@
-//! B3 single header: what `B3Propagator::single()` injects, it extracts unchanged.
+//! B3 single header: what `B3Propagator::single()` injects, it extracts unchanged; a
+//! deferred context goes on deferred.
 
 mod propagation_common;
 
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderExtractor;
-use aitrace_sdk::propagation::{is_debug, with_debug, B3Propagator};
+use aitrace_sdk::propagation::{is_debug, is_deferred, with_debug, B3Propagator};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
@@ -79,6 +80,34 @@ fn a_debug_mark_for_another_trace_is_not_injected() {
         inject(&other)["b3"],
         "00000000000000000000000000000007-0000000000000008-1"
     );
+}
+
+#[test]
+fn a_deferred_context_is_injected_again_without_a_sampling_state() {
+    let mut incoming = HeaderMap::new();
+    incoming.insert(
+        "b3",
+        "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312"
+            .parse()
+            .unwrap(),
+    );
+    let cx = B3Propagator::single().extract(&HeaderExtractor(&incoming));
+    assert!(is_deferred(&cx));
+    assert_eq!(
+        inject(&cx)["b3"],
+        "463ac35c9f6413ad48485a3953bb6124-a2fb4a1d1a96d312"
+    );
+    // A span started under it has its own decision: only the received context defers.
+    let child = SpanContext::new(
+        cx.span().span_context().trace_id(),
+        SpanId::from(9),
+        TraceFlags::NOT_SAMPLED,
+        false,
+        TraceState::NONE,
+    );
+    let under = cx.with_remote_span_context(child);
+    assert!(!is_deferred(&under));
+    assert!(inject(&under)["b3"].to_str().unwrap().ends_with("-0"));
 }
 
 #[test]

@@ -1,9 +1,12 @@
 //! The ratio sampler keeps the configured share of traces, within a tolerance,
-//! and parent-based sampling follows a remote parent's decision.
+//! and parent-based sampling follows a remote parent's decision, or decides as for a
+//! root when the parent deferred it (B3 without a sampling state).
 
 use aitrace_sdk::config::SamplerConfig;
 use aitrace_sdk::keep_rules::KeepRuleSampler;
+use aitrace_sdk::propagation::{is_deferred, B3Propagator};
 use aitrace_sdk::sampler::head_sampler;
+use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{
     SpanContext, SpanId, SpanKind, TraceContextExt, TraceFlags, TraceId, TraceState,
 };
@@ -100,4 +103,41 @@ fn parent_based_follows_the_remote_parent_even_with_keep_rules() {
             "{config:?}: local roots are held for the rules"
         );
     }
+}
+
+/// A remote parent extracted from a B3 header without a sampling state.
+fn deferred() -> Context {
+    let headers = std::collections::HashMap::from([(
+        "b3".to_string(),
+        "00000000000000000000000000000007-0000000000000009".to_string(),
+    )]);
+    let cx = B3Propagator::single().extract(&headers);
+    assert!(is_deferred(&cx));
+    cx
+}
+
+#[test]
+fn a_deferred_remote_parent_is_decided_as_a_root() {
+    let decide = |s: &dyn ShouldSample| {
+        s.should_sample(
+            Some(&deferred()),
+            TraceId::from(7u128),
+            "s",
+            &SpanKind::Server,
+            &[],
+            &[],
+        )
+        .decision
+    };
+    let on = head_sampler(SamplerConfig::ParentBasedAlwaysOn);
+    assert_eq!(decide(&on), SamplingDecision::RecordAndSample);
+    let off = head_sampler(SamplerConfig::ParentBasedAlwaysOff);
+    assert_eq!(decide(&off), SamplingDecision::Drop);
+    // The ratio decides as for a new trace: about half of the deferred requests.
+    let half = head_sampler(SamplerConfig::ParentBasedTraceIdRatio(0.5));
+    let got = share(&half, Some(&deferred()), 100_000);
+    assert!((got - 0.5).abs() < 0.01, "kept {got}");
+    // With keep rules, a dropped deferred trace is held for the rules, as a root is.
+    let held = KeepRuleSampler::new(head_sampler(SamplerConfig::ParentBasedAlwaysOff));
+    assert_eq!(decide(&held), SamplingDecision::RecordOnly);
 }

@@ -2,9 +2,10 @@
 //!
 //! Follows the openzipkin/b3-propagation specification and the OpenTelemetry B3
 //! requirements: both encodings are extracted, the single header taking precedence;
-//! `X-B3-ParentSpanId` is never injected; a debug trace is kept and injected again.
+//! `X-B3-ParentSpanId` is never injected; a debug trace is kept and injected again; a
+//! deferred decision is left to the local sampler and injected again as deferred.
 
-use super::{is_debug, lower_hex, read, remote, with_remote};
+use super::{any_hex, is_debug, is_deferred, lower_hex, read, remote, with_deferred, with_remote};
 use aitrace::propagation::MAX_TRACE_HEADER_LEN;
 use opentelemetry::propagation::text_map_propagator::FieldIter;
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
@@ -15,7 +16,6 @@ use std::sync::OnceLock;
 const B3: &str = "b3";
 const TRACE_ID: &str = "x-b3-traceid";
 const SPAN_ID: &str = "x-b3-spanid";
-const PARENT_SPAN_ID: &str = "x-b3-parentspanid";
 const SAMPLED: &str = "x-b3-sampled";
 const FLAGS: &str = "x-b3-flags";
 
@@ -31,19 +31,30 @@ enum Encoding {
 /// extracts either, the `b3` header first.
 ///
 /// # Extraction
-/// - Trace id: 32 or 16 lowercase hex digits (a 64-bit id is left-padded with zeros to
-///   128 bits); span id: 16 lowercase hex digits; neither all zeros. The specification
-///   says "lower-hex", so uppercase digits make the header malformed.
+/// - Trace id: 32 or 16 hex digits (a 64-bit id is left-padded with zeros to 128 bits);
+///   span id: 16 hex digits; neither all zeros. In the `b3` header they must be
+///   lowercase, as the specification says ("lower-hex"); in `X-B3-TraceId` and
+///   `X-B3-SpanId` uppercase is read too, as both OpenTelemetry reference
+///   implementations read it there.
 /// - Sampling state: `1` accept (sampled), `0` deny (not sampled), `d` or
-///   `X-B3-Flags: 1` debug (sampled, see [`super::is_debug`]); `true`/`false` are
-///   accepted in `X-B3-Sampled` as the specification allows. Absent means *defer*: the
-///   context is kept, not sampled, since OpenTelemetry has no deferred state.
-/// - A parent span id, when present, must be 16 lowercase hex digits; it is not kept.
+///   `X-B3-Flags: 1` debug (sampled, see [`super::is_debug`]). `X-B3-Sampled` also takes
+///   `true`/`True` and `false`/`False`; another value there is malformed. In the `b3`
+///   header, an unknown sampling state (`-x`, `-true`, a parent span id in its place)
+///   reads as deny, as both reference implementations read it.
+/// - Absent means *defer*: the receiver decides. The remote span context is not sampled
+///   (OpenTelemetry has no third state) and is marked as deferred
+///   ([`super::is_deferred`]); aitrace's head samplers then decide as for a new trace.
+/// - The parent span id (fourth field of `b3`, `X-B3-ParentSpanId`) is not read.
 /// - A sampling state alone (`b3: 0`, `X-B3-Sampled: 0` without ids) carries no trace to
 ///   continue and yields no span context.
 /// - A present `b3` header decides alone, even when malformed; an empty one or one over
 ///   [`MAX_TRACE_HEADER_LEN`] bytes counts as absent. Malformed values yield no span
 ///   context and the given context is returned unchanged.
+///
+/// # Injection
+/// `b3: {trace id}-{span id}-{1|0|d}`, or the `X-B3-*` headers; a deferred context that
+/// is injected again as it was received (no span started from it) keeps no sampling
+/// state, so that the next service decides.
 ///
 /// ```
 /// use aitrace_sdk::propagation::B3Propagator;
@@ -76,7 +87,7 @@ impl B3Propagator {
     }
 
     /// Injects `X-B3-TraceId`, `X-B3-SpanId` and `X-B3-Sampled`, or `X-B3-Flags: 1`
-    /// instead of `X-B3-Sampled` for a debug trace.
+    /// instead of `X-B3-Sampled` for a debug trace, or neither for a deferred one.
     pub fn multi() -> Self {
         B3Propagator {
             encoding: Encoding::Multi,
@@ -99,48 +110,48 @@ impl Sampling {
     }
 }
 
-/// Outcome of reading B3 fields: a span context to continue, or nothing.
-type Extracted = Option<(SpanContext, bool)>;
+/// Outcome of reading B3 fields: a span context to continue and its sampling state, or
+/// nothing.
+type Extracted = Option<(SpanContext, Sampling)>;
 
-fn trace_id(s: &str) -> Option<u128> {
-    lower_hex(s, 32).or_else(|| lower_hex(s, 16))
+/// How hex digits of an id may be written.
+#[derive(Clone, Copy)]
+enum Case {
+    Lower,
+    Either,
 }
 
-fn span_id(s: &str) -> Option<u64> {
-    lower_hex(s, 16).map(|v| v as u64)
+fn hex(s: &str, len: usize, case: Case) -> Option<u128> {
+    match case {
+        Case::Lower => lower_hex(s, len),
+        Case::Either => any_hex(s, len).filter(|_| s.len() == len),
+    }
 }
 
-fn context(trace: &str, span: &str, sampling: Sampling) -> Extracted {
-    let sc = remote(
-        trace_id(trace)?,
-        span_id(span)?,
-        sampling.sampled(),
-        TraceState::NONE,
-    )?;
-    Some((sc, sampling == Sampling::Debug))
+fn context(trace: &str, span: &str, case: Case, sampling: Sampling) -> Extracted {
+    let trace_id = hex(trace, 32, case).or_else(|| hex(trace, 16, case))?;
+    let span_id = hex(span, 16, case)? as u64;
+    let sc = remote(trace_id, span_id, sampling.sampled(), TraceState::NONE)?;
+    Some((sc, sampling))
 }
 
-/// `{TraceId}-{SpanId}[-{SamplingState}][-{ParentSpanId}]`, or a sampling state alone.
+/// `{TraceId}-{SpanId}[-{SamplingState}[-{ParentSpanId}]]`, or a sampling state alone.
 fn parse_single(value: &str) -> Extracted {
     let fields: Vec<&str> = value.splitn(5, '-').collect();
     let state = |s: &str| match s {
-        "0" => Some(Sampling::Deny),
-        "1" => Some(Sampling::Accept),
-        "d" => Some(Sampling::Debug),
-        _ => None,
+        "1" => Sampling::Accept,
+        "d" => Sampling::Debug,
+        // `0`, and anything else: both reference implementations read an unknown state
+        // as not sampled and still continue the trace.
+        _ => Sampling::Deny,
     };
     match fields[..] {
         // A decision without identifiers: nothing to continue.
         [_] => None,
-        [trace, span] => context(trace, span, Sampling::Defer),
-        [trace, span, third] if third.len() == 1 => context(trace, span, state(third)?),
-        [trace, span, parent] => {
-            span_id(parent)?;
-            context(trace, span, Sampling::Defer)
-        }
-        [trace, span, sampling, parent] => {
-            span_id(parent)?;
-            context(trace, span, state(sampling)?)
+        [trace, span] => context(trace, span, Case::Lower, Sampling::Defer),
+        // The parent span id is not used, so it is not checked.
+        [trace, span, sampling] | [trace, span, sampling, _] => {
+            context(trace, span, Case::Lower, state(sampling))
         }
         _ => None,
     }
@@ -153,8 +164,8 @@ fn parse_multi(extractor: &dyn Extractor) -> Extracted {
         None => Sampling::Defer,
         Some(v) if v.len() > MAX_TRACE_HEADER_LEN => Sampling::Defer,
         Some(v) => match v.trim_matches([' ', '\t']) {
-            "1" | "true" => Sampling::Accept,
-            "0" | "false" => Sampling::Deny,
+            "1" | "true" | "True" => Sampling::Accept,
+            "0" | "false" | "False" => Sampling::Deny,
             // Empty or nonsense values are malformed data, not absence.
             _ => return None,
         },
@@ -165,10 +176,7 @@ fn parse_multi(extractor: &dyn Extractor) -> Extracted {
     } else {
         sampling
     };
-    if let Some(parent) = extractor.get(PARENT_SPAN_ID) {
-        span_id(parent.trim_matches([' ', '\t']))?;
-    }
-    context(get(TRACE_ID)?, get(SPAN_ID)?, sampling)
+    context(get(TRACE_ID)?, get(SPAN_ID)?, Case::Either, sampling)
 }
 
 static SINGLE_FIELDS: OnceLock<[String; 1]> = OnceLock::new();
@@ -181,27 +189,36 @@ impl TextMapPropagator for B3Propagator {
         if !sc.is_valid() {
             return;
         }
-        let debug = sc.is_sampled() && is_debug(cx);
+        let sampling = if sc.is_sampled() && is_debug(cx) {
+            Sampling::Debug
+        } else if sc.is_sampled() {
+            Sampling::Accept
+        } else if is_deferred(cx) {
+            Sampling::Defer
+        } else {
+            Sampling::Deny
+        };
         let trace_id = format!("{:032x}", sc.trace_id());
         let span_id = format!("{:016x}", sc.span_id());
         match self.encoding {
             Encoding::Single => {
-                let state = match (debug, sc.is_sampled()) {
-                    (true, _) => "d",
-                    (false, true) => "1",
-                    (false, false) => "0",
+                let value = match sampling {
+                    Sampling::Defer => format!("{trace_id}-{span_id}"),
+                    Sampling::Deny => format!("{trace_id}-{span_id}-0"),
+                    Sampling::Accept => format!("{trace_id}-{span_id}-1"),
+                    Sampling::Debug => format!("{trace_id}-{span_id}-d"),
                 };
-                injector.set(B3, format!("{trace_id}-{span_id}-{state}"));
+                injector.set(B3, value);
             }
             Encoding::Multi => {
                 injector.set(TRACE_ID, trace_id);
                 injector.set(SPAN_ID, span_id);
-                if debug {
+                match sampling {
+                    Sampling::Defer => {}
+                    Sampling::Deny => injector.set(SAMPLED, "0".to_string()),
+                    Sampling::Accept => injector.set(SAMPLED, "1".to_string()),
                     // Debug implies accept: the specification asks not to send both.
-                    injector.set(FLAGS, "1".to_string());
-                } else {
-                    let sampled = if sc.is_sampled() { "1" } else { "0" };
-                    injector.set(SAMPLED, sampled.to_string());
+                    Sampling::Debug => injector.set(FLAGS, "1".to_string()),
                 }
             }
         }
@@ -213,7 +230,8 @@ impl TextMapPropagator for B3Propagator {
             None => parse_multi(extractor),
         };
         match extracted {
-            Some((sc, debug)) => with_remote(cx, sc, debug),
+            Some((sc, Sampling::Defer)) => with_deferred(cx, sc),
+            Some((sc, sampling)) => with_remote(cx, sc, sampling == Sampling::Debug),
             None => cx.clone(),
         }
     }
@@ -238,17 +256,18 @@ mod tests {
         let t = "80f198ee56343ba864fe8b2a57d3eff7";
         let s = "e457b5a2e4d86bd1";
         let p = "05e3ac9a4f6e3b90";
-        let sampled = |v: &str| parse_single(v).map(|(sc, d)| (sc.is_sampled(), d));
-        assert_eq!(sampled(&format!("{t}-{s}")), Some((false, false)));
-        assert_eq!(sampled(&format!("{t}-{s}-1")), Some((true, false)));
-        assert_eq!(sampled(&format!("{t}-{s}-0")), Some((false, false)));
-        assert_eq!(sampled(&format!("{t}-{s}-d")), Some((true, true)));
-        assert_eq!(sampled(&format!("{t}-{s}-1-{p}")), Some((true, false)));
-        assert_eq!(sampled(&format!("{t}-{s}-{p}")), Some((false, false)));
-        assert_eq!(sampled(&format!("{t}-{s}-x")), None);
-        assert_eq!(sampled(&format!("{t}-{s}-1-{p}-1")), None);
-        assert_eq!(sampled(&format!("{t}-{s}-1-")), None);
-        assert_eq!(sampled("0"), None);
-        assert_eq!(sampled(""), None);
+        let state = |v: &str| parse_single(v).map(|(_, sampling)| sampling);
+        assert_eq!(state(&format!("{t}-{s}")), Some(Sampling::Defer));
+        assert_eq!(state(&format!("{t}-{s}-1")), Some(Sampling::Accept));
+        assert_eq!(state(&format!("{t}-{s}-0")), Some(Sampling::Deny));
+        assert_eq!(state(&format!("{t}-{s}-d")), Some(Sampling::Debug));
+        assert_eq!(state(&format!("{t}-{s}-1-{p}")), Some(Sampling::Accept));
+        assert_eq!(state(&format!("{t}-{s}-1-")), Some(Sampling::Accept));
+        assert_eq!(state(&format!("{t}-{s}-{p}")), Some(Sampling::Deny));
+        assert_eq!(state(&format!("{t}-{s}-x")), Some(Sampling::Deny));
+        assert_eq!(state(&format!("{t}-{s}-1-{p}-1")), None);
+        assert_eq!(state(&format!("{}-{s}-1", t.to_uppercase())), None);
+        assert_eq!(state("0"), None);
+        assert_eq!(state(""), None);
     }
 }

@@ -3,7 +3,7 @@
 //! Follows the Jaeger client library propagation format (the OpenTelemetry specification
 //! lists the Jaeger propagator, deprecated, without further rules).
 
-use super::{any_hex, is_debug, percent_decode, percent_encode, read, remote, with_remote};
+use super::{any_hex, is_debug, percent, read, remote, with_remote};
 use aitrace::propagation::{MAX_BAGGAGE_HEADER_LEN, MAX_TRACE_HEADER_LEN};
 use opentelemetry::baggage::{Baggage, BaggageExt};
 use opentelemetry::propagation::text_map_propagator::FieldIter;
@@ -30,24 +30,32 @@ const MAX_BAGGAGE_TOTAL_BYTES: usize = MAX_BAGGAGE_HEADER_LEN;
 ///
 /// # Extraction
 /// - Trace id: 1 to 32 hex digits, span id: 1 to 16, left-padded with zeros, neither
-///   zero; the deprecated parent span id must be 1 to 16 hex digits and is ignored;
-///   flags: 1 or 2 hex digits, `0x01` sampled, `0x02` debug (debug implies sampled; see
-///   [`super::is_debug`]). The format says "base16" without a case, so either case is
-///   read.
+///   zero; flags: 1 to 16 hex digits, bit `0x01` sampled. The format says "base16"
+///   without a case, so either case is read. The deprecated parent span id is not read.
+/// - Debug (`0x02`) marks a sampled trace as a debug trace (see [`super::is_debug`]).
+///   Debug alone (flags `02`) reads as not sampled, as both OpenTelemetry reference
+///   implementations read it: the format sets debug only with sampled.
 /// - A URL-encoded value (`%3A` for `:`) is decoded first, as the HTTP-header codecs of
 ///   the Jaeger clients do. Over [`MAX_TRACE_HEADER_LEN`] bytes it is ignored.
 /// - Anything else is malformed and yields no span context.
 /// - Baggage is read from `uberctx-` headers whether or not `uber-trace-id` is valid:
 ///   baggage is a concern separate from the trace, as in the W3C pair of propagators.
-///   Values are URL-decoded as Jaeger clients encode them (`%20`, or `+` from the form
-///   encoding of the Go and Java clients, for a space) and trimmed. At most 180 headers
-///   are looked at, an entry over 4096 bytes is skipped, and entries stop at 8192 bytes
-///   in total (the W3C Baggage limits; the `Baggage` type itself keeps at most 64).
-///   Entries are added to any baggage already in the context.
+///   The key is the rest of the header name, with its case: `uberctx-userId` gives
+///   `userId` when the carrier keeps the case of names (a string map filled by another
+///   service does; `http::HeaderMap` and HTTP/2 lower-case every name). The prefix is
+///   matched in lowercase, as both reference implementations match it.
+/// - Values are trimmed of spaces and tabs, then percent-decoded as W3C Baggage values
+///   are (a `+` stays a plus sign, `%20` a space, escapes that are not UTF-8 become
+///   U+FFFD). At most 180 headers are
+///   looked at, an entry over 4096 bytes is skipped, and entries stop at 8192 bytes in
+///   total (the W3C Baggage limits of the time the Jaeger clients were written; the
+///   `Baggage` type itself keeps at most 64). An empty key is dropped, as the `Baggage`
+///   type refuses it. Entries are added to any baggage already in the context.
 ///
 /// # Injection
 /// `{32 hex}:{16 hex}:0:{flags}` with flags `01` when sampled, `03` for a sampled debug
-/// trace, `00` otherwise; then every baggage entry, within the same limits, its value
+/// trace, `00` otherwise; then every baggage entry, within the same limits, as
+/// `uberctx-{key}` with the key's case (the carrier may lower-case it), its value
 /// percent-encoded (`%20` for a space, `%2B` for `+`) so that every Jaeger client reads it.
 #[derive(Clone, Debug, Default)]
 pub struct JaegerPropagator {
@@ -63,23 +71,17 @@ impl JaegerPropagator {
 
 /// The span context of an `uber-trace-id` value, and whether it is a debug trace.
 fn parse_trace_header(value: &str) -> Option<(SpanContext, bool)> {
-    let decoded;
-    let value = if value.contains('%') {
-        decoded = percent_decode(value, false)?;
-        decoded.as_str()
-    } else {
-        value
-    };
+    let value = percent::decode(value);
     let fields: Vec<&str> = value.splitn(5, ':').collect();
-    let [trace, span, parent, flags] = fields[..] else {
+    // The deprecated parent span id is not used, so it is not checked.
+    let [trace, span, _parent, flags] = fields[..] else {
         return None;
     };
     let trace_id = any_hex(trace, 32)?;
     let span_id = any_hex(span, 16)? as u64;
-    any_hex(parent, 16)?;
-    let flags = any_hex(flags, 2)? as u8;
-    let debug = flags & FLAG_DEBUG != 0;
-    let sampled = flags & FLAG_SAMPLED != 0 || debug;
+    let flags = any_hex(flags, 16)?;
+    let sampled = flags & u128::from(FLAG_SAMPLED) != 0;
+    let debug = sampled && flags & u128::from(FLAG_DEBUG) != 0;
     let sc = remote(trace_id, span_id, sampled, TraceState::NONE)?;
     Some((sc, debug))
 }
@@ -101,11 +103,7 @@ fn extract_baggage(cx: &Context, extractor: &dyn Extractor) -> Context {
     let mut keys: Vec<&str> = extractor
         .keys()
         .into_iter()
-        .filter(|k| {
-            k.len() > BAGGAGE_PREFIX.len()
-                && k.is_char_boundary(BAGGAGE_PREFIX.len())
-                && k[..BAGGAGE_PREFIX.len()].eq_ignore_ascii_case(BAGGAGE_PREFIX)
-        })
+        .filter(|k| k.len() > BAGGAGE_PREFIX.len() && k.starts_with(BAGGAGE_PREFIX))
         .collect();
     if keys.is_empty() {
         return cx.clone();
@@ -122,14 +120,13 @@ fn extract_baggage(cx: &Context, extractor: &dyn Extractor) -> Context {
         if raw.len() > MAX_BAGGAGE_HEADER_LEN {
             continue;
         }
-        let name = key[BAGGAGE_PREFIX.len()..].to_ascii_lowercase();
-        if !within_limits(&mut total, &mut accepted, &name, raw) {
+        let name = &key[BAGGAGE_PREFIX.len()..];
+        if !within_limits(&mut total, &mut accepted, name, raw) {
             continue;
         }
-        let Some(value) = percent_decode(raw, true) else {
-            continue;
-        };
-        found.push((name, value.trim().to_string()));
+        // White space around the field value is not part of it; encoded spaces are.
+        let value = percent::decode(raw.trim_matches([' ', '\t']));
+        found.push((name, value.into_owned()));
     }
     if found.is_empty() {
         return cx.clone();
@@ -139,7 +136,7 @@ fn extract_baggage(cx: &Context, extractor: &dyn Extractor) -> Context {
         baggage.insert_with_metadata(key.clone(), value.clone(), metadata.clone());
     }
     for (key, value) in found {
-        baggage.insert(key, value);
+        baggage.insert(key.to_string(), value);
     }
     cx.with_baggage(baggage)
 }
@@ -167,9 +164,12 @@ impl TextMapPropagator for JaegerPropagator {
         let mut entries: Vec<_> = cx.baggage().iter().collect();
         entries.sort_unstable_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
         for (key, (value, _metadata)) in entries.into_iter().take(MAX_BAGGAGE_ENTRIES) {
-            let encoded = percent_encode(value.as_str());
+            let encoded = percent::encode(value.as_str());
             if within_limits(&mut total, &mut accepted, key.as_str(), &encoded) {
-                injector.set(&format!("{BAGGAGE_PREFIX}{}", key.as_str()), encoded);
+                injector.set(
+                    &format!("{BAGGAGE_PREFIX}{}", key.as_str()),
+                    encoded.into_owned(),
+                );
             }
         }
     }
@@ -197,16 +197,17 @@ mod tests {
         let parse = |v: &str| parse_trace_header(v).map(|(sc, d)| (sc.is_sampled(), d));
         assert_eq!(parse("abc:def:0:1"), Some((true, false)));
         assert_eq!(parse("abc:def:0:0"), Some((false, false)));
-        assert_eq!(parse("abc:def:0:2"), Some((true, true)));
+        assert_eq!(parse("abc:def:0:2"), Some((false, false)));
         assert_eq!(parse("abc:def:0:03"), Some((true, true)));
         assert_eq!(parse("ABC:DEF:0:1"), Some((true, false)));
         assert_eq!(parse("abc%3Adef%3A0%3A1"), Some((true, false)));
-        assert_eq!(parse("abc:def:0:001"), None);
+        assert_eq!(parse("abc:def:0:001"), Some((true, false)));
+        assert_eq!(parse("abc:def:x:1"), Some((true, false)));
         assert_eq!(parse("0:def:0:1"), None);
         assert_eq!(parse("abc:0:0:1"), None);
         assert_eq!(parse("abc:def:0"), None);
         assert_eq!(parse("abc:def:0:1:1"), None);
-        assert_eq!(parse("abc:def:x:1"), None);
+        assert_eq!(parse("abc:def:0:x"), None);
         assert_eq!(parse("abc%3Adef%3A0%3"), None);
     }
 }

@@ -1,29 +1,41 @@
-//! Propagators beyond the SDK's W3C pair: B3 (single and multiple headers), Jaeger, and a
-//! strict W3C Trace Context extractor.
+//! Propagators: W3C Trace Context and Baggage, B3 (single and multiple headers) and
+//! Jaeger, each following its written specification.
 //!
 //! | `OTEL_PROPAGATORS` | Type | Injects | Extracts |
 //! |---|---|---|---|
 //! | `tracecontext` | [`TraceContextPropagator`] | `traceparent`, `tracestate` | the same |
-//! | `baggage` | `opentelemetry_sdk::propagation::BaggagePropagator` | `baggage` | the same |
+//! | `baggage` | [`BaggagePropagator`] | `baggage` | the same |
 //! | `b3` | [`B3Propagator::single`] | `b3` | `b3`, else `X-B3-*` |
 //! | `b3multi` | [`B3Propagator::multi`] | `X-B3-*` | `b3`, else `X-B3-*` |
 //! | `jaeger` | [`JaegerPropagator::new`] | `uber-trace-id`, `uberctx-*` | the same |
 //!
 //! All extractors here treat malformed, oversized or hostile values as absent and never
 //! panic; the HTTP and string-map carriers of `aitrace::propagation` add the same size
-//! limits in front of any propagator, the SDK's included.
+//! limits in front of any propagator.
 //!
 //! # Debug traces
-//! B3 (`d`, `X-B3-Flags: 1`) and Jaeger (flag `0x02`) can mark a trace as a debug trace,
-//! one the backend should keep whatever its sampling policy. OpenTelemetry trace flags
-//! have no debug bit, so an extracted debug trace is marked sampled and the mark is kept
-//! in the [`Context`], where child spans inherit it, and written again on injection, as
-//! the OpenTelemetry B3 requirements ask. [`is_debug`] and [`with_debug`] read and set it.
+//! B3 (`d`, `X-B3-Flags: 1`) and Jaeger (flags `0x03`) can mark a sampled trace as a
+//! debug trace, one the backend should keep whatever its sampling policy. OpenTelemetry
+//! trace flags have no debug bit, so the mark is kept in the [`Context`], where child
+//! spans inherit it, and written again on injection, as the OpenTelemetry B3
+//! requirements ask. [`is_debug`] and [`with_debug`] read and set it.
+//!
+//! # Deferred sampling
+//! A B3 context without a sampling state (`b3: {trace}-{span}`, or `X-B3-TraceId` and
+//! `X-B3-SpanId` without `X-B3-Sampled`) leaves the decision to the receiver. Its remote
+//! span context is not sampled, as OpenTelemetry has no third state, and carries a mark
+//! that [`is_deferred`] reads: aitrace's head samplers
+//! ([`crate::sampler::head_sampler`]) then decide as for a new trace (a deferred request
+//! is sampled by `parentbased_always_on`, by the ratio of `parentbased_traceidratio`),
+//! and B3 injects the context again without a sampling state.
 
 mod b3;
+mod baggage;
 mod jaeger;
+mod percent;
 
 pub use b3::B3Propagator;
+pub use baggage::{baggage_properties, BaggagePropagator};
 pub use jaeger::JaegerPropagator;
 
 use aitrace::propagation::MAX_TRACE_HEADER_LEN;
@@ -38,7 +50,7 @@ use std::str::FromStr;
 struct DebugTrace(TraceId);
 
 /// Whether the trace of the span in `cx` is a debug trace (received as B3 `d`,
-/// `X-B3-Flags: 1` or Jaeger flag `0x02`, or set with [`with_debug`]).
+/// `X-B3-Flags: 1` or Jaeger flags `0x03`, or set with [`with_debug`]).
 pub fn is_debug(cx: &Context) -> bool {
     let span = cx.span();
     let sc = span.span_context();
@@ -54,6 +66,53 @@ pub fn with_debug(cx: &Context) -> Context {
         cx.with_value(DebugTrace(sc.trace_id()))
     } else {
         cx.clone()
+    }
+}
+
+/// The mark of a remote span context whose sampling decision was left to the receiver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct DeferredSampling(TraceId, SpanId);
+
+/// Whether the span in `cx` is a remote parent that left the sampling decision to this
+/// service (a B3 context without a sampling state). Its span context reads as not
+/// sampled; the decision is the local sampler's, as for a new trace.
+///
+/// ```
+/// use aitrace_sdk::propagation::{is_deferred, B3Propagator};
+/// use aitrace::opentelemetry::propagation::TextMapPropagator;
+/// use std::collections::HashMap;
+///
+/// let t = "80f198ee56343ba864fe8b2a57d3eff7";
+/// let s = "e457b5a2e4d86bd1";
+/// let deferred = HashMap::from([("b3".to_string(), format!("{t}-{s}"))]);
+/// assert!(is_deferred(&B3Propagator::single().extract(&deferred)));
+/// let denied = HashMap::from([("b3".to_string(), format!("{t}-{s}-0"))]);
+/// assert!(!is_deferred(&B3Propagator::single().extract(&denied)));
+/// ```
+pub fn is_deferred(cx: &Context) -> bool {
+    let span = cx.span();
+    let sc = span.span_context();
+    sc.is_valid()
+        && sc.is_remote()
+        && !sc.is_sampled()
+        && cx.get::<DeferredSampling>() == Some(&DeferredSampling(sc.trace_id(), sc.span_id()))
+}
+
+/// `cx` with the remote span `sc` marked as leaving the sampling decision to this service.
+fn with_deferred(cx: &Context, sc: SpanContext) -> Context {
+    let mark = DeferredSampling(sc.trace_id(), sc.span_id());
+    cx.with_remote_span_context(sc).with_value(mark)
+}
+
+/// `cx` with the remote span `sc`, which carries a decision: a deferral mark an earlier
+/// propagator of a composite left for the same ids (`b3: {t}-{s}` next to
+/// `traceparent: 00-{t}-{s}-00`) is cleared, as the later reading wins.
+fn with_decided(cx: &Context, sc: SpanContext) -> Context {
+    let cx = cx.with_remote_span_context(sc);
+    if cx.get::<DeferredSampling>().is_some() {
+        cx.with_value(DeferredSampling(TraceId::INVALID, SpanId::INVALID))
+    } else {
+        cx
     }
 }
 
@@ -109,7 +168,7 @@ fn remote(trace_id: u128, span_id: u64, sampled: bool, state: TraceState) -> Opt
 
 /// `cx` with the remote span `sc`, marked as a debug trace when `debug`.
 fn with_remote(cx: &Context, sc: SpanContext, debug: bool) -> Context {
-    let cx = cx.with_remote_span_context(sc);
+    let cx = with_decided(cx, sc);
     if debug {
         with_debug(&cx)
     } else {
@@ -130,7 +189,7 @@ const TRACESTATE: &str = "tracestate";
 /// trace id and 16 of parent id (neither all zeros), two of flags, `-` between them, nothing
 /// after version `00` and only `-…` after a later version, and at most
 /// [`MAX_TRACE_HEADER_LEN`] bytes. A rejected `traceparent` yields no span context and its
-/// `tracestate` is not read.
+/// `tracestate` is not read. Repeated `tracestate` headers are read as one list.
 #[derive(Debug, Default)]
 pub struct TraceContextPropagator {
     sdk: opentelemetry_sdk::propagation::TraceContextPropagator,
@@ -185,15 +244,16 @@ impl TextMapPropagator for TraceContextPropagator {
         else {
             return cx.clone();
         };
-        let state = read(
-            extractor,
-            TRACESTATE,
-            aitrace::propagation::MAX_BAGGAGE_HEADER_LEN,
-        )
-        .and_then(|s| TraceState::from_str(s).ok())
-        .unwrap_or_default();
+        // Repeated `tracestate` headers are one list (RFC 9110 §5.3, as W3C Trace
+        // Context says); over the size of a baggage header it is not read.
+        let state = extractor
+            .get_all(TRACESTATE)
+            .map(|values| values.join(","))
+            .filter(|s| s.len() <= aitrace::propagation::MAX_BAGGAGE_HEADER_LEN)
+            .and_then(|s| TraceState::from_str(&s).ok())
+            .unwrap_or_default();
         match remote(trace_id, span_id, sampled, state) {
-            Some(sc) => cx.with_remote_span_context(sc),
+            Some(sc) => with_decided(cx, sc),
             None => cx.clone(),
         }
     }
@@ -201,47 +261,6 @@ impl TextMapPropagator for TraceContextPropagator {
     fn fields(&self) -> FieldIter<'_> {
         self.sdk.fields()
     }
-}
-
-/// Percent-decodes `s`, and reads `+` as a space when `plus_is_space` (form encoding);
-/// `None` when an escape is malformed or the result is not UTF-8.
-fn percent_decode(s: &str, plus_is_space: bool) -> Option<String> {
-    if !(s.contains('%') || plus_is_space && s.contains('+')) {
-        return Some(s.to_string());
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'+' && plus_is_space {
-            out.push(b' ');
-            i += 1;
-        } else if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return None;
-            }
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Percent-encodes every byte of `s` but the URI unreserved characters.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -252,6 +271,7 @@ mod tests {
     fn propagators_can_be_shared_across_threads() {
         fn shareable<P: TextMapPropagator + Send + Sync + std::fmt::Debug + 'static>(_: P) {}
         shareable(TraceContextPropagator::new());
+        shareable(BaggagePropagator::new());
         shareable(B3Propagator::single());
         shareable(B3Propagator::multi());
         shareable(JaegerPropagator::new());
@@ -270,20 +290,25 @@ mod tests {
     }
 
     #[test]
-    fn percent_codec() {
-        assert_eq!(percent_decode("a%3Ab%3a", false).as_deref(), Some("a:b:"));
-        assert_eq!(percent_decode("a%3", false).as_deref(), None);
-        assert_eq!(percent_decode("a%zz", false).as_deref(), None);
-        assert_eq!(percent_decode("%ff", false).as_deref(), None);
-        assert_eq!(percent_decode("%e2%82%ac", false).as_deref(), Some("€"));
-        assert_eq!(percent_decode("a+b%2B", false).as_deref(), Some("a+b+"));
-        assert_eq!(percent_decode("a+b%2B", true).as_deref(), Some("a b+"));
-        assert_eq!(percent_encode("value 1 / blah"), "value%201%20%2F%20blah");
-        let text = "ü=;,%+ ";
-        assert_eq!(
-            percent_decode(&percent_encode(text), true).as_deref(),
-            Some(text)
-        );
+    fn a_later_decision_clears_a_deferral() {
+        let t = "4bf92f3577b34da6a3ce929d0e0e4736";
+        let s = "00f067aa0ba902b7";
+        let headers = std::collections::HashMap::from([
+            ("b3".to_string(), format!("{t}-{s}")),
+            ("traceparent".to_string(), format!("00-{t}-{s}-00")),
+            ("uber-trace-id".to_string(), format!("{t}:{s}:0:0")),
+        ]);
+        let deferred = B3Propagator::single().extract(&headers);
+        assert!(is_deferred(&deferred));
+        let cx = TraceContextPropagator::new().extract_with_context(&deferred, &headers);
+        assert!(!is_deferred(&cx));
+        let cx = JaegerPropagator::new().extract_with_context(&deferred, &headers);
+        assert!(!is_deferred(&cx));
+        // In the other order, the B3 reading wins.
+        let cx = TraceContextPropagator::new().extract(&headers);
+        assert!(is_deferred(
+            &B3Propagator::single().extract_with_context(&cx, &headers)
+        ));
     }
 
     #[test]

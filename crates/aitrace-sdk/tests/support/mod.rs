@@ -1,9 +1,11 @@
 //! Shared helpers for the aitrace-sdk integration tests.
 //!
 //! Include from a test file with `mod support;` and use `support::rotel::Rotel`
-//! to run a real OTLP collector on loopback and read back what it received.
+//! to run a real OTLP collector on loopback and read back what it received, or
+//! `support::reference::run` to run the OpenTelemetry reference propagators.
 #![allow(dead_code, unused_imports)]
 
+pub mod reference;
 pub mod rotel;
 
 use std::path::Path;
