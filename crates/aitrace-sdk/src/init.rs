@@ -5,9 +5,10 @@ use crate::config::{
     Protocol, SamplerConfig,
 };
 use crate::exporter::ConsoleExporter;
+use crate::fanout::Fanout;
 use crate::gen_ai_spans::GenAiSpans;
 use crate::keep_rules::{
-    Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor,
+    KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor,
 };
 use crate::otlp::{ExporterBuildError, OtlpExporter};
 use crate::resource::build_resource;

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod exporter;
+pub mod fanout;
 pub mod gen_ai_spans;
 #[cfg(feature = "otlp")]
 mod init;
@@ -15,9 +16,11 @@ pub mod resource;
 #[cfg(feature = "otlp")]
 mod runtime;
 pub mod sampler;
+mod span_size;
 pub mod stats;
 pub mod summary;
 pub mod testing;
+mod trace_buffer;
 #[cfg(feature = "tracing")]
 pub mod tracing_bridge;
 

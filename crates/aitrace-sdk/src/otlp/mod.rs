@@ -220,7 +220,7 @@ impl OtlpExporter {
     fn requests(&self, batch: Vec<SpanData>) -> Vec<(ExportTraceServiceRequest, u64)> {
         let n = batch.len() as u64;
         // Most batches are far below the limit: convert them without a copy.
-        let estimate: usize = batch.iter().map(crate::keep_rules::estimate).sum();
+        let estimate: usize = batch.iter().map(crate::span_size::estimate).sum();
         if estimate < MAX_REQUEST_BYTES / 2 {
             let resource_spans = group_spans_by_resource_and_scope(batch, &self.resource);
             return vec![(ExportTraceServiceRequest { resource_spans }, n)];
