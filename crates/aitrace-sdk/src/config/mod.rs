@@ -22,6 +22,8 @@ pub use aitrace::env::ConfigWarning;
 pub use endpoint::ResolvedEndpoint;
 pub use env::*;
 pub use headers::parse_headers;
+#[cfg(feature = "otlp")]
+pub(crate) use validate::read_pem_file;
 
 use std::path::PathBuf;
 use std::time::Duration;

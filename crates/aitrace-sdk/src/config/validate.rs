@@ -255,9 +255,22 @@ pub(crate) fn check_queue(size: usize) -> Result<usize, String> {
 /// Checks that `path` is a readable PEM file holding what `kind` says. With the
 /// `otlp` feature the PEM blocks are parsed, so that a file the transport could
 /// not use is refused here, with a warning, rather than failing start-up.
+///
+/// Only a regular file of at most [`aitrace::env::MAX_CONFIG_FILE_BYTES`] is
+/// read: `/dev/zero`, a named pipe or a huge file is refused at once.
 pub(crate) fn check_pem_file(path: &Path, kind: PemKind) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("a readable PEM file ({e})"))?;
+    let bytes = read_pem_file(path).map_err(|e| {
+        format!(
+            "a readable PEM file, a regular file of at most {} bytes ({e})",
+            aitrace::env::MAX_CONFIG_FILE_BYTES
+        )
+    })?;
     check_pem(&bytes, kind)
+}
+
+/// The bytes of a PEM file named in the configuration (see [`check_pem_file`]).
+pub(crate) fn read_pem_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    aitrace::env::read_config_file(path, aitrace::env::MAX_CONFIG_FILE_BYTES)
 }
 
 #[cfg(feature = "otlp")]
