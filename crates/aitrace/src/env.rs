@@ -123,6 +123,13 @@ pub const AITRACE_SAMPLE_SLOW_MS: &str = "AITRACE_SAMPLE_SLOW_MS";
 pub const AITRACE_SAMPLE_COST_USD: &str = "AITRACE_SAMPLE_COST_USD";
 /// `true` turns every [`ConfigWarning`] into an error when the pipeline is built.
 pub const AITRACE_STRICT_CONFIG: &str = "AITRACE_STRICT_CONFIG";
+/// Longest wait of the tracing guard's shutdown and flush, in milliseconds.
+pub const AITRACE_SHUTDOWN_TIMEOUT: &str = "AITRACE_SHUTDOWN_TIMEOUT";
+/// Byte budget of the export queue: estimated bytes of the spans queued or
+/// being exported, past which new spans are dropped and counted.
+pub const AITRACE_MAX_QUEUE_BYTES: &str = "AITRACE_MAX_QUEUE_BYTES";
+/// Largest OTLP request sent, in encoded bytes.
+pub const AITRACE_MAX_REQUEST_BYTES: &str = "AITRACE_MAX_REQUEST_BYTES";
 /// How the conversation id, user id and tenant cross services in baggage:
 /// `always`, `propagators` or `off` (see [`crate::propagation::IdentityBaggage`]).
 pub const AITRACE_IDENTITY_BAGGAGE: &str = crate::propagation::ENV_IDENTITY_BAGGAGE;
