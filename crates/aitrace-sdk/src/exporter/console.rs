@@ -217,17 +217,17 @@ impl ConsoleExporter {
         st.drain_all(&mut out);
         drop(st);
         self.output.send(out);
-        self.wait_written(deadline_after(timeout), timeout)
+        self.wait_written(deadline_after(timeout))
     }
 
-    fn wait_written(&self, deadline: Instant, timeout: Duration) -> OTelSdkResult {
+    fn wait_written(&self, deadline: Instant) -> OTelSdkResult {
         match self.output.flush(deadline) {
             Ok(()) => Ok(()),
             Err(FlushFailure::Write(e)) => Err(OTelSdkError::InternalFailure(format!(
                 "console exporter: {e}"
             ))),
             Err(FlushFailure::Timeout(bytes)) => Err(OTelSdkError::InternalFailure(format!(
-                "console exporter: {bytes} bytes of output not written within {timeout:?}: the output is not being read"
+                "console exporter: {bytes} bytes of output not written by the deadline: the output is not being read"
             ))),
         }
     }
@@ -314,7 +314,7 @@ impl SpanExporter for ConsoleExporter {
         st.drain_all(&mut out);
         drop(st);
         self.output.send(out);
-        self.wait_written(deadline, timeout)
+        self.wait_written(deadline)
     }
 }
 
