@@ -203,10 +203,7 @@ fn main() -> ExitCode {
     );
     let mut failures = Vec::new();
     if stats.recorded != sent {
-        failures.push(format!(
-            "{sent} spans made but {} recorded",
-            stats.recorded
-        ));
+        failures.push(format!("{sent} spans made but {} recorded", stats.recorded));
     }
     let settled = stats.exported + stats.failed + stats.dropped;
     if settled != sent {

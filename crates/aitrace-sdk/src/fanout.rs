@@ -3,14 +3,15 @@
 use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Sends each span to several processors, in order, so that what sits in front
 /// (the keep rules, `GenAiSpans`) handles each span once.
 ///
 /// Every processor is flushed and shut down even when an earlier one fails; the
-/// first error is returned. Shutdown shares one deadline: each processor gets
-/// what is left of it, so that the whole pipeline keeps the caller's timeout.
+/// first error is returned. The processors shut down at the same time, each
+/// within the caller's timeout, so that the whole pipeline keeps it and a slow
+/// one does not eat the others' time.
 ///
 /// ```
 /// use aitrace_sdk::exporter::InMemoryExporter;
@@ -58,21 +59,32 @@ impl SpanProcessor for Fanout {
     }
 
     fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let deadline = Instant::now().checked_add(timeout);
-        let results: Vec<OTelSdkResult> = self
-            .0
-            .iter()
-            .map(|p| {
-                let left =
-                    deadline.map_or(timeout, |d| d.saturating_duration_since(Instant::now()));
-                if left.is_zero() {
-                    // Still told to stop, with no time to finish anything.
-                    let _ = p.shutdown_with_timeout(Duration::ZERO);
-                    return Err(OTelSdkError::Timeout(timeout));
-                }
-                p.shutdown_with_timeout(left)
-            })
-            .collect();
+        // At the same time, each with the whole timeout: a console exporter
+        // waiting for a terminal that does not read must not leave the OTLP
+        // exporter no time.
+        let results: Vec<OTelSdkResult> = match self.0.as_slice() {
+            [] => Vec::new(),
+            [only] => vec![only.shutdown_with_timeout(timeout)],
+            [rest @ .., last] => std::thread::scope(|scope| {
+                let others: Vec<_> = rest
+                    .iter()
+                    .map(|p| scope.spawn(move || p.shutdown_with_timeout(timeout)))
+                    .collect();
+                let mine = last.shutdown_with_timeout(timeout);
+                let mut results: Vec<OTelSdkResult> = others
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(OTelSdkError::InternalFailure(
+                                "a span processor panicked while shutting down".into(),
+                            ))
+                        })
+                    })
+                    .collect();
+                results.push(mine);
+                results
+            }),
+        };
         results.into_iter().collect()
     }
 
@@ -80,5 +92,65 @@ impl SpanProcessor for Fanout {
         for p in &mut self.0 {
             p.set_resource(resource);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::Instant;
+
+    /// Needs `needs` to shut down; notes whether it was given that long.
+    #[derive(Debug)]
+    struct Slow {
+        needs: Duration,
+        finished: Arc<AtomicBool>,
+    }
+
+    impl SpanProcessor for Slow {
+        fn on_start(&self, _: &mut Span, _: &Context) {}
+        fn on_end(&self, _: SpanData) {}
+        fn force_flush(&self) -> OTelSdkResult {
+            Ok(())
+        }
+        fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+            std::thread::sleep(self.needs.min(timeout));
+            if timeout < self.needs {
+                return Err(OTelSdkError::Timeout(timeout));
+            }
+            self.finished.store(true, Ordering::SeqCst);
+            Ok(())
+        }
+    }
+
+    /// A processor that uses its whole timeout (a console nobody reads) does
+    /// not leave the next one (the OTLP exporter) no time: both get it, and
+    /// the whole keeps it.
+    #[test]
+    fn processors_shut_down_side_by_side_within_the_timeout() {
+        let stuck = Arc::new(AtomicBool::new(false));
+        let quick = Arc::new(AtomicBool::new(false));
+        let fanout = Fanout(vec![
+            Box::new(Slow {
+                needs: Duration::from_secs(60),
+                finished: stuck.clone(),
+            }),
+            Box::new(Slow {
+                needs: Duration::from_millis(100),
+                finished: quick.clone(),
+            }),
+        ]);
+        let t0 = Instant::now();
+        let result = fanout.shutdown_with_timeout(Duration::from_millis(400));
+        let took = t0.elapsed();
+        assert!(
+            matches!(result, Err(OTelSdkError::Timeout(_))),
+            "{result:?}"
+        );
+        assert!(!stuck.load(Ordering::SeqCst));
+        assert!(quick.load(Ordering::SeqCst), "the second had its time");
+        assert!(took < Duration::from_secs(2), "{took:?}");
     }
 }
