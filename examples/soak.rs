@@ -11,13 +11,19 @@
 //! Settings (environment): `AITRACE_SOAK_SECS` (run time, default 180),
 //! `AITRACE_SOAK_THREADS` (default 4), `AITRACE_SOAK_RUNS_PER_SEC` (agent runs per
 //! second per thread, default 50; each run is 4 spans), `AITRACE_SOAK_REPORT_SECS`
-//! (default 10). Tracing is set up from the `OTEL_*` and `AITRACE_*` variables by
-//! `aitrace_sdk::init()`.
+//! (default 10), `AITRACE_SOAK_MAX_RSS_GROWTH_KIB` (default 16384: how much
+//! resident memory may grow from the first report to the peak). Tracing is set up
+//! from the `OTEL_*` and `AITRACE_*` variables by `aitrace_sdk::init()`.
 //!
 //! Output, one line per interval, then a summary (`key=value`, for scripts):
 //! ```text
 //! soak t=10s sent=8000 recorded=8000 exported=7680 dropped=0 failed=0 queued=320 rss_kib=14336
 //! ```
+//!
+//! The run fails (exit status 1, and a `soak check failed` line saying why) when
+//! a span is unaccounted for (recorded differs from sent, or exported + failed +
+//! dropped from recorded after shutdown) or resident memory grew past the bound.
+//! `scripts/soak.sh` also compares the collector's count with `exported`.
 
 use aitrace::Usage;
 use std::process::ExitCode;
@@ -87,6 +93,13 @@ fn main() -> ExitCode {
             setting("AITRACE_SOAK_REPORT_SECS", 10)?,
         ))
     })();
+    let max_growth_kib = match setting("AITRACE_SOAK_MAX_RSS_GROWTH_KIB", 16 * 1024) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("soak: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let (secs, threads, rate, every) = match settings {
         Ok(s) => s,
         Err(e) => {
@@ -113,6 +126,8 @@ fn main() -> ExitCode {
     let end = start + Duration::from_secs(secs);
     let period = Duration::from_secs_f64(1.0 / rate as f64);
     let mut peak_rss = 0;
+    // Resident memory at the first report: the baseline growth is measured from.
+    let mut first_rss = None;
     std::thread::scope(|scope| {
         for t in 0..threads {
             let (runs, stop) = (&runs, &stop);
@@ -147,6 +162,7 @@ fn main() -> ExitCode {
             let s = tracing.stats();
             let (rss, _) = memory_kib();
             peak_rss = peak_rss.max(rss);
+            first_rss.get_or_insert(rss);
             println!(
                 "soak t={}s sent={} recorded={} exported={} dropped={} failed={} queued={} rss_kib={rss}",
                 start.elapsed().as_secs(),
@@ -163,6 +179,7 @@ fn main() -> ExitCode {
 
     let sent = runs.load(Ordering::Relaxed) * SPANS_PER_RUN;
     let (rss, hwm) = memory_kib();
+    peak_rss = peak_rss.max(rss);
     let t0 = Instant::now();
     let (stats, clean) = match tracing.shutdown() {
         Ok(report) => (report.stats, true),
@@ -171,9 +188,10 @@ fn main() -> ExitCode {
             (e.report.stats, false)
         }
     };
+    let first_rss = first_rss.unwrap_or(rss);
     println!(
         "soak summary secs={} sent={sent} recorded={} exported={} dropped={} failed={} export_errors={} \
-         unaccounted={} clean={clean} shutdown_ms={} rss_kib={rss} peak_rss_kib={} vm_hwm_kib={hwm}",
+         unaccounted={} clean={clean} shutdown_ms={} rss_kib={rss} first_rss_kib={first_rss} peak_rss_kib={peak_rss} vm_hwm_kib={hwm}",
         start.elapsed().as_secs(),
         stats.recorded,
         stats.exported,
@@ -182,7 +200,31 @@ fn main() -> ExitCode {
         stats.export_errors,
         stats.unaccounted(),
         t0.elapsed().as_millis(),
-        peak_rss.max(rss),
     );
-    ExitCode::SUCCESS
+    let mut failures = Vec::new();
+    if stats.recorded != sent {
+        failures.push(format!("{sent} spans made but {} recorded", stats.recorded));
+    }
+    let settled = stats.exported + stats.failed + stats.dropped;
+    if settled != sent {
+        failures.push(format!(
+            "exported + failed + dropped = {settled}, not the {sent} spans made ({} unaccounted)",
+            sent.saturating_sub(settled)
+        ));
+    }
+    let growth = peak_rss.saturating_sub(first_rss);
+    if growth > max_growth_kib {
+        failures.push(format!(
+            "resident memory grew by {growth} KiB from the first report, past the bound of {max_growth_kib} KiB"
+        ));
+    }
+    if failures.is_empty() {
+        println!("soak checks passed: every span accounted for, memory growth {growth} KiB of {max_growth_kib} KiB allowed");
+        ExitCode::SUCCESS
+    } else {
+        for f in &failures {
+            println!("soak check failed: {f}");
+        }
+        ExitCode::FAILURE
+    }
 }

@@ -13,6 +13,11 @@
 # stops after the run time, rotel is stopped on exit, and the whole script gives
 # up after the run time plus 120 s.
 #
+# The run fails (exit status 1, "SOAK FAILED: ..." on stderr) when exported + failed
+# + dropped differs from the spans made, when the collector's count differs from
+# exported, or when resident memory grows past AITRACE_SOAK_MAX_RSS_GROWTH_KIB
+# (16384 by default) from the first report to the peak.
+#
 # Other settings: AITRACE_SOAK_PROTOCOL (grpc or http/protobuf, default grpc),
 # AITRACE_SOAK_PROFILE (release or dev, default release), AITRACE_SOAK_DIR (where
 # the logs go; default a new temporary directory). OTEL_* and AITRACE_* variables
@@ -142,9 +147,31 @@ stop_rotel
 received=$(sed -n 's/.*Received traces\..* spans=\([0-9]*\).*/\1/p' "$DIR/rotel.log" | awk '{s += $1} END {print s + 0}')
 echo
 echo "== soak result ($PROTOCOL, ${SECS}s, collector down for ${DOWN}s from t=${DOWN_AT}s)"
-grep '^soak summary' "$DIR/soak.out" || echo "no summary: the binary failed (status $status)"
+summary=$(grep '^soak summary' "$DIR/soak.out" || true)
+echo "${summary:-no summary: the binary failed (status $status)}"
 echo "collector received spans=$received"
 echo "stderr of the binary (aitrace's own messages, each printed once):"
 sed 's/^/  /' "$DIR/soak.err"
 echo "logs: $DIR"
-exit "$status"
+
+# The verdict: the binary's own checks (every span accounted for, memory growth
+# within AITRACE_SOAK_MAX_RSS_GROWTH_KIB), and the collector's count against
+# what aitrace says it exported.
+failed=0
+grep '^soak check' "$DIR/soak.out" || true
+if [ "$status" -ne 0 ]; then
+  echo "SOAK FAILED: the soak binary exited with status $status" >&2
+  failed=1
+fi
+exported=$(printf '%s\n' "$summary" | sed -n 's/.* exported=\([0-9]*\).*/\1/p')
+if [ -z "$exported" ]; then
+  echo "SOAK FAILED: no exported count in the summary" >&2
+  failed=1
+elif [ "$exported" != "$received" ]; then
+  echo "SOAK FAILED: aitrace exported $exported spans but the collector received $received" >&2
+  failed=1
+fi
+if [ "$failed" -eq 0 ]; then
+  echo "SOAK PASSED: every span accounted for, the collector received exactly what was exported, memory within bounds"
+fi
+exit "$failed"

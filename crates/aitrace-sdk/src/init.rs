@@ -5,13 +5,14 @@ use crate::config::{
     Protocol, SamplerConfig,
 };
 use crate::exporter::ConsoleExporter;
+use crate::fanout::Fanout;
 use crate::gen_ai_spans::GenAiSpans;
-use crate::keep_rules::{
-    Fanout, KeepRuleSampler, KeepRuleStats, KeepRuleStatsHandle, KeepRules, KeepRulesProcessor,
-};
-use crate::otlp::{ExporterBuildError, OtlpExporter};
+use crate::guard::{TracingGuard, Waiters};
+use crate::keep_rules::{KeepRuleSampler, KeepRules, KeepRulesProcessor};
+use crate::otlp::{Deadline, ExporterBuildError, OtlpExporter};
+use crate::queue::Admission;
 use crate::resource::build_resource;
-use crate::stats::{ExportStats, StatsSnapshot};
+use crate::stats::ExportStats;
 use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -21,9 +22,6 @@ use opentelemetry_sdk::trace::{
 };
 use std::path::PathBuf;
 use std::time::Duration;
-
-/// How long [`TracingGuard::shutdown`] waits for the last exports by default.
-pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why tracing could not be set up.
 #[derive(Debug, thiserror::Error)]
@@ -194,6 +192,17 @@ impl Builder {
         with_timeout(timeout: Duration) => otlp.timeout = timeout
     );
     set!(
+        /// The longest [`TracingGuard::shutdown`], [`TracingGuard::flush`] and
+        /// dropping the guard wait (overrides `AITRACE_SHUTDOWN_TIMEOUT`; default
+        /// [`crate::DEFAULT_SHUTDOWN_TIMEOUT`], 2 s).
+        with_shutdown_timeout(timeout: Duration) => shutdown_timeout = timeout
+    );
+    set!(
+        /// The largest OTLP request sent, encoded (overrides
+        /// `AITRACE_MAX_REQUEST_BYTES`; default 4 MiB, at least 64 KiB).
+        with_max_request_bytes(bytes: usize) => otlp.max_request_bytes = bytes
+    );
+    set!(
         /// Payload compression (overrides `OTEL_EXPORTER_OTLP_COMPRESSION`).
         with_compression(compression: Compression) => otlp.compression = compression
     );
@@ -298,14 +307,14 @@ impl Builder {
         } = self;
         let stats = ExportStats::default();
         if config.disabled {
-            return Ok(TracingGuard {
-                provider: None,
+            return Ok(TracingGuard::new(
+                None,
                 stats,
-                keep_stats: None,
+                Waiters::default(),
+                None,
                 config,
-                warnings: Vec::new(),
-                shut_down: false,
-            });
+                Vec::new(),
+            ));
         }
         warnings.extend(config.validate());
         warnings.extend(rules.validate());
@@ -316,20 +325,30 @@ impl Builder {
         let head = crate::sampler::head_sampler(config.sampler);
         let mut builder = SdkTracerProvider::builder().with_resource(build_resource(&config));
         let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
+        // What the guard waits on when it flushes or shuts down.
+        let mut waiters = Waiters::default();
         for kind in config.effective_exporters() {
             let processor: Box<dyn SpanProcessor> = match kind {
-                ExporterKind::Console => Box::new(Tally {
-                    inner: SimpleSpanProcessor::new(ConsoleExporter::stdout()),
-                    stats: stats.clone(),
-                    count: ExportStats::add_printed,
-                }),
+                ExporterKind::Console => {
+                    let console = ConsoleExporter::stdout();
+                    // The simple processor does not pass flushes on: the guard
+                    // flushes the exporter itself.
+                    waiters.consoles.push(console.clone());
+                    Box::new(Tally {
+                        inner: SimpleSpanProcessor::new(console),
+                        stats: stats.clone(),
+                        count: ExportStats::add_printed,
+                    })
+                }
                 ExporterKind::Otlp => {
                     let b = &config.batch;
                     // The SDK's batch processor does not bound one export in time: the
                     // exporter does, with the stricter of the two timeouts.
                     let mut otlp = config.otlp.clone();
                     otlp.timeout = otlp.timeout.min(config.batch.export_timeout);
-                    let exporter = OtlpExporter::with_stats(&otlp, stats.clone())?;
+                    let deadline = Deadline::default();
+                    waiters.exporters.push(deadline.clone());
+                    let exporter = OtlpExporter::with_stats(&otlp, stats.clone(), deadline)?;
                     let batch = BatchConfigBuilder::default()
                         .with_max_queue_size(b.max_queue_size)
                         .with_max_export_batch_size(b.max_export_batch_size)
@@ -338,10 +357,11 @@ impl Builder {
                     let processor = BatchSpanProcessor::builder(exporter)
                         .with_batch_config(batch)
                         .build();
-                    Box::new(Counting {
+                    Box::new(Admission {
                         inner: processor,
                         stats: stats.clone(),
-                        max_queue: b.max_queue_size as u64,
+                        max_spans: b.max_queue_size as u64,
+                        max_bytes: b.max_queue_bytes as u64,
                     })
                 }
             };
@@ -371,14 +391,14 @@ impl Builder {
                 .with_sampler(head)
                 .with_span_processor(GenAiSpans::new(Fanout(processors)));
         }
-        Ok(TracingGuard {
-            provider: Some(builder.build()),
+        Ok(TracingGuard::new(
+            Some(builder.build()),
             stats,
+            waiters,
             keep_stats,
             config,
             warnings,
-            shut_down: false,
-        })
+        ))
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
@@ -389,7 +409,7 @@ impl Builder {
     /// See [`InitError`].
     pub fn install(self) -> Result<TracingGuard, InitError> {
         let guard = self.build()?;
-        let config = &guard.config;
+        let config = guard.config();
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
         aitrace::propagation::set_identity_baggage(config.identity_baggage);
@@ -397,7 +417,7 @@ impl Builder {
         // that panic are reported once, quietly.
         aitrace::install_panic_hook();
         opentelemetry::global::set_text_map_propagator(propagator(&config.propagators));
-        if let Some(p) = &guard.provider {
+        if let Some(p) = guard.provider() {
             opentelemetry::global::set_tracer_provider(p.clone());
         }
         Ok(guard)
@@ -421,40 +441,6 @@ pub fn propagator(kinds: &[PropagatorKind]) -> TextMapCompositePropagator {
         })
         .collect();
     TextMapCompositePropagator::new(list)
-}
-
-/// Counts spans handed to the OTLP pipeline, and drops (counting them) the spans
-/// that would overflow the queue, so the batch processor never drops uncounted.
-#[derive(Debug)]
-struct Counting<P> {
-    inner: P,
-    stats: ExportStats,
-    max_queue: u64,
-}
-
-impl<P: SpanProcessor> SpanProcessor for Counting<P> {
-    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
-        self.inner.on_start(span, cx)
-    }
-    fn on_end(&self, span: SpanData) {
-        match self.stats.admit(self.max_queue) {
-            Ok(()) => self.inner.on_end(span),
-            Err(first) => {
-                if first {
-                    eprintln!("aitrace: export queue full ({} spans): dropping spans; further drops are counted in ExportStats, not printed", self.max_queue);
-                }
-            }
-        }
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        self.inner.force_flush()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        self.inner.shutdown_with_timeout(timeout)
-    }
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        self.inner.set_resource(resource)
-    }
 }
 
 /// Counts every span that reaches `inner` with `count` (console: printed; none:
@@ -497,174 +483,5 @@ impl SpanProcessor for Discard {
     }
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         Ok(())
-    }
-}
-
-/// What happened to the spans of a pipeline, reported at shutdown.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShutdownReport {
-    /// Final counters: `unaccounted()` spans were dropped.
-    pub stats: StatsSnapshot,
-}
-
-impl std::fmt::Display for ShutdownReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let s = &self.stats;
-        let mut parts = Vec::new();
-        if s.recorded > 0 || (s.printed == 0 && s.discarded == 0) {
-            parts.push(format!(
-                "{} exported, {} failed, {} dropped",
-                s.exported,
-                s.failed,
-                self.dropped()
-            ));
-        }
-        if s.printed > 0 {
-            parts.push(format!("{} printed", s.printed));
-        }
-        if s.discarded > 0 {
-            parts.push(format!("{} discarded (no exporter)", s.discarded));
-        }
-        write!(f, "{}", parts.join(", "))
-    }
-}
-
-impl ShutdownReport {
-    /// Spans recorded but never delivered nor attempted (queue full, or out of time).
-    pub fn dropped(&self) -> u64 {
-        self.stats.dropped + self.stats.unaccounted()
-    }
-
-    /// True when every recorded span was exported.
-    pub fn is_clean(&self) -> bool {
-        self.stats.failed == 0 && self.dropped() == 0
-    }
-}
-
-/// Shutdown finished but not every span was delivered.
-#[derive(Debug, thiserror::Error)]
-#[error("tracing shut down with losses: {exported} exported, {failed} failed, {dropped} dropped{}", .reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
-pub struct ShutdownError {
-    /// The counters.
-    pub report: ShutdownReport,
-    exported: u64,
-    failed: u64,
-    dropped: u64,
-    reason: Option<String>,
-}
-
-/// Keeps the pipeline alive; flushes and shuts it down when dropped.
-#[derive(Debug)]
-pub struct TracingGuard {
-    provider: Option<SdkTracerProvider>,
-    stats: ExportStats,
-    keep_stats: Option<KeepRuleStatsHandle>,
-    config: Config,
-    warnings: Vec<ConfigWarning>,
-    shut_down: bool,
-}
-
-impl TracingGuard {
-    /// The tracer provider (absent when tracing is disabled).
-    pub fn provider(&self) -> Option<&SdkTracerProvider> {
-        self.provider.as_ref()
-    }
-
-    /// A `tracing-opentelemetry` layer on this pipeline (feature `tracing`): add
-    /// it to your `tracing` subscriber and `tracing` spans (axum, tower-http,
-    /// reqwest, sqlx, `#[tracing::instrument]`) and aitrace spans form one trace.
-    /// See [`crate::tracing_bridge`].
-    ///
-    /// With tracing disabled it still works: spans record nothing and keep valid
-    /// trace and span ids.
-    #[cfg(feature = "tracing")]
-    pub fn tracing_layer<S>(&self) -> crate::tracing_bridge::TracingLayer<S>
-    where
-        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
-    {
-        match &self.provider {
-            Some(p) => crate::tracing_bridge::layer(p),
-            None => crate::tracing_bridge::layer(&crate::tracing_bridge::off_provider()),
-        }
-    }
-
-    /// The configuration in force (after [`Config::validate`]).
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The values that could not be used and were replaced by their defaults, as
-    /// printed when the pipeline was built: from the environment, then from code.
-    pub fn config_warnings(&self) -> &[ConfigWarning] {
-        &self.warnings
-    }
-
-    /// Live export counters.
-    pub fn stats(&self) -> StatsSnapshot {
-        self.stats.snapshot()
-    }
-
-    /// Counters of the AI-aware keep rules, when any rule is on.
-    pub fn keep_rule_stats(&self) -> Option<KeepRuleStats> {
-        self.keep_stats.as_ref().map(|h| h.snapshot())
-    }
-
-    /// Exports everything recorded so far.
-    ///
-    /// # Errors
-    /// When an exporter could not flush.
-    pub fn force_flush(&self) -> OTelSdkResult {
-        self.provider.as_ref().map_or(Ok(()), |p| p.force_flush())
-    }
-
-    /// Flushes and shuts down, waiting at most [`DEFAULT_SHUTDOWN_TIMEOUT`].
-    ///
-    /// # Errors
-    /// [`ShutdownError`] with the counts when a span was not delivered.
-    pub fn shutdown(mut self) -> Result<ShutdownReport, ShutdownError> {
-        self.shutdown_inner(DEFAULT_SHUTDOWN_TIMEOUT)
-    }
-
-    /// Like [`TracingGuard::shutdown`] with a deadline of yours.
-    ///
-    /// # Errors
-    /// [`ShutdownError`] with the counts when a span was not delivered.
-    pub fn shutdown_with_timeout(
-        mut self,
-        timeout: Duration,
-    ) -> Result<ShutdownReport, ShutdownError> {
-        self.shutdown_inner(timeout)
-    }
-
-    fn shutdown_inner(&mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
-        self.shut_down = true;
-        let outcome = self
-            .provider
-            .as_ref()
-            .map_or(Ok(()), |p| p.shutdown_with_timeout(timeout));
-        let report = ShutdownReport {
-            stats: self.stats.snapshot(),
-        };
-        let reason = outcome.err().map(|e| e.to_string());
-        if report.is_clean() && reason.is_none() {
-            return Ok(report);
-        }
-        Err(ShutdownError {
-            exported: report.stats.exported,
-            failed: report.stats.failed,
-            dropped: report.dropped(),
-            report,
-            reason,
-        })
-    }
-}
-
-impl Drop for TracingGuard {
-    fn drop(&mut self) {
-        if !self.shut_down {
-            if let Err(e) = self.shutdown_inner(DEFAULT_SHUTDOWN_TIMEOUT) {
-                eprintln!("aitrace: {e}");
-            }
-        }
     }
 }

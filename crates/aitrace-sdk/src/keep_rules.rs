@@ -12,6 +12,7 @@
 //! Across services, the collector's `tail_sampling` processor does the same job on
 //! whole distributed traces (see `otel-config.yaml` and `docs/sampling.md`).
 
+use crate::trace_buffer::{is_local_root, Bounds, TraceBuffer};
 use aitrace::attributes::ai;
 use opentelemetry::trace::{Link, SpanContext, SpanKind, Status, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue, Value};
@@ -19,7 +20,6 @@ use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
     SamplingDecision, SamplingResult, ShouldSample, Span, SpanData, SpanProcessor,
 };
-use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -31,7 +31,7 @@ pub use aitrace::env::AITRACE_SAMPLE_SLOW_MS as ENV_SAMPLE_SLOW_MS;
 
 /// Default bound of held spans.
 pub const DEFAULT_MAX_BUFFERED_SPANS: usize = 8192;
-/// Default bound of held bytes (an estimate of names, attributes and events).
+/// Default bound of held bytes (the estimated OTLP-encoded size of the spans held).
 pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 16 * 1024 * 1024;
 
 /// Which traces to keep whatever the head sampler said.
@@ -230,48 +230,6 @@ impl<S: ShouldSample + Clone + 'static> ShouldSample for KeepRuleSampler<S> {
     }
 }
 
-/// Sends each span to several processors (so that the keep rules hold one copy).
-pub struct Fanout(pub Vec<Box<dyn SpanProcessor>>);
-
-impl std::fmt::Debug for Fanout {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Fanout({} processors)", self.0.len())
-    }
-}
-
-impl SpanProcessor for Fanout {
-    fn on_start(&self, span: &mut Span, cx: &Context) {
-        for p in &self.0 {
-            p.on_start(span, cx);
-        }
-    }
-    fn on_end(&self, span: SpanData) {
-        if let Some((last, rest)) = self.0.split_last() {
-            for p in rest {
-                p.on_end(span.clone());
-            }
-            last.on_end(span);
-        }
-    }
-    fn force_flush(&self) -> OTelSdkResult {
-        let results: Vec<OTelSdkResult> = self.0.iter().map(|p| p.force_flush()).collect();
-        results.into_iter().collect()
-    }
-    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
-        let results: Vec<OTelSdkResult> = self
-            .0
-            .iter()
-            .map(|p| p.shutdown_with_timeout(timeout))
-            .collect();
-        results.into_iter().collect()
-    }
-    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
-        for p in &mut self.0 {
-            p.set_resource(resource);
-        }
-    }
-}
-
 /// Counters of the keep rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct KeepRuleStats {
@@ -292,25 +250,12 @@ struct Counters {
     evicted: AtomicU64,
 }
 
-struct Pending {
-    spans: Vec<SpanData>,
-    bytes: usize,
-}
-
-#[derive(Default)]
-struct Buffer {
-    traces: HashMap<TraceId, Pending>,
-    order: VecDeque<TraceId>,
-    spans: usize,
-    bytes: usize,
-}
-
 /// Holds record-only spans until their local root ends, then keeps or discards
 /// the trace by the [`KeepRules`]; forwards sampled spans to `inner` at once.
 pub struct KeepRulesProcessor<P> {
     inner: P,
     rules: KeepRules,
-    buffer: Mutex<Buffer>,
+    buffer: Mutex<TraceBuffer>,
     counters: Arc<Counters>,
     evictions_reported: std::sync::atomic::AtomicBool,
 }
@@ -322,43 +267,6 @@ impl<P: std::fmt::Debug> std::fmt::Debug for KeepRulesProcessor<P> {
             .field("rules", &self.rules)
             .finish()
     }
-}
-
-/// A rough size of a span (names, attributes, events), for byte bounds.
-pub(crate) fn estimate(span: &SpanData) -> usize {
-    fn value(v: &Value) -> usize {
-        match v {
-            Value::String(s) => s.as_str().len(),
-            Value::Array(opentelemetry::Array::String(items)) => {
-                items.iter().map(|s| s.as_str().len() + 4).sum()
-            }
-            Value::Array(opentelemetry::Array::Bool(items)) => items.len(),
-            Value::Array(opentelemetry::Array::I64(items)) => items.len() * 8,
-            Value::Array(opentelemetry::Array::F64(items)) => items.len() * 8,
-            _ => 8,
-        }
-    }
-    let attrs: usize = span
-        .attributes
-        .iter()
-        .map(|kv| kv.key.as_str().len() + value(&kv.value) + 16)
-        .sum();
-    let events: usize = span
-        .events
-        .iter()
-        .map(|e| {
-            e.name.len()
-                + e.attributes
-                    .iter()
-                    .map(|kv| kv.key.as_str().len() + value(&kv.value))
-                    .sum::<usize>()
-        })
-        .sum();
-    256 + span.name.len() + attrs + events
-}
-
-fn is_local_root(span: &SpanData) -> bool {
-    span.parent_span_id == opentelemetry::trace::SpanId::INVALID || span.parent_span_is_remote
 }
 
 fn mark_sampled(mut span: SpanData) -> SpanData {
@@ -379,7 +287,11 @@ impl<P: SpanProcessor> KeepRulesProcessor<P> {
         KeepRulesProcessor {
             inner,
             rules,
-            buffer: Mutex::new(Buffer::default()),
+            buffer: Mutex::new(TraceBuffer::new(Bounds {
+                spans: rules.max_buffered_spans,
+                traces: usize::MAX,
+                bytes: rules.max_buffered_bytes,
+            })),
             counters: Arc::default(),
             evictions_reported: std::sync::atomic::AtomicBool::new(false),
         }
@@ -396,26 +308,20 @@ impl<P: SpanProcessor> KeepRulesProcessor<P> {
     pub fn stats(&self) -> KeepRuleStats {
         let b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
         let mut s = self.stats_handle().snapshot();
-        s.spans_buffered = b.spans as u64;
+        s.spans_buffered = b.spans() as u64;
         s
     }
 
-    fn evict_until_fits(&self, b: &mut Buffer) {
-        while (b.spans > self.rules.max_buffered_spans || b.bytes > self.rules.max_buffered_bytes)
-            && !b.order.is_empty()
-        {
-            let Some(oldest) = b.order.pop_front() else {
+    fn evict_until_fits(&self, b: &mut TraceBuffer) {
+        while b.over_bounds() {
+            let Some(evicted) = b.pop_oldest() else {
                 break;
             };
-            if let Some(p) = b.traces.remove(&oldest) {
-                b.spans -= p.spans.len();
-                b.bytes -= p.bytes;
-                self.counters
-                    .evicted
-                    .fetch_add(p.spans.len() as u64, Ordering::Relaxed);
-                if !self.evictions_reported.swap(true, Ordering::Relaxed) {
-                    eprintln!("aitrace: keep-rule buffer full ({} spans / {} bytes): evicting the oldest unfinished traces; further evictions are counted, not printed", self.rules.max_buffered_spans, self.rules.max_buffered_bytes);
-                }
+            self.counters
+                .evicted
+                .fetch_add(evicted.len() as u64, Ordering::Relaxed);
+            if !self.evictions_reported.swap(true, Ordering::Relaxed) {
+                eprintln!("aitrace: keep-rule buffer full ({} spans / {} bytes): evicting the oldest unfinished traces; further evictions are counted, not printed", self.rules.max_buffered_spans, self.rules.max_buffered_bytes);
             }
         }
     }
@@ -454,38 +360,18 @@ impl<P: SpanProcessor> SpanProcessor for KeepRulesProcessor<P> {
         if span.span_context.is_sampled() {
             return self.inner.on_end(span);
         }
-        let trace_id = span.span_context.trace_id();
         if !is_local_root(&span) {
-            let size = estimate(&span);
             let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-            let Buffer { traces, order, .. } = &mut *b;
-            let pending = traces.entry(trace_id).or_insert_with(|| {
-                order.push_back(trace_id);
-                Pending {
-                    spans: Vec::new(),
-                    bytes: 0,
-                }
-            });
-            pending.spans.push(span);
-            pending.bytes += size;
-            b.spans += 1;
-            b.bytes += size;
+            b.hold(span);
             self.evict_until_fits(&mut b);
             return;
         }
         // The local root ended: decide for the whole local trace.
-        let pending = {
-            let mut b = self.buffer.lock().unwrap_or_else(|e| e.into_inner());
-            let p = b.traces.remove(&trace_id);
-            if let Some(p) = &p {
-                b.order.retain(|t| *t != trace_id);
-                b.spans -= p.spans.len();
-                b.bytes -= p.bytes;
-            }
-            p
-        };
-        let mut spans = pending.map(|p| p.spans).unwrap_or_default();
-        spans.push(span);
+        let spans = self
+            .buffer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take_trace(span);
         let root = spans.last().expect("the root was just pushed");
         if self.rules.matches(&spans, root).is_some() {
             self.counters.kept.fetch_add(1, Ordering::Relaxed);

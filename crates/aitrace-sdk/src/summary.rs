@@ -367,8 +367,7 @@ impl<'a> Tree<'a> {
     /// The root to report on: a true root (no parent, or a remote one) if any,
     /// else the longest local root.
     fn main_root(&self) -> Option<&'a SpanData> {
-        let true_root =
-            |s: &&&SpanData| s.parent_span_id == SpanId::INVALID || s.parent_span_is_remote;
+        let true_root = |s: &&&SpanData| crate::trace_buffer::is_local_root(s);
         let pool: Vec<&'a SpanData> = if self.roots.iter().any(|s| true_root(&s)) {
             self.roots.iter().filter(true_root).copied().collect()
         } else {

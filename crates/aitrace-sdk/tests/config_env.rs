@@ -115,6 +115,7 @@ fn nothing_set_gives_the_defaults() {
             export_timeout: Duration::from_millis(30_000),
             max_queue_size: 2048,
             max_export_batch_size: 512,
+            max_queue_bytes: 64 * 1024 * 1024,
         }
     );
     assert!(!c.settings.capture_content());
@@ -790,6 +791,7 @@ fn batch_processor() {
             export_timeout: Duration::from_millis(1500),
             max_queue_size: 4096,
             max_export_batch_size: 4096,
+            max_queue_bytes: 64 * 1024 * 1024,
         }
     );
     // A smaller queue pulls the default batch size down with it.
@@ -1168,6 +1170,9 @@ fn every_warning_names_its_variable_and_what_is_accepted() {
         (OTEL_BSP_MAX_QUEUE_SIZE, "0"),
         (OTEL_BSP_MAX_EXPORT_BATCH_SIZE, "0"),
         (AITRACE_STRICT_CONFIG, "maybe"),
+        (AITRACE_MAX_QUEUE_BYTES, "lots"),
+        (AITRACE_MAX_REQUEST_BYTES, "1024"),
+        (AITRACE_SHUTDOWN_TIMEOUT, "0"),
     ];
     for (var, value) in cases {
         let (_, warnings) = read(&[(var, value)]);
@@ -1195,11 +1200,70 @@ fn every_warning_names_its_variable_and_what_is_accepted() {
     }
 }
 
+/// aitrace's own limits of the pipeline: the queue's byte budget, the request
+/// size and the shutdown timeout, with their defaults and their lower bounds.
+#[test]
+fn pipeline_limits_are_read_with_their_defaults_and_bounds() {
+    let c = config(&[]);
+    assert_eq!(c.batch.max_queue_bytes, DEFAULT_MAX_QUEUE_BYTES);
+    assert_eq!(c.otlp.max_request_bytes, DEFAULT_MAX_REQUEST_BYTES);
+    assert_eq!(c.shutdown_timeout, Duration::from_secs(2));
+    let c = config(&[
+        (AITRACE_MAX_QUEUE_BYTES, "16777216"),
+        (AITRACE_MAX_REQUEST_BYTES, " 1048576 "),
+        (AITRACE_SHUTDOWN_TIMEOUT, "500"),
+    ]);
+    assert_eq!(c.batch.max_queue_bytes, 16 << 20);
+    assert_eq!(c.otlp.max_request_bytes, 1 << 20);
+    assert_eq!(c.shutdown_timeout, Duration::from_millis(500));
+    for (var, value, expected) in [
+        (AITRACE_MAX_QUEUE_BYTES, "65535", "at least 65536"),
+        (AITRACE_MAX_REQUEST_BYTES, "-1", "at least 65536"),
+        (AITRACE_SHUTDOWN_TIMEOUT, "soon", "greater than 0"),
+    ] {
+        let (c, w) = read(&[(var, value)]);
+        assert_eq!(w.len(), 1, "{var}={value}");
+        assert!(w[0].to_string().contains(expected), "{}", w[0]);
+        assert_eq!(c.batch.max_queue_bytes, DEFAULT_MAX_QUEUE_BYTES);
+        assert_eq!(c.otlp.max_request_bytes, DEFAULT_MAX_REQUEST_BYTES);
+        assert_eq!(c.shutdown_timeout, DEFAULT_SHUTDOWN_TIMEOUT);
+    }
+    // Set in code, the same bounds apply.
+    let mut c = Config::default();
+    c.batch.max_queue_bytes = 10;
+    c.otlp.max_request_bytes = 10;
+    c.shutdown_timeout = Duration::ZERO;
+    let vars: Vec<&str> = c.validate().iter().map(|w| w.var).collect();
+    assert_eq!(
+        vars,
+        [
+            AITRACE_MAX_REQUEST_BYTES,
+            AITRACE_MAX_QUEUE_BYTES,
+            AITRACE_SHUTDOWN_TIMEOUT
+        ]
+    );
+    assert_eq!(
+        (
+            c.batch.max_queue_bytes,
+            c.otlp.max_request_bytes,
+            c.shutdown_timeout
+        ),
+        (
+            DEFAULT_MAX_QUEUE_BYTES,
+            DEFAULT_MAX_REQUEST_BYTES,
+            DEFAULT_SHUTDOWN_TIMEOUT
+        )
+    );
+}
+
 #[test]
 fn variable_constants_are_their_own_names() {
-    assert_eq!(ENV_VARIABLES.len(), 30);
+    assert_eq!(ENV_VARIABLES.len(), 33);
     for var in ENV_VARIABLES {
-        assert!(var.starts_with("OTEL_"), "{var}");
+        assert!(
+            var.starts_with("OTEL_") || var.starts_with("AITRACE_"),
+            "{var}"
+        );
         assert_eq!(
             ENV_VARIABLES.iter().filter(|v| *v == var).count(),
             1,

@@ -15,7 +15,7 @@ async fn shutdown_prints_what_is_pending() {
     let buf = SharedBuf::default();
     let console = ConsoleExporter::with_writer(buf.clone());
     console.export(spans).await.unwrap();
-    assert_eq!(buf.text(), "");
+    assert_eq!(console.pending_spans(), 8, "held, not printed");
 
     console.shutdown().unwrap();
     let out = buf.text();
@@ -59,6 +59,7 @@ async fn force_flush_prints_what_is_pending() {
 
     // The root ending later is printed on its own.
     console.export(vec![root]).await.unwrap();
+    console.force_flush().unwrap();
     let out = buf.text();
     let last_trace = out.rsplit(&format!("{trace_id} trace: ")).next().unwrap();
     assert!(last_trace.starts_with("1 span\n"), "{last_trace}");
@@ -76,14 +77,21 @@ async fn a_full_buffer_prints_the_oldest_trace() {
         .without_summary()
         .with_max_pending_traces(1);
     console.export(first).await.unwrap();
-    assert_eq!(buf.text(), "");
+    assert_eq!(console.pending_spans(), 8);
     console.export(second).await.unwrap();
+    // The first trace was printed to make room: only the second is held.
+    assert_eq!(console.pending_spans(), 8);
+    console.force_flush().unwrap();
     let out = buf.text();
     assert!(out.starts_with(&format!(
         "{first_id} trace: 8 spans (partial: buffer full)\n"
     )));
-    assert!(!out.contains(&second_id.to_string()));
-    assert_eq!(console.pending_spans(), 8);
+    let second_at = out
+        .find(&format!(
+            "{second_id} trace: 8 spans (partial: root span not ended)\n"
+        ))
+        .expect("the second trace, printed by the flush");
+    assert!(!out[..second_at].contains(&second_id.to_string()));
 
     // The span bound works the same way, within one trace too.
     let (_, mut third) = support_trace_spans();
@@ -93,6 +101,14 @@ async fn a_full_buffer_prints_the_oldest_trace() {
         .without_summary()
         .with_max_pending_spans(5);
     console.export(third).await.unwrap();
-    assert!(buf.text().contains("trace: 6 spans (partial: buffer full)"));
     assert_eq!(console.pending_spans(), 2);
+    console.force_flush().unwrap();
+    let out = buf.text();
+    let full = out
+        .find("trace: 6 spans (partial: buffer full)")
+        .expect("printed to make room");
+    let rest = out
+        .find("trace: 2 spans (partial: root span not ended)")
+        .expect("printed by the flush");
+    assert!(full < rest, "{out}");
 }

@@ -13,6 +13,7 @@ async fn the_summary_follows_the_tree() {
     let buf = SharedBuf::default();
     let console = ConsoleExporter::with_writer(buf.clone());
     console.export(spans.clone()).await.unwrap();
+    console.force_flush().unwrap();
 
     let out = buf.text();
     let id = trace_id.to_string();
@@ -51,6 +52,7 @@ async fn the_summary_follows_the_tree() {
     let quiet = SharedBuf::default();
     let console = ConsoleExporter::with_writer(quiet.clone()).without_summary();
     console.export(spans).await.unwrap();
+    console.force_flush().unwrap();
     assert!(!quiet.text().contains("summary of trace"));
     assert!(quiet.text().contains("chat gpt-4o"));
 }

@@ -13,7 +13,7 @@ use aitrace_sdk::testing::{attr_f64, attr_i64, attr_str, by_name};
 use common::SharedBuf;
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::KeyValue;
-use opentelemetry_sdk::trace::SimpleSpanProcessor;
+use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanExporter};
 
 /// What `gpt-4o-2024-08-06` costs for 1000 in / 200 out, from the bundled table.
 fn expected_cost() -> f64 {
@@ -50,6 +50,7 @@ fn foreign_call(tracer: &opentelemetry_sdk::trace::SdkTracer) -> opentelemetry::
 fn a_foreign_chat_span_is_costed_counted_and_kept() {
     let memory = InMemoryExporter::default();
     let console = SharedBuf::default();
+    let console_exporter = ConsoleExporter::with_writer(console.clone());
     // Head sampling drops everything; only the cost rule can keep a trace.
     let guard = aitrace_sdk::Builder::new()
         .with_exporters(vec![])
@@ -59,9 +60,7 @@ fn a_foreign_chat_span_is_costed_counted_and_kept() {
             ..KeepRules::default()
         })
         .with_span_processor(SimpleSpanProcessor::new(memory.clone()))
-        .with_span_processor(SimpleSpanProcessor::new(ConsoleExporter::with_writer(
-            console.clone(),
-        )))
+        .with_span_processor(SimpleSpanProcessor::new(console_exporter.clone()))
         .build()
         .expect("pipeline builds");
     let provider = guard.provider().expect("tracing is on").clone();
@@ -84,6 +83,13 @@ fn a_foreign_chat_span_is_costed_counted_and_kept() {
     let root = by_name(&spans, "handle request");
     assert_eq!(attr_str(root, "ai.span.type"), None);
 
+    console_exporter
+        .force_flush()
+        .expect("console output written");
+    let keep = guard.keep_rule_stats().expect("keep rules are on");
+    assert_eq!(keep.traces_kept, 1, "{keep:?}");
+    // The console writes from a thread of its own: shut down to read it all.
+    guard.shutdown().expect("clean shutdown");
     let out = console.text();
     assert!(
         out.contains("chat gpt-4o") && out.contains("1000 in / 200 out tokens"),
@@ -95,9 +101,6 @@ fn a_foreign_chat_span_is_costed_counted_and_kept() {
     );
     assert!(out.contains("gpt-4o-2024-08-06: 1 call"), "{out}");
 
-    let keep = guard.keep_rule_stats().expect("keep rules are on");
-    assert_eq!(keep.traces_kept, 1, "{keep:?}");
-    guard.shutdown().expect("clean shutdown");
 }
 
 #[test]

@@ -97,6 +97,8 @@ async fn dropped_spans_are_incomplete_never_successful() {
 
     let summary = TraceSummary::from_spans(&spans);
     assert_eq!((summary.incomplete, summary.errors), (2, 0));
+    // The console writes from a thread of its own: shut down to read it all.
+    guard.shutdown().expect("clean shutdown");
     let out = console.text();
     assert!(
         out.contains("chat gpt-4o  ") && out.contains("◌ incomplete"),
@@ -107,5 +109,4 @@ async fn dropped_spans_are_incomplete_never_successful() {
         out.contains("errors: 0, guardrails tripped: 0, incomplete: 2"),
         "{out}"
     );
-    guard.shutdown().expect("clean shutdown");
 }

@@ -101,10 +101,11 @@ async fn panicking_code_ends_its_span_in_error_and_the_trace_is_kept() {
         by_name(&spans, "execute_tool explode_after_await"),
         "exploded after an await (at ",
     );
+    assert_eq!(guard.keep_rule_stats().unwrap().traces_kept, 1);
+    // The console writes from a thread of its own: shut down to read it all.
+    guard.shutdown().expect("clean shutdown");
     let out = console.text();
     assert!(out.contains("execute_tool explode  "), "{out}");
     assert!(out.contains("✗ the tool exploded (at "), "{out}");
     assert!(out.contains("errors: 3"), "{out}");
-    assert_eq!(guard.keep_rule_stats().unwrap().traces_kept, 1);
-    guard.shutdown().expect("clean shutdown");
 }

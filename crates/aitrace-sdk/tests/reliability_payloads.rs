@@ -15,7 +15,7 @@ mod receiver;
 
 use aitrace::{Settings, Usage};
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
-use aitrace_sdk::otlp::MAX_REQUEST_BYTES;
+use aitrace_sdk::otlp::DEFAULT_MAX_REQUEST_BYTES as MAX_REQUEST_BYTES;
 use aitrace_sdk::{Builder, TracingGuard};
 use opentelemetry::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;

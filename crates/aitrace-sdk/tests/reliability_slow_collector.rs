@@ -12,7 +12,7 @@ use pipeline_support::{pipeline, wait_stats};
 mod receiver;
 
 use aitrace_sdk::config::{BatchConfig, Config, Protocol};
-use aitrace_sdk::{Builder, TracingGuard};
+use aitrace_sdk::{Builder, FailureKind, TracingGuard};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use receiver::{Behaviour, Receiver};
 use std::time::{Duration, Instant};
@@ -202,13 +202,18 @@ fn recording_never_waits_for_a_hanging_collector() {
             "{protocol:?}: shutdown took {:?}",
             t0.elapsed()
         );
-        assert_eq!(err.report.stats.exported, 0);
-        assert_eq!(err.report.dropped(), total, "{protocol:?}: {err}");
+        // What was being exported, and what waited in the queue, failed at the
+        // shutdown deadline; the rest was dropped at the door.
+        let r = &err.report;
+        assert_eq!(r.stats.exported, 0);
+        assert_eq!(r.stats.failed + r.dropped(), total, "{protocol:?}: {err}");
+        assert!(r.stats.failed >= 1, "{protocol:?}: {err}");
     }
 }
 
 /// `shutdown_with_timeout` returns by its deadline even while an export hangs
-/// for longer, and its error counts every span that was not delivered.
+/// for longer, and its error counts every span that was not delivered, with
+/// the cause.
 #[test]
 fn shutdown_with_timeout_meets_its_deadline_and_reports_what_was_lost() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
@@ -238,22 +243,30 @@ fn shutdown_with_timeout_meets_its_deadline_and_reports_what_was_lost() {
             took < deadline + SLACK,
             "{protocol:?}: shutdown took {took:?} for a {deadline:?} deadline"
         );
+        // The exporter gave up at the shutdown deadline: every span is counted
+        // as failed, with that cause, rather than left unaccounted.
         let r = &err.report;
         assert_eq!(
             (r.stats.recorded, r.stats.exported, r.stats.failed),
-            (100, 0, 0),
+            (100, 0, 100),
             "{protocol:?}: {r:?}"
         );
-        assert_eq!(r.dropped(), 100, "{protocol:?}: {r:?}");
+        assert_eq!(r.dropped(), 0, "{protocol:?}: {r:?}");
         assert!(!r.is_clean());
+        let failure = r.last_failure.as_ref().expect("the cause is kept");
+        assert_eq!(
+            failure.kind,
+            FailureKind::Timeout,
+            "{protocol:?}: {failure}"
+        );
         let shown = err.to_string();
         assert!(
-            shown.contains("0 exported") && shown.contains("100 dropped"),
+            shown.contains("0 exported") && shown.contains("100 failed"),
             "{protocol:?}: {shown}"
         );
         assert!(
-            shown.to_lowercase().contains("time"),
-            "{protocol:?}: the reason names the timeout: {shown}"
+            shown.contains("shutdown or flush deadline"),
+            "{protocol:?}: the reason names the deadline: {shown}"
         );
     }
 }

@@ -123,6 +123,13 @@ pub const AITRACE_SAMPLE_SLOW_MS: &str = "AITRACE_SAMPLE_SLOW_MS";
 pub const AITRACE_SAMPLE_COST_USD: &str = "AITRACE_SAMPLE_COST_USD";
 /// `true` turns every [`ConfigWarning`] into an error when the pipeline is built.
 pub const AITRACE_STRICT_CONFIG: &str = "AITRACE_STRICT_CONFIG";
+/// Longest wait of the tracing guard's shutdown and flush, in milliseconds.
+pub const AITRACE_SHUTDOWN_TIMEOUT: &str = "AITRACE_SHUTDOWN_TIMEOUT";
+/// Byte budget of the export queue: estimated bytes of the spans queued or
+/// being exported, past which new spans are dropped and counted.
+pub const AITRACE_MAX_QUEUE_BYTES: &str = "AITRACE_MAX_QUEUE_BYTES";
+/// Largest OTLP request sent, in encoded bytes.
+pub const AITRACE_MAX_REQUEST_BYTES: &str = "AITRACE_MAX_REQUEST_BYTES";
 /// How the conversation id, user id and tenant cross services in baggage:
 /// `always`, `propagators` or `off` (see [`crate::propagation::IdentityBaggage`]).
 pub const AITRACE_IDENTITY_BAGGAGE: &str = crate::propagation::ENV_IDENTITY_BAGGAGE;
@@ -330,6 +337,93 @@ impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
     pub fn finish(self) -> Vec<ConfigWarning> {
         self.warnings
     }
+}
+
+// ---------------------------------------------------------------------------
+// Files named by variables.
+// ---------------------------------------------------------------------------
+
+/// The largest file a variable may name (`AITRACE_PRICING_FILE`, the TLS
+/// certificate and key files): 4 MiB, twenty times a full system CA bundle.
+pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Reads a file named in the configuration, refusing at once what could not end
+/// well: anything but a regular file (`/dev/zero`, a named pipe, which would make
+/// the read wait for a writer for ever, a socket, a directory) and a file larger
+/// than `max_bytes`. The file is read up to `max_bytes` even if it grows while
+/// being read.
+///
+/// # Errors
+/// An [`std::io::Error`] whose message says what the path is, or how large,
+/// and what is accepted.
+///
+/// ```
+/// use aitrace::env::{read_config_file, MAX_CONFIG_FILE_BYTES};
+///
+/// let dir = std::env::temp_dir();
+/// let e = read_config_file(&dir, MAX_CONFIG_FILE_BYTES).unwrap_err();
+/// assert!(e.to_string().contains("a directory"), "{e}");
+/// # #[cfg(target_os = "linux")]
+/// # {
+/// let e = read_config_file("/dev/zero".as_ref(), MAX_CONFIG_FILE_BYTES).unwrap_err();
+/// assert!(e.to_string().contains("a character device"), "{e}");
+/// # }
+/// ```
+pub fn read_config_file(path: &std::path::Path, max_bytes: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind, Read};
+    let check = |meta: &std::fs::Metadata| -> std::io::Result<()> {
+        if !meta.is_file() {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("not a regular file: it is {}", file_kind(meta)),
+            ));
+        }
+        if meta.len() > max_bytes {
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("{} bytes, more than the {max_bytes} accepted", meta.len()),
+            ));
+        }
+        Ok(())
+    };
+    // Checked before opening: opening a named pipe waits for a writer.
+    check(&std::fs::metadata(path)?)?;
+    let file = std::fs::File::open(path)?;
+    check(&file.metadata()?)?;
+    let mut bytes = Vec::new();
+    file.take(max_bytes + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("grew past the {max_bytes} bytes accepted while being read"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// What a path that is not a regular file is, for messages.
+fn file_kind(meta: &std::fs::Metadata) -> &'static str {
+    let kind = meta.file_type();
+    if kind.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a named pipe";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
 }
 
 // ---------------------------------------------------------------------------

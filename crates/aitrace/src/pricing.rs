@@ -232,14 +232,23 @@ impl PriceTable {
 
     /// This table with the prices of `path` added; a model in both takes the file's price.
     ///
+    /// The file must be a regular file of at most
+    /// [`MAX_CONFIG_FILE_BYTES`](crate::env::MAX_CONFIG_FILE_BYTES): a device, a
+    /// named pipe or a larger file is refused at once, without reading it.
+    ///
     /// # Errors
     /// [`PricingError`] when the file cannot be read or is not a valid table.
     pub fn with_file(&self, path: impl AsRef<Path>) -> Result<PriceTable, PricingError> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| PricingError::Read {
+        let read = |message: String| PricingError::Read {
             path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
+            message,
+        };
+        // Only a regular file, and not a huge one: `/dev/zero` or a named pipe
+        // must not hang or exhaust the process that reads its configuration.
+        let bytes = crate::env::read_config_file(path, crate::env::MAX_CONFIG_FILE_BYTES)
+            .map_err(|e| read(e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| read(format!("not UTF-8 text ({e})")))?;
         let extra = PriceTable::from_json_str(&text, &path.display().to_string())?;
         let mut merged = self.clone();
         merged.models.extend(extra.models);

@@ -59,8 +59,15 @@ impl Endpoint {
     }
 }
 
+/// The value is shown without its query string (`?api_key=…`), which may hold
+/// a secret.
 fn refuse(var: &'static str, value: &str, problem: &str) -> ConfigWarning {
-    ConfigWarning::new(var, value, format!("{EXPECTED} ({problem})"), UNSET)
+    ConfigWarning::new(
+        var,
+        crate::redact::endpoint(value),
+        format!("{EXPECTED} ({problem})"),
+        UNSET,
+    )
 }
 
 /// Parses `value` as the endpoint held by `var`. An endpoint without a scheme is
@@ -209,8 +216,9 @@ impl OtlpConfig {
                 format!(
                     "the OTLP endpoint ({OTEL_EXPORTER_OTLP_ENDPOINT}) already ends with \
                      {HTTP_TRACES_PATH}, and {HTTP_TRACES_PATH} is appended to it for \
-                     OTLP/HTTP, so spans go to {full}; give the base URL without the path, \
-                     or set {OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} to a full URL"
+                     OTLP/HTTP, so spans go to {}; give the base URL without the path, \
+                     or set {OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} to a full URL",
+                    crate::redact::endpoint(&full)
                 )
             });
             return Ok(ResolvedEndpoint { url: full, warning });

@@ -21,6 +21,7 @@ use aitrace::env::{key_values, parse_count, parse_millis, parse_names, EnvReader
 use std::path::PathBuf;
 
 pub use aitrace::env::{
+    AITRACE_MAX_QUEUE_BYTES, AITRACE_MAX_REQUEST_BYTES, AITRACE_SHUTDOWN_TIMEOUT,
     AITRACE_STRICT_CONFIG, OTEL_BSP_EXPORT_TIMEOUT, OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
     OTEL_BSP_MAX_QUEUE_SIZE, OTEL_BSP_SCHEDULE_DELAY, OTEL_ENDPOINT,
     OTEL_EXPORTER_OTLP_CERTIFICATE, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
@@ -35,8 +36,9 @@ pub use aitrace::env::{
     OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
 };
 
-/// Every `OTEL_*` variable [`Config::from_lookup`] reads. The `AITRACE_*` variables
-/// are read by [`aitrace::Settings::from_lookup`] and listed in [`aitrace::settings`].
+/// Every variable [`Config::from_lookup`] reads apart from `AITRACE_STRICT_CONFIG`
+/// and the settings of spans, which [`aitrace::Settings::from_lookup`] reads and
+/// [`aitrace::settings`] lists.
 pub const ENV_VARIABLES: &[&str] = &[
     OTEL_SDK_DISABLED,
     OTEL_SERVICE_NAME,
@@ -68,6 +70,9 @@ pub const ENV_VARIABLES: &[&str] = &[
     OTEL_BSP_EXPORT_TIMEOUT,
     OTEL_BSP_MAX_QUEUE_SIZE,
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE,
+    AITRACE_MAX_QUEUE_BYTES,
+    AITRACE_MAX_REQUEST_BYTES,
+    AITRACE_SHUTDOWN_TIMEOUT,
 ];
 
 /// The OTLP/HTTP traces URL used when no endpoint is configured.
@@ -234,6 +239,16 @@ fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
         }
     }
     config.batch = read_batch(env);
+    if let Some(t) = env.parse(
+        &[AITRACE_SHUTDOWN_TIMEOUT],
+        &format!(
+            "using the default {}",
+            super::DEFAULT_SHUTDOWN_TIMEOUT.as_millis()
+        ),
+        |v| parse_millis(v, true),
+    ) {
+        config.shutdown_timeout = t;
+    }
     config.settings = aitrace::Settings::read(env);
     config.identity_baggage = aitrace::propagation::IdentityBaggage::read(env);
     config
@@ -363,6 +378,13 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
             }
         });
         otlp.headers = headers;
+    }
+    if let Some(n) = env.parse(
+        &[AITRACE_MAX_REQUEST_BYTES],
+        &format!("using the default {}", super::DEFAULT_MAX_REQUEST_BYTES),
+        |v| parse_bytes(v, super::MIN_REQUEST_BYTES),
+    ) {
+        otlp.max_request_bytes = n;
     }
     let default_timeout = format!("using the default {}", otlp.timeout.as_millis());
     if let Some(timeout) = env.parse(
@@ -512,6 +534,13 @@ fn read_batch<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> BatchCon
     ) {
         batch.max_queue_size = n;
     }
+    if let Some(n) = env.parse(
+        &[AITRACE_MAX_QUEUE_BYTES],
+        &using(default.max_queue_bytes as u128),
+        |v| parse_bytes(v, super::MIN_QUEUE_BYTES),
+    ) {
+        batch.max_queue_bytes = n;
+    }
     let queue = batch.max_queue_size;
     let set = env.parse(
         &[OTEL_BSP_MAX_EXPORT_BATCH_SIZE],
@@ -538,6 +567,19 @@ fn read_batch<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> BatchCon
         None => default.max_export_batch_size.min(queue),
     };
     batch
+}
+
+/// A number of bytes, at least `min`. The error says what is accepted.
+pub(crate) fn parse_bytes(value: &str, min: usize) -> Result<usize, String> {
+    match aitrace::env::parse_u64(value).and_then(|n| usize::try_from(n).ok()) {
+        Some(n) if n >= min => Ok(n),
+        _ => Err(bytes_expected(min)),
+    }
+}
+
+/// What a byte count accepts, for warnings.
+pub(crate) fn bytes_expected(min: usize) -> String {
+    format!("a whole number of bytes, at least {min}")
 }
 
 fn parse_protocol(value: &str) -> Result<Protocol, String> {

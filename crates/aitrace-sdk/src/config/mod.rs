@@ -22,6 +22,8 @@ pub use aitrace::env::ConfigWarning;
 pub use endpoint::ResolvedEndpoint;
 pub use env::*;
 pub use headers::parse_headers;
+#[cfg(feature = "otlp")]
+pub(crate) use validate::read_pem_file;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -101,7 +103,17 @@ pub struct OtlpConfig {
     pub client_key: Option<PathBuf>,
     /// For an endpoint without scheme: `true` means plaintext `http://`, else `https://`.
     pub insecure: bool,
+    /// `AITRACE_MAX_REQUEST_BYTES`: the largest request sent, encoded (at least
+    /// [`MIN_REQUEST_BYTES`]). A larger batch is split; a span larger on its own
+    /// is dropped and counted. Default [`DEFAULT_MAX_REQUEST_BYTES`].
+    pub max_request_bytes: usize,
 }
+
+/// The default largest OTLP request: 4 MiB, gRPC's default message limit,
+/// which most collectors keep.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+/// The smallest request limit accepted: below it ordinary spans would not fit.
+pub const MIN_REQUEST_BYTES: usize = 64 * 1024;
 
 impl Default for OtlpConfig {
     fn default() -> Self {
@@ -116,6 +128,7 @@ impl Default for OtlpConfig {
             client_certificate: None,
             client_key: None,
             insecure: false,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
         }
     }
 }
@@ -124,9 +137,11 @@ impl std::fmt::Debug for OtlpConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Header values carry API keys: show names only.
         let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        // Endpoints may hold a key in their query string: shown without it.
+        let shown = |e: &Option<String>| e.as_deref().map(crate::redact::endpoint);
         f.debug_struct("OtlpConfig")
-            .field("endpoint", &self.endpoint)
-            .field("traces_endpoint", &self.traces_endpoint)
+            .field("endpoint", &shown(&self.endpoint))
+            .field("traces_endpoint", &shown(&self.traces_endpoint))
             .field("protocol", &self.protocol)
             .field("headers", &format_args!("{names:?} (values hidden)"))
             .field("timeout", &self.timeout)
@@ -135,6 +150,7 @@ impl std::fmt::Debug for OtlpConfig {
             .field("client_certificate", &self.client_certificate)
             .field("client_key", &self.client_key.as_ref().map(|_| "(set)"))
             .field("insecure", &self.insecure)
+            .field("max_request_bytes", &self.max_request_bytes)
             .finish()
     }
 }
@@ -188,7 +204,16 @@ pub struct BatchConfig {
     pub max_queue_size: usize,
     /// Spans per export. Default 512; at most `max_queue_size`.
     pub max_export_batch_size: usize,
+    /// `AITRACE_MAX_QUEUE_BYTES`: estimated bytes (as OTLP encodes them) of the
+    /// spans queued or being exported, past which new spans are dropped and
+    /// counted. Default [`DEFAULT_MAX_QUEUE_BYTES`]; at least [`MIN_QUEUE_BYTES`].
+    pub max_queue_bytes: usize,
 }
+
+/// The default byte budget of the export queue: 64 MiB.
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 64 * 1024 * 1024;
+/// The smallest byte budget accepted.
+pub const MIN_QUEUE_BYTES: usize = 64 * 1024;
 
 impl Default for BatchConfig {
     fn default() -> Self {
@@ -197,6 +222,7 @@ impl Default for BatchConfig {
             export_timeout: Duration::from_millis(30000),
             max_queue_size: 2048,
             max_export_batch_size: 512,
+            max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
         }
     }
 }
@@ -231,7 +257,14 @@ pub struct Config {
     /// `AITRACE_STRICT_CONFIG`: an invalid value stops [`crate::Builder::build`]
     /// with a [`ConfigError`] instead of a warning.
     pub strict: bool,
+    /// `AITRACE_SHUTDOWN_TIMEOUT`: the longest the tracing guard's `shutdown`,
+    /// `flush` and drop wait. Default [`DEFAULT_SHUTDOWN_TIMEOUT`].
+    pub shutdown_timeout: Duration,
 }
+
+/// How long the tracing guard waits at most, by default, when it shuts down or
+/// flushes: 2 s, so that a dead collector never holds an exiting process long.
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Default for Config {
     fn default() -> Self {
@@ -248,6 +281,7 @@ impl Default for Config {
             settings: aitrace::Settings::default(),
             identity_baggage: aitrace::propagation::IdentityBaggage::default(),
             strict: false,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
         }
     }
 }

@@ -8,10 +8,12 @@
 //! are given is valid.
 
 use super::endpoint::{given, parse_endpoint};
-use super::env::PemKind;
+use super::env::{bytes_expected, PemKind};
 use super::headers::{check_for_protocol, check_name, check_value, SKIPPED};
 use super::{
-    BatchConfig, Config, ConfigWarning, OtlpConfig, SamplerConfig, MAX_QUEUE_SIZE,
+    BatchConfig, Config, ConfigWarning, OtlpConfig, SamplerConfig, AITRACE_MAX_QUEUE_BYTES,
+    AITRACE_MAX_REQUEST_BYTES, AITRACE_SHUTDOWN_TIMEOUT, DEFAULT_MAX_REQUEST_BYTES,
+    DEFAULT_SHUTDOWN_TIMEOUT, MAX_QUEUE_SIZE, MIN_QUEUE_BYTES, MIN_REQUEST_BYTES,
     OTEL_BSP_EXPORT_TIMEOUT, OTEL_BSP_MAX_EXPORT_BATCH_SIZE, OTEL_BSP_MAX_QUEUE_SIZE,
     OTEL_BSP_SCHEDULE_DELAY, OTEL_EXPORTER_OTLP_CERTIFICATE, OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
     OTEL_EXPORTER_OTLP_CLIENT_KEY, OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_EXPORTER_OTLP_HEADERS,
@@ -63,6 +65,15 @@ impl Config {
         }
         warnings.extend(self.batch.validate());
         warnings.extend(self.settings.validate());
+        if self.shutdown_timeout.is_zero() {
+            warnings.push(ConfigWarning::new(
+                AITRACE_SHUTDOWN_TIMEOUT,
+                "0",
+                "a whole number of milliseconds greater than 0",
+                format!("using {}", DEFAULT_SHUTDOWN_TIMEOUT.as_millis()),
+            ));
+            self.shutdown_timeout = DEFAULT_SHUTDOWN_TIMEOUT;
+        }
         warnings
     }
 }
@@ -168,6 +179,15 @@ impl OtlpConfig {
             self.client_certificate = None;
             self.client_key = None;
         }
+        if self.max_request_bytes < MIN_REQUEST_BYTES {
+            warnings.push(ConfigWarning::new(
+                AITRACE_MAX_REQUEST_BYTES,
+                self.max_request_bytes.to_string(),
+                bytes_expected(MIN_REQUEST_BYTES),
+                format!("using {DEFAULT_MAX_REQUEST_BYTES}"),
+            ));
+            self.max_request_bytes = DEFAULT_MAX_REQUEST_BYTES;
+        }
         warnings
     }
 }
@@ -219,6 +239,15 @@ impl BatchConfig {
             );
             self.max_queue_size = default.max_queue_size;
         }
+        if self.max_queue_bytes < MIN_QUEUE_BYTES {
+            refuse(
+                AITRACE_MAX_QUEUE_BYTES,
+                self.max_queue_bytes.to_string(),
+                bytes_expected(MIN_QUEUE_BYTES),
+                default.max_queue_bytes as u128,
+            );
+            self.max_queue_bytes = default.max_queue_bytes;
+        }
         let queue = self.max_queue_size;
         let size = self.max_export_batch_size;
         if size == 0 || (size > queue && size != default.max_export_batch_size) {
@@ -255,9 +284,22 @@ pub(crate) fn check_queue(size: usize) -> Result<usize, String> {
 /// Checks that `path` is a readable PEM file holding what `kind` says. With the
 /// `otlp` feature the PEM blocks are parsed, so that a file the transport could
 /// not use is refused here, with a warning, rather than failing start-up.
+///
+/// Only a regular file of at most [`aitrace::env::MAX_CONFIG_FILE_BYTES`] is
+/// read: `/dev/zero`, a named pipe or a huge file is refused at once.
 pub(crate) fn check_pem_file(path: &Path, kind: PemKind) -> Result<(), String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("a readable PEM file ({e})"))?;
+    let bytes = read_pem_file(path).map_err(|e| {
+        format!(
+            "a readable PEM file, a regular file of at most {} bytes ({e})",
+            aitrace::env::MAX_CONFIG_FILE_BYTES
+        )
+    })?;
     check_pem(&bytes, kind)
+}
+
+/// The bytes of a PEM file named in the configuration (see [`check_pem_file`]).
+pub(crate) fn read_pem_file(path: &Path) -> std::io::Result<Vec<u8>> {
+    aitrace::env::read_config_file(path, aitrace::env::MAX_CONFIG_FILE_BYTES)
 }
 
 #[cfg(feature = "otlp")]

@@ -1,18 +1,19 @@
 //! An exporter that prints each trace as a tree, for reading in a terminal.
 
+use super::console_writer::{FlushFailure, Output};
 use crate::summary::{
     attr_bool, attr_str, cost_usd_of, duration_of, fmt_ms, fmt_usd, input_tokens_of, model_of,
     one_line, output_tokens_of, TraceSummary, Tree,
 };
+use crate::trace_buffer::{is_local_root, Bounds, TraceBuffer};
 use aitrace::attributes::ai;
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
+use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
-use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Default bound of [`ConsoleExporter`]'s buffer: 10 000 spans waiting for their root.
 pub const DEFAULT_MAX_PENDING_SPANS: usize = 10_000;
@@ -60,8 +61,21 @@ const MAX_INDENT: usize = 24;
 /// is a terminal and `NO_COLOR` is unset or empty; [`ConsoleExporter::with_color`]
 /// decides explicitly.
 ///
-/// Clones share the buffer and the writer, so a clone kept aside can flush what
-/// is pending (a simple span processor does not pass `force_flush` on).
+/// # Output never blocks the application
+/// Rendering happens where the span ends; writing happens on a thread of the
+/// exporter's own, fed through a bounded buffer ([`DEFAULT_MAX_BUFFERED_OUTPUT`](super::DEFAULT_MAX_BUFFERED_OUTPUT),
+/// [`ConsoleExporter::with_max_buffered_output`]). When the output is not read
+/// (standard output is a pipe nobody drains, or a paused terminal), ending a span
+/// still returns at once: traces that do not fit in the buffer are not printed,
+/// and are counted ([`ConsoleExporter::dropped_output`]); when writing resumes, a
+/// line says how many were left out at that point. After a write error, output
+/// is dropped and counted, and exports, flushes and shutdown return the error.
+///
+/// [`SpanExporter::force_flush`], [`ConsoleExporter::flush_with_timeout`] and
+/// shutdown wait (up to their timeout) until everything is written. Clones share
+/// the buffer and the writer, so a clone kept aside can flush what is pending (a
+/// simple span processor does not pass `force_flush` on; `TracingGuard::flush`
+/// and shutdown do flush the console exporter they installed).
 ///
 /// ```
 /// use aitrace_sdk::exporter::ConsoleExporter;
@@ -74,30 +88,20 @@ const MAX_INDENT: usize = 24;
 ///
 /// let run = aitrace::trace("support").start();
 /// run.in_scope(|| aitrace::tool("search_kb").start().end());
-/// run.end(); // the tree of this trace is printed now
-/// provider.shutdown().unwrap();
+/// run.end(); // the tree of this trace is rendered and handed to the writer now
+/// provider.shutdown().unwrap(); // waits until it is written
 /// ```
 #[derive(Clone)]
 pub struct ConsoleExporter {
     state: Arc<Mutex<State>>,
+    output: Arc<Output>,
 }
 
 struct State {
-    writer: Box<dyn Write + Send>,
     summary: bool,
     color: bool,
-    max_pending_spans: usize,
-    max_pending_traces: usize,
-    pending: HashMap<TraceId, Pending>,
-    pending_spans: usize,
-    next_seq: u64,
+    buffer: TraceBuffer,
     shut_down: bool,
-}
-
-/// The spans of one trace waiting for their root; `seq` orders traces by arrival.
-struct Pending {
-    seq: u64,
-    spans: Vec<SpanData>,
 }
 
 impl Default for ConsoleExporter {
@@ -112,12 +116,13 @@ impl fmt::Debug for ConsoleExporter {
         if let Ok(st) = self.state.try_lock() {
             d.field("summary", &st.summary)
                 .field("color", &st.color)
-                .field("max_pending_spans", &st.max_pending_spans)
-                .field("max_pending_traces", &st.max_pending_traces)
-                .field("pending_traces", &st.pending.len())
-                .field("pending_spans", &st.pending_spans);
+                .field("max_pending_spans", &st.buffer.bounds.spans)
+                .field("max_pending_traces", &st.buffer.bounds.traces)
+                .field("pending_traces", &st.buffer.traces())
+                .field("pending_spans", &st.buffer.spans());
         }
-        d.finish_non_exhaustive()
+        d.field("dropped_output", &self.output.dropped())
+            .finish_non_exhaustive()
     }
 }
 
@@ -135,7 +140,8 @@ impl ConsoleExporter {
         ConsoleExporter::with_writer(std::io::stdout()).with_color(color)
     }
 
-    /// Prints to `writer`, without colour.
+    /// Prints to `writer`, without colour. The writer is used from a thread of
+    /// the exporter's own (see [the type's documentation](ConsoleExporter)).
     ///
     /// ```
     /// use aitrace_sdk::exporter::ConsoleExporter;
@@ -145,16 +151,16 @@ impl ConsoleExporter {
     pub fn with_writer(writer: impl Write + Send + 'static) -> Self {
         ConsoleExporter {
             state: Arc::new(Mutex::new(State {
-                writer: Box::new(writer),
                 summary: true,
                 color: false,
-                max_pending_spans: DEFAULT_MAX_PENDING_SPANS,
-                max_pending_traces: DEFAULT_MAX_PENDING_TRACES,
-                pending: HashMap::new(),
-                pending_spans: 0,
-                next_seq: 0,
+                buffer: TraceBuffer::new(Bounds {
+                    spans: DEFAULT_MAX_PENDING_SPANS,
+                    traces: DEFAULT_MAX_PENDING_TRACES,
+                    bytes: usize::MAX,
+                }),
                 shut_down: false,
             })),
+            output: Arc::new(Output::new(Box::new(writer))),
         }
     }
 
@@ -172,19 +178,59 @@ impl ConsoleExporter {
 
     /// Holds at most `spans` spans (at least one) waiting for their root.
     pub fn with_max_pending_spans(self, spans: usize) -> Self {
-        self.lock().max_pending_spans = spans.max(1);
+        self.lock().buffer.bounds.spans = spans.max(1);
         self
     }
 
     /// Holds spans of at most `traces` traces (at least one) waiting for their root.
     pub fn with_max_pending_traces(self, traces: usize) -> Self {
-        self.lock().max_pending_traces = traces.max(1);
+        self.lock().buffer.bounds.traces = traces.max(1);
+        self
+    }
+
+    /// Keeps at most `bytes` bytes of text (at least one) waiting to be written
+    /// (default [`DEFAULT_MAX_BUFFERED_OUTPUT`](super::DEFAULT_MAX_BUFFERED_OUTPUT)); past it, traces are not printed
+    /// and are counted in [`ConsoleExporter::dropped_output`].
+    pub fn with_max_buffered_output(self, bytes: usize) -> Self {
+        self.output.set_max_bytes(bytes);
         self
     }
 
     /// How many spans are waiting for their root.
     pub fn pending_spans(&self) -> usize {
-        self.lock().pending_spans
+        self.lock().buffer.spans()
+    }
+
+    /// How many traces (or partial traces) were not printed because the output
+    /// was not read fast enough, or after the writer failed.
+    pub fn dropped_output(&self) -> u64 {
+        self.output.dropped()
+    }
+
+    /// Prints every trace still waiting for its root, marked partial, and waits
+    /// until all output is written or `timeout` passes.
+    ///
+    /// # Errors
+    /// The writer failed, or the output was not all written in time.
+    pub fn flush_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let mut st = self.lock();
+        let mut out = String::new();
+        st.drain_all(&mut out);
+        drop(st);
+        self.output.send(out);
+        self.wait_written(deadline_after(timeout))
+    }
+
+    fn wait_written(&self, deadline: Instant) -> OTelSdkResult {
+        match self.output.flush(deadline) {
+            Ok(()) => Ok(()),
+            Err(FlushFailure::Write(e)) => Err(OTelSdkError::InternalFailure(format!(
+                "console exporter: {e}"
+            ))),
+            Err(FlushFailure::Timeout(bytes)) => Err(OTelSdkError::InternalFailure(format!(
+                "console exporter: {bytes} bytes of output not written by the deadline: the output is not being read"
+            ))),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -192,81 +238,20 @@ impl ConsoleExporter {
     }
 }
 
+/// `timeout` from now, or far away when that cannot be represented.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
+/// How long [`SpanExporter::force_flush`] waits for the output to be written.
+const FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl State {
-    /// Takes `root` and the pending spans of its trace that descend from it.
-    fn take_tree(&mut self, root: SpanData) -> Vec<SpanData> {
-        let trace_id = root.span_context.trace_id();
-        let Some(pending) = self.pending.get_mut(&trace_id) else {
-            return vec![root];
-        };
-        let mut children: HashMap<SpanId, Vec<usize>> = HashMap::new();
-        for (i, s) in pending.spans.iter().enumerate() {
-            children.entry(s.parent_span_id).or_default().push(i);
-        }
-        let mut take = vec![false; pending.spans.len()];
-        let mut stack = vec![root.span_context.span_id()];
-        while let Some(id) = stack.pop() {
-            for &i in children.get(&id).map(Vec::as_slice).unwrap_or(&[]) {
-                if !take[i] {
-                    take[i] = true;
-                    stack.push(pending.spans[i].span_context.span_id());
-                }
-            }
-        }
-        let mut tree = Vec::new();
-        let mut rest = Vec::new();
-        for (s, t) in std::mem::take(&mut pending.spans).into_iter().zip(take) {
-            if t {
-                tree.push(s);
-            } else {
-                rest.push(s);
-            }
-        }
-        self.pending_spans -= tree.len();
-        if rest.is_empty() {
-            self.pending.remove(&trace_id);
-        } else {
-            pending.spans = rest;
-        }
-        tree.push(root);
-        tree
-    }
-
-    fn hold(&mut self, span: SpanData) {
-        let seq = self.next_seq;
-        let pending = self
-            .pending
-            .entry(span.span_context.trace_id())
-            .or_insert_with(|| Pending {
-                seq,
-                spans: Vec::new(),
-            });
-        if pending.seq == seq {
-            self.next_seq += 1;
-        }
-        pending.spans.push(span);
-        self.pending_spans += 1;
-    }
-
-    /// Removes the trace that has waited longest.
-    fn take_oldest(&mut self) -> Option<Vec<SpanData>> {
-        let oldest = self
-            .pending
-            .iter()
-            .min_by_key(|(_, p)| p.seq)
-            .map(|(id, _)| *id)?;
-        let pending = self.pending.remove(&oldest)?;
-        self.pending_spans -= pending.spans.len();
-        Some(pending.spans)
-    }
-
-    fn over_bounds(&self) -> bool {
-        self.pending_spans > self.max_pending_spans || self.pending.len() > self.max_pending_traces
-    }
-
     /// Renders every pending trace, oldest first, marked partial.
     fn drain_all(&mut self, out: &mut String) {
-        while let Some(spans) = self.take_oldest() {
+        while let Some(spans) = self.buffer.pop_oldest() {
             self.render(out, &spans, Some("root span not ended"));
         }
     }
@@ -275,50 +260,52 @@ impl State {
         let style = Style { color: self.color };
         render_trace(out, spans, partial, self.summary, style);
     }
-
-    fn write(&mut self, out: &str) -> OTelSdkResult {
-        if out.is_empty() {
-            return Ok(());
-        }
-        self.writer
-            .write_all(out.as_bytes())
-            .and_then(|()| self.writer.flush())
-            .map_err(|e| OTelSdkError::InternalFailure(format!("console exporter: {e}")))
-    }
 }
 
 impl SpanExporter for ConsoleExporter {
+    /// Renders the traces whose local root is in `batch` and hands the text to
+    /// the writer thread; never waits for the writer.
+    ///
+    /// # Errors
+    /// After shutdown, or once the writer has failed (the output is dropped).
     async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
         let mut st = self.lock();
         if st.shut_down {
             return Err(OTelSdkError::AlreadyShutdown);
         }
-        let mut out = String::new();
         for span in batch {
-            if span.parent_span_id == SpanId::INVALID || span.parent_span_is_remote {
-                let tree = st.take_tree(span);
+            let mut out = String::new();
+            if is_local_root(&span) {
+                let tree = st.buffer.take_tree(span);
                 st.render(&mut out, &tree, None);
             } else {
-                st.hold(span);
-                while st.over_bounds() {
-                    match st.take_oldest() {
+                st.buffer.hold(span);
+                while st.buffer.over_bounds() {
+                    match st.buffer.pop_oldest() {
                         Some(spans) => st.render(&mut out, &spans, Some("buffer full")),
                         None => break,
                     }
                 }
             }
+            // One piece of output per trace, so that a full buffer drops
+            // whole traces.
+            self.output.send(out);
         }
-        st.write(&out)
+        drop(st);
+        match self.output.error() {
+            Some(e) => Err(OTelSdkError::InternalFailure(format!(
+                "console exporter: {e}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn force_flush(&self) -> OTelSdkResult {
-        let mut st = self.lock();
-        let mut out = String::new();
-        st.drain_all(&mut out);
-        st.write(&out)
+        self.flush_with_timeout(FLUSH_TIMEOUT)
     }
 
-    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        let deadline = deadline_after(timeout);
         let mut st = self.lock();
         if st.shut_down {
             return Ok(());
@@ -326,7 +313,9 @@ impl SpanExporter for ConsoleExporter {
         st.shut_down = true;
         let mut out = String::new();
         st.drain_all(&mut out);
-        st.write(&out)
+        drop(st);
+        self.output.send(out);
+        self.wait_written(deadline)
     }
 }
 
@@ -633,8 +622,16 @@ mod tests {
             .export(vec![span(3, 2, "invoke_agent a", 1, 40, typed("agent"))])
             .await
             .unwrap();
+        console
+            .output
+            .flush(deadline_after(Duration::from_secs(10)))
+            .unwrap();
         assert_eq!(buf.text(), "");
         console.export(vec![server]).await.unwrap();
+        console
+            .output
+            .flush(deadline_after(Duration::from_secs(10)))
+            .unwrap();
         let text = buf.text();
         assert!(text.contains(" trace: 2 spans, continues remote parent 0000000000000abc\n"));
         assert!(text.contains(" POST /chat  50.00 ms  ✓  server\n"));
@@ -654,6 +651,10 @@ mod tests {
             a,
         ];
         console.export(batch).await.unwrap();
+        console
+            .output
+            .flush(deadline_after(Duration::from_secs(10)))
+            .unwrap();
         assert!(buf.text().contains("child of a"));
         assert!(!buf.text().contains("child of b"));
         assert_eq!(console.pending_spans(), 1);

@@ -1,11 +1,18 @@
-//! OTLP/HTTP transport with protobuf or JSON bodies, gzip or zstd (hyper + rustls).
+//! OTLP/HTTP transport with protobuf or JSON bodies, gzip or zstd (hyper, and
+//! rustls for `https://` endpoints only).
+//!
+//! Bodies are encoded and compressed once; a retry sends the same bytes. Answers
+//! are read up to [`MAX_ANSWER_BYTES`]: a collector that sends more (an endless
+//! body) costs a failed export, never the process's memory.
 
+use super::error::{chain, ExportError};
 use super::tls::TlsFiles;
-use super::{Accepted, ExportError, ExporterBuildError};
+use super::{Accepted, ExporterBuildError};
 use crate::config::{Compression, OtlpConfig, Protocol};
+use crate::redact::collector_text;
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
-use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RETRY_AFTER};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -17,13 +24,29 @@ use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::Write;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
+/// Longest answer read: an OTLP answer is a few bytes; an error page a few
+/// kilobytes. Anything longer is a broken or hostile collector.
+pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024;
+
+/// Longest wait a `Retry-After` may ask for that is still honoured; a longer one
+/// is beyond any export timeout anyway.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// A client for `http://` endpoints needs no TLS and no trust store: loading the
+/// system's root certificates costs milliseconds at start for nothing.
+enum HttpClient {
+    Plain(Client<HttpConnector, Full<Bytes>>),
+    Tls(Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>),
+}
 
 pub(crate) struct HttpTransport {
-    client: HttpsClient,
+    client: HttpClient,
     url: hyper::Uri,
     headers: Vec<(HeaderName, HeaderValue)>,
+    /// The header values, to hide them should the collector echo them.
+    secrets: Vec<String>,
     json: bool,
     compression: Compression,
 }
@@ -113,75 +136,119 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
 impl HttpTransport {
     pub(crate) fn new(url: &str, config: &OtlpConfig) -> Result<HttpTransport, ExporterBuildError> {
         let uri: hyper::Uri = url.parse().map_err(|e| {
-            ExporterBuildError::Transport(format!("invalid HTTP endpoint {url}: {e}"))
+            ExporterBuildError::Transport(format!(
+                "invalid HTTP endpoint {}: {e}",
+                crate::redact::endpoint(url)
+            ))
         })?;
         let mut http = HttpConnector::new();
-        http.enforce_http(false);
         http.set_connect_timeout(Some(config.timeout));
         // Small protobuf requests should leave at once, not wait for more bytes.
         http.set_nodelay(true);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(rustls_config(config)?)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new()).build(connector);
+        let builder = Client::builder(TokioExecutor::new());
+        let client = if uri.scheme_str() == Some("https") {
+            http.enforce_http(false);
+            let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                .with_tls_config(rustls_config(config)?)
+                .https_only()
+                .enable_http1()
+                .wrap_connector(http);
+            HttpClient::Tls(builder.build(connector))
+        } else {
+            HttpClient::Plain(builder.build(http))
+        };
         Ok(HttpTransport {
             client,
             url: uri,
             headers: headers(&config.headers)?,
+            secrets: config.headers.iter().map(|(_, v)| v.clone()).collect(),
             json: config.protocol == Protocol::HttpJson,
             compression: config.compression,
         })
     }
 
-    pub(crate) async fn send(
+    /// The request body, encoded (protobuf or JSON) but not compressed: its
+    /// length is what the request limit applies to.
+    pub(crate) fn encode(
         &self,
-        request: ExportTraceServiceRequest,
-    ) -> Result<Accepted, ExportError> {
-        let (body, content_type) = if self.json {
-            let body = super::json::encode(request)
-                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))?;
-            (body, "application/json")
+        request: &mut ExportTraceServiceRequest,
+    ) -> Result<Vec<u8>, ExportError> {
+        if self.json {
+            super::json::encode(request)
+                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))
         } else {
-            (request.encode_to_vec(), "application/x-protobuf")
-        };
-        // Exactly these content types: some receivers (rotel) refuse parameters
-        // such as `; charset=utf-8`.
-        let mut req = hyper::Request::post(self.url.clone())
-            .header(CONTENT_TYPE, HeaderValue::from_static(content_type));
+            Ok(request.encode_to_vec())
+        }
+    }
+
+    /// The body as sent: compressed once, here, so that retries send the same bytes.
+    pub(crate) fn compress(&self, body: Vec<u8>) -> Result<Bytes, ExportError> {
         let body = match self.compression {
             Compression::None => body,
             Compression::Gzip => {
-                req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
                 gzip(&body).map_err(|e| ExportError::Encoding(format!("gzip: {e}")))?
+            }
+            Compression::Zstd => zstd::bulk::compress(&body, ZSTD_LEVEL)
+                .map_err(|e| ExportError::Encoding(format!("zstd: {e}")))?,
+        };
+        Ok(Bytes::from(body))
+    }
+
+    pub(crate) async fn send(&self, body: &Bytes) -> Result<Accepted, ExportError> {
+        // Exactly these content types: some receivers (rotel) refuse parameters
+        // such as `; charset=utf-8`.
+        let content_type = if self.json {
+            "application/json"
+        } else {
+            "application/x-protobuf"
+        };
+        let mut req = hyper::Request::post(self.url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        match self.compression {
+            Compression::None => {}
+            Compression::Gzip => {
+                req = req.header(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             }
             Compression::Zstd => {
                 req = req.header(CONTENT_ENCODING, HeaderValue::from_static("zstd"));
-                zstd::bulk::compress(&body, ZSTD_LEVEL)
-                    .map_err(|e| ExportError::Encoding(format!("zstd: {e}")))?
             }
-        };
+        }
         let mut req = req
-            .body(Full::new(Bytes::from(body)))
-            .map_err(|e| ExportError::Transport(e.to_string()))?;
+            .body(Full::new(body.clone()))
+            .map_err(|e| ExportError::Encoding(e.to_string()))?;
         for (k, v) in &self.headers {
             req.headers_mut().append(k.clone(), v.clone());
         }
-        let resp = self
-            .client
-            .request(req)
-            .await
-            .map_err(|e| ExportError::Transport(chain(&e)))?;
+        let sent = match &self.client {
+            HttpClient::Plain(c) => c.request(req).await,
+            HttpClient::Tls(c) => c.request(req).await,
+        };
+        let resp = sent.map_err(|e| ExportError::from_transport(&e, self.text(&chain(&e))))?;
         let status = resp.status();
-        let bytes = resp
-            .into_body()
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let bytes = match Limited::new(resp.into_body(), MAX_ANSWER_BYTES)
             .collect()
             .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return Err(ExportError::ResponseTooLarge(MAX_ANSWER_BYTES));
+            }
+            // The status is what matters; a body cut short by a closed
+            // connection leaves it readable.
+            Err(_) => Bytes::new(),
+        };
         if !status.is_success() {
-            return Err(ExportError::HttpStatus(status.as_u16()));
+            let body = String::from_utf8_lossy(&bytes);
+            return Err(ExportError::Http {
+                status: status.as_u16(),
+                body: self.text(body.trim()),
+                retry_after,
+            });
         }
         let rejected = if self.json {
             super::json::rejected_spans(&bytes)
@@ -195,6 +262,25 @@ impl HttpTransport {
             rejected_spans: rejected,
         })
     }
+
+    fn text(&self, raw: &str) -> String {
+        let secrets: Vec<&str> = self.secrets.iter().map(String::as_str).collect();
+        collector_text(raw, &secrets)
+    }
+}
+
+/// `Retry-After`: a number of seconds, or an HTTP date (RFC 9110), measured
+/// from `now`. A date in the past means "now"; an unreadable value is ignored.
+fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
 }
 
 /// zstd's default level: most of the gain for little CPU, like gzip's default.
@@ -206,14 +292,23 @@ fn gzip(body: &[u8]) -> std::io::Result<Vec<u8>> {
     enc.finish()
 }
 
-/// An error with its causes (TLS verification failures live in the sources).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(parse_retry_after(" 3 ", now), Some(Duration::from_secs(3)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(
+            parse_retry_after(&later, now),
+            Some(Duration::from_secs(90))
+        );
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(parse_retry_after(&earlier, now), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(parse_retry_after("-1", now), None);
+        assert_eq!(parse_retry_after("99999999999", now), Some(MAX_RETRY_AFTER));
     }
-    text
 }

@@ -14,9 +14,12 @@ use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 
-/// The request body of an `http/json` export.
-pub(crate) fn encode(mut request: ExportTraceServiceRequest) -> Result<Vec<u8>, serde_json::Error> {
-    for rs in &mut request.resource_spans {
+/// The request body of an `http/json` export. Non-finite doubles in `request`
+/// are replaced by their text on the way (in place: no copy of the request).
+pub(crate) fn encode(
+    request: &mut ExportTraceServiceRequest,
+) -> Result<Vec<u8>, serde_json::Error> {
+    for rs in request.resource_spans.iter_mut() {
         if let Some(r) = &mut rs.resource {
             finite(&mut r.attributes);
         }
@@ -35,7 +38,7 @@ pub(crate) fn encode(mut request: ExportTraceServiceRequest) -> Result<Vec<u8>, 
             }
         }
     }
-    serde_json::to_vec(&request)
+    serde_json::to_vec(&*request)
 }
 
 fn finite(attributes: &mut [KeyValue]) {
@@ -141,7 +144,7 @@ mod tests {
     }
 
     fn encoded() -> Json {
-        serde_json::from_slice(&encode(request()).unwrap()).unwrap()
+        serde_json::from_slice(&encode(&mut request()).unwrap()).unwrap()
     }
 
     fn attr<'a>(span: &'a Json, key: &str) -> &'a Json {
@@ -212,7 +215,7 @@ mod tests {
     #[test]
     fn the_body_decodes_back_to_the_request() {
         let mut want = request();
-        let body = encode(want.clone()).unwrap();
+        let body = encode(&mut want.clone()).unwrap();
         let back: ExportTraceServiceRequest = serde_json::from_slice(&body).unwrap();
         // Only the two non-finite doubles differ.
         let attrs = &mut want.resource_spans[0].scope_spans[0].spans[0].attributes;

@@ -4,21 +4,27 @@
 //! The transports take an [`OtlpConfig`] that [`OtlpConfig::validate`] has
 //! checked (endpoint, headers, TLS files): they convert it, they do not judge it.
 
+mod deadline;
+mod error;
 mod grpc;
 mod http;
 mod json;
+mod request;
 mod tls;
 
+pub(crate) use deadline::Deadline;
+
 use crate::config::{OtlpConfig, Protocol};
+use crate::redact;
 use crate::runtime::ExportRuntime;
-use crate::stats::ExportStats;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use crate::stats::{ExportFailure, ExportStats, FailureKind};
+use bytes::Bytes;
+use error::ExportError;
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
-use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
-use prost::Message;
+use request::{Request, TooLarge};
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,75 +50,18 @@ pub enum ExporterBuildError {
     Runtime(#[from] std::io::Error),
 }
 
-/// Why one export failed.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum ExportError {
-    /// Out of time; with the last failure seen while retrying, if any.
-    #[error("timed out after {:?}{}", .0, .1.as_deref().map(|c| format!(" (last attempt: {c})")).unwrap_or_default())]
-    Timeout(Duration, Option<String>),
-    #[error("gRPC status {code}: {message}")]
-    Grpc { code: String, message: String },
-    #[error("HTTP status {0}")]
-    HttpStatus(u16),
-    #[error("{0}")]
-    Transport(String),
-    /// The server's certificate was not trusted (or ours was refused): not retried.
-    #[error("TLS: {0}")]
-    Tls(String),
-    /// The request could not be encoded or compressed: not retried, since the
-    /// same request would fail the same way.
-    #[error("{0}")]
-    Encoding(String),
-}
-
-impl ExportError {
-    /// Whether trying again may succeed (the OTLP specification's retryable
-    /// cases: unavailable, throttled, gateway errors, broken connections).
-    fn retryable(&self) -> bool {
-        match self {
-            ExportError::Timeout(..) => false,
-            ExportError::Grpc { code, .. } => {
-                matches!(
-                    code.as_str(),
-                    "Unavailable" | "ResourceExhausted" | "Aborted" | "DeadlineExceeded"
-                )
-            }
-            ExportError::HttpStatus(s) => matches!(s, 429 | 502 | 503 | 504),
-            ExportError::Transport(_) => true,
-            ExportError::Tls(_) | ExportError::Encoding(_) => false,
-        }
-    }
-
-    /// Reclassifies a transport or gRPC failure whose causes name a certificate
-    /// problem as a TLS failure, which retrying cannot fix.
-    pub(crate) fn classify(self) -> ExportError {
-        let text = match &self {
-            ExportError::Transport(t) => t,
-            ExportError::Grpc { message, .. } => message,
-            _ => return self,
-        };
-        let lower = text.to_ascii_lowercase();
-        if lower.contains("certificate")
-            || lower.contains("handshake")
-            || lower.contains("unknownissuer")
-        {
-            return ExportError::Tls(text.clone());
-        }
-        self
-    }
-}
-
-/// Largest OTLP request sent, encoded: under gRPC's default 4 MiB message limit.
-pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024 - 64 * 1024;
-
-/// First pause between two attempts of one export; doubles up to [`MAX_BACKOFF`].
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-/// Longest pause between two attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
+pub use crate::config::DEFAULT_MAX_REQUEST_BYTES;
 
 /// What the collector said about an export that it accepted.
 pub(crate) struct Accepted {
     pub(crate) rejected_spans: u64,
+}
+
+/// One request, encoded (and for HTTP compressed) once, ready to be sent and
+/// sent again as it is.
+pub(crate) struct Payload {
+    pub(crate) body: Bytes,
+    pub(crate) spans: u64,
 }
 
 pub(crate) enum Transport {
@@ -121,10 +70,10 @@ pub(crate) enum Transport {
 }
 
 impl Transport {
-    async fn send(&self, request: ExportTraceServiceRequest) -> Result<Accepted, ExportError> {
+    async fn send(&self, payload: &Payload) -> Result<Accepted, ExportError> {
         match self {
-            Transport::Grpc(t) => t.send(request).await,
-            Transport::Http(t) => t.send(request).await,
+            Transport::Grpc(t) => t.send(payload).await,
+            Transport::Http(t) => t.send(&payload.body).await,
         }
     }
 }
@@ -133,25 +82,34 @@ impl Transport {
 ///
 /// Built from an [`OtlpConfig`] (usually by [`crate::init`]). It never blocks the
 /// application: exports run on aitrace's own runtime, each bounded by the
-/// configured timeout. Failures are counted in [`ExportStats`] and reported on
-/// stderr once, not once per batch. Header values never appear in `Debug` output,
-/// logs or errors.
+/// configured timeout. Each request is at most
+/// [`OtlpConfig::max_request_bytes`] encoded; a span larger than that on its own
+/// is dropped alone and counted. Failures are counted in [`ExportStats`] (with
+/// the last one kept, [`ExportStats::last_failure`]) and reported on stderr
+/// once, not once per batch. Header values never appear in `Debug` output, logs
+/// or errors; the endpoint is shown without its credentials or query string,
+/// and what the collector says is cut short and cleaned of control characters.
 pub struct OtlpExporter {
     transport: Arc<Transport>,
     runtime: ExportRuntime,
     resource: ResourceAttributesWithSchema,
     timeout: Duration,
+    max_request_bytes: usize,
     stats: ExportStats,
+    deadline: Deadline,
     url: String,
+    /// The URL as printed: credentials and query hidden.
+    shown_url: String,
     protocol: Protocol,
 }
 
 impl fmt::Debug for OtlpExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpExporter")
-            .field("url", &self.url)
+            .field("url", &self.shown_url)
             .field("protocol", &self.protocol)
             .field("timeout", &self.timeout)
+            .field("max_request_bytes", &self.max_request_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -168,7 +126,7 @@ impl OtlpExporter {
     pub fn from_config(config: &OtlpConfig) -> Result<OtlpExporter, ExporterBuildError> {
         let mut config = config.clone();
         aitrace::env::warn_once(&config.validate());
-        OtlpExporter::with_stats(&config, ExportStats::default())
+        OtlpExporter::with_stats(&config, ExportStats::default(), Deadline::default())
     }
 
     /// Builds an exporter for a configuration that [`OtlpConfig::validate`] has
@@ -176,6 +134,7 @@ impl OtlpExporter {
     pub(crate) fn with_stats(
         config: &OtlpConfig,
         stats: ExportStats,
+        deadline: Deadline,
     ) -> Result<OtlpExporter, ExporterBuildError> {
         // A validated configuration always resolves; the error is kept, not unwrapped.
         let endpoint = config
@@ -198,7 +157,10 @@ impl OtlpExporter {
             runtime,
             resource: ResourceAttributesWithSchema::default(),
             timeout: config.timeout,
+            max_request_bytes: config.max_request_bytes,
             stats,
+            deadline,
+            shown_url: redact::endpoint(&endpoint.url),
             url: endpoint.url,
             protocol: config.protocol,
         })
@@ -214,101 +176,171 @@ impl OtlpExporter {
         &self.url
     }
 
-    /// Splits a batch into requests that each encode to at most
-    /// [`MAX_REQUEST_BYTES`]; a single span larger than that is dropped (counted
-    /// as failed) rather than making its whole batch rejected.
-    fn requests(&self, batch: Vec<SpanData>) -> Vec<(ExportTraceServiceRequest, u64)> {
-        let n = batch.len() as u64;
-        // Most batches are far below the limit: convert them without a copy.
-        let estimate: usize = batch.iter().map(crate::keep_rules::estimate).sum();
-        if estimate < MAX_REQUEST_BYTES / 2 {
-            let resource_spans = group_spans_by_resource_and_scope(batch, &self.resource);
-            return vec![(ExportTraceServiceRequest { resource_spans }, n)];
-        }
-        let request = ExportTraceServiceRequest {
-            resource_spans: group_spans_by_resource_and_scope(batch.clone(), &self.resource),
+    /// Counts a span dropped for being over the request limit on its own, and
+    /// says so the first time.
+    fn too_large(&self, span: TooLarge) {
+        let name = redact::collector_text(&span.name, &[]);
+        let failure = ExportFailure {
+            kind: FailureKind::TooLarge,
+            message: format!(
+                "span \"{name}\" encodes to {} bytes, over the OTLP request limit of {} bytes; \
+                 it was dropped and the rest of its batch sent",
+                span.bytes, self.max_request_bytes
+            ),
         };
-        if request.encoded_len() <= MAX_REQUEST_BYTES {
-            return vec![(request, n)];
+        if self.stats.add_too_large() {
+            eprintln!("aitrace: {failure}; further ones are counted in ExportStats, not printed");
         }
-        if batch.len() == 1 {
-            if self.stats.add_failed(1) {
-                eprintln!(
-                    "aitrace: a span of {} bytes exceeds the OTLP request limit of {MAX_REQUEST_BYTES} bytes and was dropped; further failures are counted in ExportStats",
-                    request.encoded_len()
-                );
-            }
-            return Vec::new();
-        }
-        let mut first = batch;
-        let second = first.split_off(first.len() / 2);
-        let mut out = self.requests(first);
-        out.extend(self.requests(second));
-        out
+        self.stats.set_last_failure(failure);
     }
 
-    /// Sends one request with retries until `deadline` (the end of the export it
-    /// belongs to) and counts the outcome. A request whose export has no time left
-    /// is not sent.
-    async fn send_counted(
-        &self,
-        request: ExportTraceServiceRequest,
-        n: u64,
-        deadline: Instant,
-    ) -> OTelSdkResult {
-        let transport = self.transport.clone();
-        let timeout = self.timeout;
-        let handle = self.runtime.spawn(async move {
-            if Instant::now() >= deadline {
-                return Err(ExportError::Timeout(timeout, None));
-            }
-            let last = std::sync::Mutex::new(None::<String>);
-            let attempts = async {
-                let mut backoff = FIRST_BACKOFF;
-                loop {
-                    match transport
-                        .send(request.clone())
-                        .await
-                        .map_err(ExportError::classify)
-                    {
-                        Err(e) if e.retryable() => {
-                            *last.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
-                            tokio::time::sleep(jitter(backoff)).await;
-                            backoff = (backoff * 2).min(MAX_BACKOFF);
-                        }
-                        other => return other,
+    /// Encodes one request into the payloads that carry it: one, unless its
+    /// encoding is only measured once made (JSON) and came out over the limit,
+    /// in which case it is halved until each half fits.
+    fn payloads(&self, mut req: Request, out: &mut Vec<Payload>) -> Result<(), (u64, ExportError)> {
+        match &*self.transport {
+            Transport::Grpc(t) => out.push(Payload {
+                body: t.encode(&req.request),
+                spans: req.spans,
+            }),
+            Transport::Http(t) => {
+                let body = t.encode(&mut req.request).map_err(|e| (req.spans, e))?;
+                if body.len() > self.max_request_bytes {
+                    if req.spans == 1 {
+                        let name = req.request.resource_spans[0].scope_spans[0].spans[0]
+                            .name
+                            .clone();
+                        self.too_large(TooLarge {
+                            name,
+                            bytes: body.len(),
+                        });
+                        return Ok(());
                     }
+                    let (a, b) = request::halve(req.request, req.spans);
+                    self.payloads(a, out)?;
+                    return self.payloads(b, out);
                 }
-            };
-            let outcome = tokio::time::timeout_at(deadline.into(), attempts).await;
-            let last = last.into_inner().unwrap_or_else(|p| p.into_inner());
-            outcome.unwrap_or(Err(ExportError::Timeout(timeout, last)))
-        });
+                out.push(Payload {
+                    body: t.compress(body).map_err(|e| (req.spans, e))?,
+                    spans: req.spans,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one payload with retries until `deadline` (the end of the export it
+    /// belongs to, or sooner if the guard's deadline says so) and counts the
+    /// outcome. A payload whose export has no time left is not sent.
+    async fn send_counted(&self, payload: Payload, deadline: Instant) -> OTelSdkResult {
+        let n = payload.spans;
+        let transport = self.transport.clone();
+        let stop = self.deadline.clone();
+        let timeout = self.timeout;
+        let handle = self
+            .runtime
+            .spawn(async move { attempts(&transport, &payload, timeout, deadline, &stop).await });
         let outcome = match handle.await {
             Ok(r) => r,
-            Err(e) => Err(ExportError::Transport(format!("export task failed: {e}"))),
+            Err(e) => Err(ExportError::Connection(format!("export task failed: {e}"))),
         };
         match outcome {
             Ok(Accepted { rejected_spans }) => {
                 let rejected = rejected_spans.min(n);
                 self.stats.add_exported(n - rejected);
-                if rejected > 0 && self.stats.add_failed(rejected) {
-                    eprintln!("aitrace: the collector at {} rejected {rejected} spans; further failures are counted in ExportStats", self.url);
+                if rejected > 0 {
+                    let failure = ExportFailure {
+                        kind: FailureKind::Status,
+                        message: format!(
+                            "the collector at {} rejected {rejected} spans",
+                            self.shown_url
+                        ),
+                    };
+                    if self.stats.add_failed(rejected) {
+                        eprintln!(
+                            "aitrace: {failure}; further failures are counted in ExportStats"
+                        );
+                    }
+                    self.stats.set_last_failure(failure);
                 }
                 Ok(())
             }
-            Err(e) => {
-                if self.stats.add_failed(n) {
-                    eprintln!("aitrace: export to {} failed: {e}; {n} spans lost; further failures are counted in ExportStats, not printed", self.url);
-                }
-                Err(OTelSdkError::InternalFailure(format!(
-                    "OTLP export to {} failed: {e}",
-                    self.url
-                )))
+            Err(e) => Err(self.failed(n, &e)),
+        }
+    }
+
+    /// Counts `n` spans as failed with `e`, says so the first time, and returns
+    /// the SDK's form of the error.
+    fn failed(&self, n: u64, e: &ExportError) -> OTelSdkError {
+        let failure = e.to_failure(&self.shown_url);
+        if self.stats.add_failed(n) {
+            eprintln!("aitrace: {failure}; {n} spans lost; further failures are counted in ExportStats, not printed");
+        }
+        let error = OTelSdkError::InternalFailure(format!("OTLP {failure}"));
+        self.stats.set_last_failure(failure);
+        error
+    }
+}
+
+/// The attempts of one payload: retried as [`ExportError::retryable`] says,
+/// after a jittered pause that doubles from [`FIRST_BACKOFF`] to
+/// [`MAX_BACKOFF`], or after what the collector asked for (`Retry-After`,
+/// `RetryInfo`), until `deadline` or the guard's deadline (`stop`). When the
+/// next attempt could not start before then, it gives up at once.
+async fn attempts(
+    transport: &Transport,
+    payload: &Payload,
+    timeout: Duration,
+    deadline: Instant,
+    stop: &Deadline,
+) -> Result<Accepted, ExportError> {
+    let mut last: Option<ExportError> = None;
+    let mut backoff = FIRST_BACKOFF;
+    loop {
+        let give_up = |last: Option<ExportError>| {
+            let stopped = stop.get().is_some_and(|s| s < deadline);
+            ExportError::Timeout {
+                after: timeout,
+                shutdown: stopped,
+                last: last.map(Box::new),
             }
+        };
+        let end = stop.get().map_or(deadline, |s| s.min(deadline));
+        if Instant::now() >= end {
+            return Err(give_up(last));
+        }
+        let outcome = tokio::select! {
+            r = transport.send(payload) => r,
+            () = tokio::time::sleep_until(deadline.into()) => {
+                return Err(ExportError::Timeout { after: timeout, shutdown: false, last: last.map(Box::new) });
+            }
+            () = stop.reached() => {
+                return Err(ExportError::Timeout { after: timeout, shutdown: true, last: last.map(Box::new) });
+            }
+        };
+        let e = match outcome {
+            Ok(accepted) => return Ok(accepted),
+            Err(e) if e.retryable() => e,
+            Err(e) => return Err(e),
+        };
+        let pause = jitter(backoff).max(e.retry_after().unwrap_or_default());
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+        let end = stop.get().map_or(deadline, |s| s.min(deadline));
+        if Instant::now() + pause >= end {
+            return Err(give_up(Some(e)));
+        }
+        last = Some(e);
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = stop.reached() => return Err(give_up(last)),
         }
     }
 }
+
+/// First pause between two attempts of one export; doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest pause between two attempts, unless the collector asks for longer.
+const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// `timeout` from now; a timeout too long to add to the clock (from a huge
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`) means a century.
@@ -338,15 +370,34 @@ impl SpanExporter for OtlpExporter {
         if batch.is_empty() {
             return Ok(());
         }
+        // What these spans hold of the queue's byte budget, given back once
+        // they are settled (the same estimate as when they were admitted).
+        let bytes: u64 = batch
+            .iter()
+            .map(|s| crate::span_size::estimate(s) as u64)
+            .sum();
         // The timeout bounds the whole export, however many requests its batch
         // was split into.
         let deadline = deadline_after(self.timeout);
+        let split = request::split(batch, &self.resource, self.max_request_bytes);
+        for span in split.too_large {
+            self.too_large(span);
+        }
         let mut first_error = None;
-        for (request, n) in self.requests(batch) {
-            if let Err(e) = self.send_counted(request, n, deadline).await {
-                first_error.get_or_insert(e);
+        // One request encoded at a time, so that a large batch is in memory
+        // once as protobuf messages plus one encoded request.
+        for req in split.requests {
+            let mut payloads = Vec::new();
+            if let Err((n, e)) = self.payloads(req, &mut payloads) {
+                first_error.get_or_insert(self.failed(n, &e));
+            }
+            for payload in payloads {
+                if let Err(e) = self.send_counted(payload, deadline).await {
+                    first_error.get_or_insert(e);
+                }
             }
         }
+        self.stats.release_bytes(bytes);
         first_error.map_or(Ok(()), Err)
     }
 

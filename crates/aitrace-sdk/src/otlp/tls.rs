@@ -12,8 +12,9 @@ pub(crate) struct TlsFiles {
     pub(crate) identity: Option<(Vec<u8>, Vec<u8>)>,
 }
 
+/// Read as `OtlpConfig::validate` checked them: regular files, bounded in size.
 fn read(what: &'static str, path: &Path) -> Result<Vec<u8>, ExporterBuildError> {
-    std::fs::read(path).map_err(|e| ExporterBuildError::Certificate {
+    crate::config::read_pem_file(path).map_err(|e| ExporterBuildError::Certificate {
         what,
         path: path.display().to_string(),
         message: e.to_string(),

@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 /// One export as received.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// When it arrived.
+    pub at: Instant,
     /// Request headers (gRPC metadata or HTTP headers), names lowercase.
     pub headers: Vec<(String, String)>,
     /// The decoded request.
@@ -44,12 +46,36 @@ pub enum Behaviour {
     /// Answer the first `n` requests with gRPC `UNAVAILABLE` / HTTP 503 (both
     /// retryable), then accept. `u32::MAX` is "for ever".
     Unavailable(u32),
+    /// Answer the first `times` requests as `refusal` says, then accept.
+    /// `u32::MAX` is "for ever".
+    Refuse { times: u32, refusal: Refusal },
+    /// HTTP: answer `200 OK` with a body that never ends (chunks of 64 KiB as
+    /// fast as the client reads). gRPC: an answer whose status message is
+    /// 1 MiB long.
+    EndlessAnswer,
+}
+
+/// How [`Behaviour::Refuse`] refuses.
+#[derive(Clone, Copy, Debug)]
+pub enum Refusal {
+    /// A gRPC status; with a `RetryInfo` delay in its details when given. The
+    /// HTTP receiver answers 500 instead.
+    Grpc(tonic::Code, Option<Duration>),
+    /// An HTTP status, with `Retry-After` when given. The gRPC receiver
+    /// answers `UNAVAILABLE` instead.
+    Http(u16, Option<&'static str>),
+    /// gRPC `INVALID_ARGUMENT` / HTTP 400 whose message repeats every request
+    /// header (name and value), with terminal escape sequences around them: a
+    /// collector that echoes what it got.
+    EchoHeaders,
 }
 
 /// What the receiver tells the client.
 enum Answer {
     Accepted,
     Unavailable,
+    Refused(Refusal, Vec<(String, String)>),
+    Endless,
 }
 
 #[derive(Clone)]
@@ -59,6 +85,8 @@ struct State {
     attempts: Arc<Mutex<Vec<Received>>>,
     /// Client-to-server bytes through the capturing proxy, when there is one.
     wire: Arc<Mutex<Vec<u8>>>,
+    /// Connections reset by the proxy of `reset_first`.
+    resets: Arc<std::sync::atomic::AtomicUsize>,
     behaviour: Behaviour,
 }
 
@@ -68,6 +96,7 @@ impl State {
             received: Arc::default(),
             attempts: Arc::default(),
             wire: Arc::default(),
+            resets: Arc::default(),
             behaviour,
         }
     }
@@ -81,6 +110,7 @@ impl State {
         let attempt = {
             let mut attempts = self.attempts.lock().unwrap();
             attempts.push(Received {
+                at: Instant::now(),
                 headers: headers.clone(),
                 request: request.clone(),
                 body: body.clone(),
@@ -96,8 +126,15 @@ impl State {
                     return Answer::Unavailable;
                 }
             }
+            Behaviour::Refuse { times, refusal } => {
+                if attempt as u64 <= u64::from(times) {
+                    return Answer::Refused(refusal, headers);
+                }
+            }
+            Behaviour::EndlessAnswer => return Answer::Endless,
         }
         self.received.lock().unwrap().push(Received {
+            at: Instant::now(),
             headers,
             request,
             body,
@@ -167,8 +204,51 @@ impl TraceService for Grpc {
             Answer::Unavailable => Err(tonic::Status::unavailable(
                 "the test receiver is unavailable",
             )),
+            Answer::Refused(Refusal::Grpc(code, retry), _) => Err(grpc_status(code, retry)),
+            Answer::Refused(Refusal::Http(..), _) => Err(tonic::Status::unavailable(
+                "the test receiver is unavailable",
+            )),
+            Answer::Refused(Refusal::EchoHeaders, headers) => {
+                Err(tonic::Status::invalid_argument(echo(&headers)))
+            }
+            Answer::Endless => Err(tonic::Status::internal("x".repeat(1 << 20))),
         }
     }
+}
+
+/// A gRPC status with a `google.rpc.RetryInfo` detail when `retry` is given.
+fn grpc_status(code: tonic::Code, retry: Option<Duration>) -> tonic::Status {
+    let Some(delay) = retry else {
+        return tonic::Status::new(code, "the test receiver refuses");
+    };
+    // google.rpc.Status { code, message, details: [Any { type_url, value: RetryInfo }] },
+    // written field by field.
+    let mut duration = Vec::new();
+    prost::encoding::int64::encode(1, &(delay.as_secs() as i64), &mut duration);
+    prost::encoding::int32::encode(2, &(delay.subsec_nanos() as i32), &mut duration);
+    let mut retry_info = Vec::new();
+    prost::encoding::bytes::encode(1, &duration, &mut retry_info);
+    let mut any = Vec::new();
+    prost::encoding::string::encode(
+        1,
+        &"type.googleapis.com/google.rpc.RetryInfo".to_string(),
+        &mut any,
+    );
+    prost::encoding::bytes::encode(2, &retry_info, &mut any);
+    let mut status = Vec::new();
+    prost::encoding::int32::encode(1, &(code as i32), &mut status);
+    prost::encoding::string::encode(2, &"slow down".to_string(), &mut status);
+    prost::encoding::bytes::encode(3, &any, &mut status);
+    tonic::Status::with_details(code, "slow down", Bytes::from(status))
+}
+
+/// Every header, name and value, between ANSI escape sequences and line breaks.
+fn echo(headers: &[(String, String)]) -> String {
+    let list: Vec<String> = headers
+        .iter()
+        .map(|(k, v)| format!("\u{1b}[31m{k}: {v}\u{1b}[0m"))
+        .collect();
+    format!("bad request\r\nyou sent:\n{}", list.join("\n"))
 }
 
 impl Receiver {
@@ -368,6 +448,55 @@ impl Receiver {
         self
     }
 
+    /// Puts a loopback TCP proxy in front of the receiver that resets the first
+    /// `n` connections (a TCP RST, after the client has started its request)
+    /// and passes the later ones through; points [`Receiver::endpoint`] at it.
+    /// Plaintext endpoints only.
+    pub fn reset_first(mut self, n: usize) -> Receiver {
+        let upstream: std::net::SocketAddr = self
+            .endpoint
+            .strip_prefix("http://")
+            .expect("the resetting proxy needs a plaintext receiver")
+            .parse()
+            .unwrap();
+        let (listener, port) = bind();
+        let resets = self.state.resets.clone();
+        self.runtime.as_ref().unwrap().spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                if resets.load(std::sync::atomic::Ordering::SeqCst) < n {
+                    resets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::spawn(async move {
+                        // Wait for the request to start, then reset.
+                        let _ = client.readable().await;
+                        let _ = client.set_zero_linger();
+                        drop(client);
+                    });
+                    continue;
+                }
+                tokio::spawn(async move {
+                    let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = pump(&client, &server, None) => {}
+                        _ = pump(&server, &client, None) => {}
+                    }
+                });
+            }
+        });
+        self.endpoint = format!("http://127.0.0.1:{port}");
+        self
+    }
+
+    /// Connections the proxy of [`Receiver::reset_first`] has reset.
+    pub fn resets(&self) -> usize {
+        self.state.resets.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Every byte clients sent through the proxy of [`Receiver::capture_wire`].
     pub fn wire(&self) -> Vec<u8> {
         self.state.wire.lock().unwrap().clone()
@@ -423,10 +552,32 @@ async fn pump(
     }
 }
 
+/// Any answer body: whole, or endless.
+type AnyBody = http_body_util::combinators::BoxBody<Bytes, std::convert::Infallible>;
+
+/// A body that never ends: the same chunk, every time the client reads.
+struct Endless(Bytes);
+
+impl hyper::body::Body for Endless {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        std::task::Poll::Ready(Some(Ok(hyper::body::Frame::data(self.0.clone()))))
+    }
+}
+
+fn whole(bytes: impl Into<Bytes>) -> AnyBody {
+    Full::new(bytes.into()).boxed()
+}
+
 async fn http_handle(
     state: State,
     req: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<Full<Bytes>>, std::convert::Infallible> {
+) -> Result<hyper::Response<AnyBody>, std::convert::Infallible> {
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
@@ -451,7 +602,7 @@ async fn http_handle(
     let empty = |status: u16| {
         Ok(hyper::Response::builder()
             .status(status)
-            .body(Full::new(Bytes::new()))
+            .body(whole(Bytes::new()))
             .unwrap())
     };
     let body = match encoding.as_str() {
@@ -476,8 +627,31 @@ async fn http_handle(
     };
     match decoded {
         Some(request) => {
-            if let Answer::Unavailable = state.handle(headers, request, body).await {
-                return empty(503);
+            match state.handle(headers, request, body).await {
+                Answer::Accepted => {}
+                Answer::Unavailable => return empty(503),
+                Answer::Refused(Refusal::Http(status, retry_after), _) => {
+                    let mut resp = hyper::Response::builder().status(status);
+                    if let Some(v) = retry_after {
+                        resp = resp.header("retry-after", v);
+                    }
+                    return Ok(resp.body(whole(Bytes::new())).unwrap());
+                }
+                Answer::Refused(Refusal::Grpc(..), _) => return empty(500),
+                Answer::Refused(Refusal::EchoHeaders, headers) => {
+                    return Ok(hyper::Response::builder()
+                        .status(400)
+                        .body(whole(echo(&headers)))
+                        .unwrap());
+                }
+                Answer::Endless => {
+                    let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+                    return Ok(hyper::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/x-protobuf")
+                        .body(Endless(chunk).boxed())
+                        .unwrap());
+                }
             }
             let (resp, content_type) = if json {
                 (b"{}".to_vec(), "application/json")
@@ -489,7 +663,7 @@ async fn http_handle(
             };
             Ok(hyper::Response::builder()
                 .header("content-type", content_type)
-                .body(Full::new(Bytes::from(resp)))
+                .body(whole(resp))
                 .unwrap())
         }
         None => empty(400),
