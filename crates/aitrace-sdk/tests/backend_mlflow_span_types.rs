@@ -52,7 +52,10 @@ fn one_of_each(settings: Settings) -> String {
     run.record_input(QUESTION);
     let trace_id = run.trace_id().to_string();
     run.in_scope(|| {
-        let triage = aitrace::agent("triage").start();
+        let triage = aitrace::agent("triage")
+            .with_provider("openai")
+            .with_model("gpt-4o-mini")
+            .start();
         triage.record_input(QUESTION);
         triage.in_scope(|| {
             let check = aitrace::guardrail("pii_check")

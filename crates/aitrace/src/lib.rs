@@ -131,7 +131,7 @@ pub use span::embedding::{EmbeddingBuilder, EmbeddingSpan};
 pub use span::generation::{GenerationBuilder, GenerationSpan, Operation};
 pub use span::guardrail::{GuardrailBuilder, GuardrailSpan, GuardrailType};
 pub use span::handoff::{HandoffBuilder, HandoffSpan};
-pub use span::mcp::{McpListToolsBuilder, McpListToolsSpan};
+pub use span::mcp::{McpListToolsBuilder, McpListToolsSpan, NetworkTransport};
 pub use span::retrieval::{RetrievalBuilder, RetrievalSpan};
 pub use span::tool::{ToolBuilder, ToolSpan};
 pub use span::voice::{
@@ -298,7 +298,8 @@ pub fn guardrail<'a>(name: impl Into<Cow<'static, str>>) -> GuardrailBuilder<'a>
     GuardrailBuilder::new(name)
 }
 
-/// Starts building a span for listing the tools of an MCP server, `tools/list {server}`.
+/// Starts building a span for listing the tools of an MCP server, `tools/list`
+/// (the server's name is `ai.mcp.server`).
 pub fn mcp_list_tools<'a>(server: impl Into<Cow<'static, str>>) -> McpListToolsBuilder<'a> {
     McpListToolsBuilder::new(server)
 }

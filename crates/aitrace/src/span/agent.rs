@@ -14,6 +14,8 @@ use std::time::SystemTime;
 #[must_use = "a builder does nothing until .start()"]
 pub struct AgentBuilder<'a> {
     name: Cow<'static, str>,
+    provider: Option<Cow<'static, str>>,
+    model: Option<Cow<'static, str>>,
     id: Option<Cow<'static, str>>,
     tools: Vec<Cow<'static, str>>,
     handoffs: Vec<Cow<'static, str>>,
@@ -28,6 +30,8 @@ impl<'a> AgentBuilder<'a> {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
         AgentBuilder {
             name: name.into(),
+            provider: None,
+            model: None,
             id: None,
             tools: Vec::new(),
             handoffs: Vec::new(),
@@ -35,6 +39,33 @@ impl<'a> AgentBuilder<'a> {
             parent: None,
             start_time: None,
         }
+    }
+
+    /// The provider of the model the agent runs on (`ai.provider`;
+    /// `gen_ai.provider.name`, set at start so samplers see it), such as `openai`
+    /// or `anthropic` (the values [`crate::generation`] takes).
+    ///
+    /// The GenAI conventions require it on `invoke_agent` spans; aitrace cannot
+    /// know it, so an agent started without it carries no provider rather than a
+    /// guessed one.
+    ///
+    /// ```
+    /// let agent = aitrace::agent("triage")
+    ///     .with_provider("openai")
+    ///     .with_model("gpt-4o-mini")
+    ///     .start();
+    /// agent.end();
+    /// ```
+    pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+
+    /// The model the agent is configured with (`ai.model`; `gen_ai.request.model`,
+    /// set at start so samplers see it).
+    pub fn with_model(mut self, model: impl Into<Cow<'static, str>>) -> Self {
+        self.model = Some(model.into());
+        self
     }
 
     /// A stable id of the agent (`ai.agent.id`, `gen_ai.agent.id`).
@@ -73,6 +104,8 @@ impl<'a> AgentBuilder<'a> {
     pub fn start(self) -> AgentSpan {
         let name = span_name(gen_ai::operation::INVOKE_AGENT, &self.name);
         let agent_name = SharedStr::new(&self.name);
+        let provider = self.provider.as_ref().map(SharedStr::new);
+        let model = self.model.as_ref().map(SharedStr::new);
         let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::AGENT,
@@ -85,12 +118,23 @@ impl<'a> AgentBuilder<'a> {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_AGENT);
                 if a.d.gen_ai {
                     a.gen(gen_ai::AGENT_NAME, agent_name.get());
+                    if let Some(p) = &provider {
+                        a.gen(gen_ai::PROVIDER_NAME, p.get());
+                    }
+                    if let Some(m) = &model {
+                        a.gen(gen_ai::REQUEST_MODEL, m.get());
+                    }
                 }
             },
             |a| {
                 let name = agent_name.get();
                 a.ai(ai::AGENT_NAME, name.clone());
-                a.oi(oi::SPAN_KIND, oi::kind::AGENT);
+                if let Some(p) = &provider {
+                    a.ai(ai::PROVIDER, p.get());
+                }
+                if let Some(m) = &model {
+                    a.ai(ai::MODEL, m.get());
+                }
                 a.oi(oi::AGENT_NAME, name);
                 if let Some(id) = &self.id {
                     let id = shared_cow(id);
@@ -131,8 +175,8 @@ pub struct AgentSpan {
 }
 
 impl AgentSpan {
-    /// What this step was given (`ai.input`; with OpenInference `input.value` and
-    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// What this step was given (`ai.input`, and `input.value` with
+    /// `input.mime_type` whatever the dialects), as JSON; only when content capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -145,8 +189,9 @@ impl AgentSpan {
         self.core.record_input(input);
     }
 
-    /// What this step produced (`ai.output`; with OpenInference `output.value` and
-    /// `output.mime_type`), as JSON; only when content capture is on.
+    /// What this step produced (`ai.output`, and `output.value` with
+    /// `output.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on.
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }

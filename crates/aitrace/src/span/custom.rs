@@ -86,8 +86,8 @@ pub struct CustomSpan {
 }
 
 impl CustomSpan {
-    /// What this step was given (`ai.input`; with OpenInference `input.value` and
-    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// What this step was given (`ai.input`, and `input.value` with
+    /// `input.mime_type` whatever the dialects), as JSON; only when content capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -100,8 +100,9 @@ impl CustomSpan {
         self.core.record_input(input);
     }
 
-    /// What this step produced (`ai.output`; with OpenInference `output.value` and
-    /// `output.mime_type`), as JSON; only when content capture is on.
+    /// What this step produced (`ai.output`, and `output.value` with
+    /// `output.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on.
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }

@@ -1,7 +1,7 @@
 //! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
 
 use super::{builder_common, shared, shared_cow, span_common, span_name, SpanCore, Start};
-use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::attributes::{ai, gen_ai};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Context;
 use std::borrow::Cow;
@@ -87,7 +87,6 @@ impl<'a> GuardrailBuilder<'a> {
                     a.ai(ai::GUARDRAIL_TYPE, t.as_str());
                     a.gen(gen_ai::GUARDRAIL_SOURCE, t.as_str());
                 }
-                a.oi(oi::SPAN_KIND, oi::kind::GUARDRAIL);
             },
         );
         GuardrailSpan { core }

@@ -12,7 +12,7 @@ pub(crate) mod tool;
 pub(crate) mod voice;
 pub(crate) mod workflow;
 
-use crate::attributes::{ai, gen_ai};
+use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
 use crate::settings::global_settings;
@@ -58,6 +58,20 @@ impl Attrs<'_> {
         if self.d.openinference {
             self.out.push(KeyValue::new(Key::from_static_str(key), v));
         }
+    }
+    /// A name of the general conventions that OpenInference shares (`user.id`,
+    /// `session.id`): once, when either dialect is on.
+    #[inline]
+    pub(crate) fn shared_name(&mut self, key: &'static str, v: impl Into<Value>) {
+        if self.d.gen_ai || self.d.openinference {
+            self.out.push(KeyValue::new(Key::from_static_str(key), v));
+        }
+    }
+    /// A name every AI backend reads (the span kind, a step's input and output),
+    /// emitted whatever the dialects; see [`crate::attributes::openinference`].
+    #[inline]
+    pub(crate) fn interop(&mut self, key: &'static str, v: impl Into<Value>) {
+        self.out.push(KeyValue::new(Key::from_static_str(key), v));
     }
 
     /// The cost attributes of a model call, in every enabled dialect: the one
@@ -263,7 +277,12 @@ impl SpanCore {
             }
         }
         let d = settings.dialects;
-        let mut start_attrs = Vec::with_capacity(8);
+        // Room for what a span usually ends with, inherited attributes included:
+        // the SDK keeps this vector as the span's attribute list, and growing it
+        // later (past 8, which the kind marker made common) costs a reallocation and
+        // a copy, about 500 instructions. The size of one allocation changes nothing
+        // for an unsampled span.
+        let mut start_attrs = Vec::with_capacity(16);
         {
             let mut a = Attrs {
                 out: &mut start_attrs,
@@ -272,6 +291,12 @@ impl SpanCore {
             a.ai(ai::SPAN_TYPE, s.span_type);
             sampling(&mut a);
         }
+        // A custom span whose user gave a kind of theirs keeps it (only custom
+        // spans take user attributes at start, so only they pay for the look).
+        let kind_given = s.span_type == ai::span_type::CUSTOM
+            && start_attrs
+                .iter()
+                .any(|kv| kv.key.as_str() == oi::SPAN_KIND);
         // Hooks need the name after the span is built; copy it only for them.
         let hook_name = hooks::active().then(|| s.name.clone());
         // The global provider may be replaced at any time (tests and applications
@@ -294,7 +319,13 @@ impl SpanCore {
             let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
             let mut more = Vec::with_capacity(16 + inherited.len());
             more.extend(inherited.iter().cloned());
-            rest(&mut Attrs { out: &mut more, d });
+            let mut a = Attrs { out: &mut more, d };
+            if !kind_given {
+                // The kind marker backends classify the span by: one static
+                // attribute on recording spans (its cost is in docs/performance.md).
+                a.interop(oi::SPAN_KIND, oi::kind_of(s.span_type));
+            }
+            rest(&mut a);
             span.set_attributes(more);
         }
         let mut cx = parent.with_span(span);
@@ -694,26 +725,25 @@ impl SpanCore {
     }
 
     /// Records what a step was given, as JSON, under the content policy:
-    /// `ai.input`, and with OpenInference `input.value` and `input.mime_type`.
-    /// (The `gen_ai` conventions name no attribute for the input of a step that is
-    /// not a model call.)
+    /// `ai.input`, and `input.value` with `input.mime_type` whatever the dialects,
+    /// the names MLflow, Langfuse and Phoenix read a step's input from (MLflow's
+    /// request preview is the root span's). The `gen_ai` conventions only have
+    /// messages (`gen_ai.input.messages`) for this, and a step's input is any value.
     pub(crate) fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
-        use crate::attributes::openinference as oi;
         self.record_content(crate::content::ContentKind::Input, input, |a, text| {
             a.ai(ai::INPUT, text.clone());
-            a.oi(oi::INPUT_VALUE, text);
-            a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
+            a.interop(oi::INPUT_VALUE, text);
+            a.interop(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
         });
     }
 
     /// Records what a step produced, like [`SpanCore::record_input`]: `ai.output`,
     /// `output.value`, `output.mime_type`.
     pub(crate) fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
-        use crate::attributes::openinference as oi;
         self.record_content(crate::content::ContentKind::Output, output, |a, text| {
             a.ai(ai::OUTPUT, text.clone());
-            a.oi(oi::OUTPUT_VALUE, text);
-            a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+            a.interop(oi::OUTPUT_VALUE, text);
+            a.interop(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
         });
     }
 }
