@@ -124,7 +124,7 @@ pub(crate) fn host_port(authority: &str) -> Option<(&str, Option<u16>)> {
 
 /// `text` cut with aitrace's marker at the process-wide content limit.
 pub(crate) fn cut(text: &str) -> String {
-    aitrace::content::cut(text, aitrace::global_settings().max_content_bytes).into_owned()
+    aitrace::content::cut(text, aitrace::global_settings().max_content_bytes()).into_owned()
 }
 
 #[cfg(test)]

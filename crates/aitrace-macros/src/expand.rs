@@ -190,7 +190,7 @@ fn wrap(func: &ItemFn, args: &Args, captured: &[Ident], returned: &Returned<'_>)
     let block = &func.block;
     let is_async = func.sig.asyncness.is_some();
     let records_error = matches!(returned, Returned::Named(_)) && !args.no_err;
-    let binding = if records_error {
+    let binding = if records_error || is_async {
         quote!(let mut #span)
     } else {
         quote!(let #span)
@@ -201,6 +201,7 @@ fn wrap(func: &ItemFn, args: &Args, captured: &[Ident], returned: &Returned<'_>)
             let record = record_outcome(&span, &ret, args);
             quote! {
                 let #ret = #span.wrap::<#ty, _>(async move #block).await;
+                #span.completed();
                 #record
                 #ret
             }
@@ -214,7 +215,9 @@ fn wrap(func: &ItemFn, args: &Args, captured: &[Ident], returned: &Returned<'_>)
             }
         }
         (Returned::Unit | Returned::Unnameable, true) => quote! {
-            #span.wrap(async move #block).await
+            let #ret = #span.wrap(async move #block).await;
+            #span.completed();
+            #ret
         },
         (Returned::Unit | Returned::Unnameable, false) => quote! {
             let #guard = #span.enter();
@@ -229,7 +232,7 @@ fn wrap(func: &ItemFn, args: &Args, captured: &[Ident], returned: &Returned<'_>)
     quote! {
         #(#attrs)*
         #vis #defaultness #sig {
-            #binding = ::aitrace::__private::Traced::new(#start);
+            #binding = ::aitrace::__private::Traced::new(#start, #is_async);
             #capture
             #body
         }

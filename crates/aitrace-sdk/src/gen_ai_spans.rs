@@ -192,8 +192,8 @@ fn adopt(span: &mut SpanData) {
         return;
     };
     let settings = aitrace::global_settings();
-    if let Some(cost) = settings.prices.cost(&model, &usage) {
-        span.attributes.extend(cost.attributes(settings.dialects));
+    if let Some(cost) = settings.prices().cost(&model, &usage) {
+        span.attributes.extend(cost.attributes(settings.dialects()));
     }
 }
 

@@ -218,10 +218,14 @@ impl Builder {
         /// Batch processor settings (overrides `OTEL_BSP_*`).
         with_batch(batch: BatchConfig) => batch = batch
     );
-    set!(
-        /// What spans record (overrides `AITRACE_*`).
-        with_settings(settings: aitrace::Settings) => settings = settings
-    );
+    /// What spans record: each value set in `settings` overrides the `AITRACE_*`
+    /// variable (or default) behind it; the values it does not set keep theirs
+    /// (see [`aitrace::Settings::overriding`]).
+    pub fn with_settings(mut self, settings: aitrace::Settings) -> Self {
+        let base = std::mem::take(&mut self.config.settings);
+        self.config.settings = settings.overriding(&base);
+        self
+    }
     set!(
         /// Turns tracing off (overrides `OTEL_SDK_DISABLED`).
         with_disabled(disabled: bool) => disabled = disabled
@@ -315,9 +319,11 @@ impl Builder {
         let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
         for kind in config.effective_exporters() {
             let processor: Box<dyn SpanProcessor> = match kind {
-                ExporterKind::Console => {
-                    Box::new(SimpleSpanProcessor::new(ConsoleExporter::stdout()))
-                }
+                ExporterKind::Console => Box::new(Tally {
+                    inner: SimpleSpanProcessor::new(ConsoleExporter::stdout()),
+                    stats: stats.clone(),
+                    count: ExportStats::add_printed,
+                }),
                 ExporterKind::Otlp => {
                     let b = &config.batch;
                     // The SDK's batch processor does not bound one export in time: the
@@ -343,6 +349,14 @@ impl Builder {
             processors.push(processor);
         }
         processors.extend(extra_processors);
+        if processors.is_empty() {
+            // `none`: spans still end and are counted, as discarded on purpose.
+            processors.push(Box::new(Tally {
+                inner: Discard,
+                stats: stats.clone(),
+                count: ExportStats::add_discarded,
+            }));
+        }
         // Spans from other instrumentation (gen_ai spans of LLM client crates,
         // `tracing` spans) are given their type and cost before anything else
         // sees them: keep rules, console, exporters.
@@ -369,7 +383,8 @@ impl Builder {
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
-    /// aitrace settings, and the enabled switch.
+    /// aitrace settings, the enabled switch, and aitrace's panic hook (in front of
+    /// the one in place; see `aitrace::install_panic_hook`).
     ///
     /// # Errors
     /// See [`InitError`].
@@ -379,6 +394,9 @@ impl Builder {
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
         aitrace::propagation::set_identity_baggage(config.identity_baggage);
+        // Spans that end in a panic record its message; hooks and redactors
+        // that panic are reported once, quietly.
+        aitrace::install_panic_hook();
         opentelemetry::global::set_text_map_propagator(propagator(&config.propagators));
         if let Some(p) = &guard.provider {
             opentelemetry::global::set_tracer_provider(p.clone());
@@ -440,11 +458,76 @@ impl<P: SpanProcessor> SpanProcessor for Counting<P> {
     }
 }
 
+/// Counts every span that reaches `inner` with `count` (console: printed; none:
+/// discarded), so the shutdown report says what the local exporters handled.
+#[derive(Debug)]
+struct Tally<P> {
+    inner: P,
+    stats: ExportStats,
+    count: fn(&ExportStats),
+}
+
+impl<P: SpanProcessor> SpanProcessor for Tally<P> {
+    fn on_start(&self, span: &mut Span, cx: &opentelemetry::Context) {
+        self.inner.on_start(span, cx)
+    }
+    fn on_end(&self, span: SpanData) {
+        (self.count)(&self.stats);
+        self.inner.on_end(span)
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        self.inner.force_flush()
+    }
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        self.inner.shutdown_with_timeout(timeout)
+    }
+    fn set_resource(&mut self, resource: &opentelemetry_sdk::Resource) {
+        self.inner.set_resource(resource)
+    }
+}
+
+/// The processor of `OTEL_TRACES_EXPORTER=none`: spans end here.
+#[derive(Debug)]
+struct Discard;
+
+impl SpanProcessor for Discard {
+    fn on_start(&self, _span: &mut Span, _cx: &opentelemetry::Context) {}
+    fn on_end(&self, _span: SpanData) {}
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+}
+
 /// What happened to the spans of a pipeline, reported at shutdown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Final counters: `unaccounted()` spans were dropped.
     pub stats: StatsSnapshot,
+}
+
+impl std::fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = &self.stats;
+        let mut parts = Vec::new();
+        if s.recorded > 0 || (s.printed == 0 && s.discarded == 0) {
+            parts.push(format!(
+                "{} exported, {} failed, {} dropped",
+                s.exported,
+                s.failed,
+                self.dropped()
+            ));
+        }
+        if s.printed > 0 {
+            parts.push(format!("{} printed", s.printed));
+        }
+        if s.discarded > 0 {
+            parts.push(format!("{} discarded (no exporter)", s.discarded));
+        }
+        write!(f, "{}", parts.join(", "))
+    }
 }
 
 impl ShutdownReport {

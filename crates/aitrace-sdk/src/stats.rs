@@ -21,12 +21,15 @@ struct Counters {
     failed: AtomicU64,
     dropped: AtomicU64,
     export_errors: AtomicU64,
+    printed: AtomicU64,
+    discarded: AtomicU64,
 }
 
 /// A point-in-time copy of [`ExportStats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StatsSnapshot {
-    /// Spans that ended while sampled and went to the OTLP pipeline.
+    /// Spans that ended while sampled and went to the OTLP pipeline (the
+    /// `exported`, `failed` and `dropped` counts are of these).
     pub recorded: u64,
     /// Spans the collector accepted.
     pub exported: u64,
@@ -36,6 +39,12 @@ pub struct StatsSnapshot {
     pub dropped: u64,
     /// Failed export calls (each may carry many spans).
     pub export_errors: u64,
+    /// Spans handed to the console exporter (printed as part of their trace's
+    /// tree, or at shutdown as part of a partial one).
+    pub printed: u64,
+    /// Spans that ended with no exporter to go to (`OTEL_TRACES_EXPORTER=none`
+    /// and no processor of yours): discarded on purpose, not lost.
+    pub discarded: u64,
 }
 
 impl StatsSnapshot {
@@ -57,7 +66,19 @@ impl ExportStats {
             failed: c.failed.load(Ordering::Relaxed),
             dropped: c.dropped.load(Ordering::Relaxed),
             export_errors: c.export_errors.load(Ordering::Relaxed),
+            printed: c.printed.load(Ordering::Relaxed),
+            discarded: c.discarded.load(Ordering::Relaxed),
         }
+    }
+
+    /// Counts a span handed to the console exporter.
+    pub(crate) fn add_printed(&self) {
+        self.inner.printed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a span that had no exporter to go to.
+    pub(crate) fn add_discarded(&self) {
+        self.inner.discarded.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn add_exported(&self, n: u64) {

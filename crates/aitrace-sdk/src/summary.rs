@@ -77,6 +77,9 @@ pub struct TraceSummary {
     pub models: Vec<ModelUsage>,
     /// Spans whose status is `Error`.
     pub errors: usize,
+    /// Spans dropped before they ended, without an error (`ai.incomplete`): a
+    /// cancelled future, an early return.
+    pub incomplete: usize,
     /// Guardrail spans with `ai.guardrail.triggered` = true.
     pub guardrails_tripped: usize,
     /// Tool spans (`ai.span.type` = `tool`; handoffs are counted apart).
@@ -151,6 +154,7 @@ impl TraceSummary {
             unpriced_calls: 0,
             models: Vec::new(),
             errors: 0,
+            incomplete: 0,
             guardrails_tripped: 0,
             tool_calls: 0,
             handoffs: 0,
@@ -161,6 +165,8 @@ impl TraceSummary {
         for span in &spans {
             if matches!(span.status, Status::Error { .. }) {
                 summary.errors += 1;
+            } else if attr_bool(span, ai::INCOMPLETE) == Some(true) {
+                summary.incomplete += 1;
             }
             let span_type = attr_str(span, ai::SPAN_TYPE);
             match span_type {
@@ -298,11 +304,15 @@ impl fmt::Display for TraceSummary {
                 writeln!(f, "{}", fmt_usd(m.cost_usd))?;
             }
         }
-        writeln!(
+        write!(
             f,
             "  tool calls: {}, handoffs: {}, errors: {}, guardrails tripped: {}",
             self.tool_calls, self.handoffs, self.errors, self.guardrails_tripped
         )?;
+        if self.incomplete > 0 {
+            write!(f, ", incomplete: {}", self.incomplete)?;
+        }
+        writeln!(f)?;
         write!(f, "  critical path:")?;
         if self.critical_path.is_empty() {
             write!(f, " none")?;

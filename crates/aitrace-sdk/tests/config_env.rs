@@ -117,7 +117,7 @@ fn nothing_set_gives_the_defaults() {
             max_export_batch_size: 512,
         }
     );
-    assert!(!c.settings.capture_content);
+    assert!(!c.settings.capture_content());
 }
 
 #[test]
@@ -132,7 +132,7 @@ fn empty_or_blank_values_count_as_unset() {
     // An AITRACE_* variable set to an empty value is unset too.
     let c = config(&[("AITRACE_MAX_CONTENT_BYTES", " "), ("AITRACE_SEMCONV", "")]);
     assert_eq!(
-        c.settings.max_content_bytes,
+        c.settings.max_content_bytes(),
         aitrace::settings::DEFAULT_MAX_CONTENT_BYTES
     );
 }
@@ -833,15 +833,15 @@ fn aitrace_settings_are_read_and_their_errors_wrapped() {
         ("AITRACE_SEMCONV", "ai,openinference"),
         ("AITRACE_MAX_CONTENT_BYTES", " 4096 "),
     ]);
-    assert!(c.settings.capture_content);
-    assert!(c.settings.dialects.openinference);
-    assert!(!c.settings.dialects.gen_ai);
-    assert_eq!(c.settings.max_content_bytes, 4096);
+    assert!(c.settings.capture_content());
+    assert!(c.settings.dialects().openinference);
+    assert!(!c.settings.dialects().gen_ai);
+    assert_eq!(c.settings.max_content_bytes(), 4096);
     let c = config(&[("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "true")]);
-    assert!(c.settings.capture_content);
+    assert!(c.settings.capture_content());
 
     let (c, w) = read(&[("AITRACE_SEMCONV", "ai,otel")]);
-    assert!(!c.settings.dialects.gen_ai);
+    assert!(!c.settings.dialects().gen_ai);
     assert_eq!((w[0].var, w[0].value.as_str()), ("AITRACE_SEMCONV", "otel"));
 
     // The util-genai values of the OpenTelemetry variable.
@@ -852,11 +852,14 @@ fn aitrace_settings_are_read_and_their_errors_wrapped() {
         ("NO_CONTENT", false),
     ] {
         let (c, w) = capture(value);
-        assert_eq!(c.settings.capture_content, on, "{value}");
+        assert_eq!(c.settings.capture_content(), on, "{value}");
         assert!(w.is_empty(), "{value}: {w:?}");
     }
     let (c, w) = capture("EVENT_ONLY");
-    assert!(!c.settings.capture_content, "aitrace has no content events");
+    assert!(
+        !c.settings.capture_content(),
+        "aitrace has no content events"
+    );
     assert_eq!(w.len(), 1);
 }
 

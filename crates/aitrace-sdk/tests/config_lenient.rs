@@ -53,17 +53,17 @@ fn sdk_disabled_1_is_not_true_and_tracing_stays_on() {
 fn util_genai_capture_values_are_understood() {
     let var = "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT";
     let guard = start(&[(var, "SPAN_ONLY")]);
-    assert!(guard.config().settings.capture_content);
+    assert!(guard.config().settings.capture_content());
     assert!(guard.config_warnings().is_empty());
     let guard = start(&[(var, "SPAN_AND_EVENT")]);
-    assert!(guard.config().settings.capture_content);
+    assert!(guard.config().settings.capture_content());
     assert!(guard.config_warnings().is_empty());
     let guard = start(&[(var, "NO_CONTENT")]);
-    assert!(!guard.config().settings.capture_content);
+    assert!(!guard.config().settings.capture_content());
     assert!(guard.config_warnings().is_empty());
     // Events only: aitrace has no content events, so it records nothing, and says so.
     let guard = start(&[(var, "EVENT_ONLY")]);
-    assert!(!guard.config().settings.capture_content);
+    assert!(!guard.config().settings.capture_content());
     one_warning(&guard, var, "EVENT_ONLY", &["SPAN_ONLY", "on spans only"]);
 }
 
@@ -171,10 +171,13 @@ fn really_invalid_values_warn_and_the_default_applies() {
         assert_eq!(got.otlp, want.otlp, "{var}");
         assert_eq!(got.sampler, want.sampler, "{var}");
         assert_eq!(got.batch, want.batch, "{var}");
-        assert_eq!(got.settings.capture_content, want.settings.capture_content);
         assert_eq!(
-            got.settings.max_content_bytes,
-            want.settings.max_content_bytes
+            got.settings.capture_content(),
+            want.settings.capture_content()
+        );
+        assert_eq!(
+            got.settings.max_content_bytes(),
+            want.settings.max_content_bytes()
         );
         assert_eq!(guard.keep_rule_stats(), None, "{var}: no keep rule is on");
     }

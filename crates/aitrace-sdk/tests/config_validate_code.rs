@@ -65,7 +65,7 @@ fn invalid_values_from_code_are_replaced_with_a_warning_each() {
     assert_eq!(c.sampler, SamplerConfig::ParentBasedTraceIdRatio(1.0));
     assert_eq!(c.batch, BatchConfig::default());
     assert_eq!(
-        c.settings.max_content_bytes,
+        c.settings.max_content_bytes(),
         aitrace::settings::DEFAULT_MAX_CONTENT_BYTES
     );
     assert_eq!(guard.keep_rule_stats(), None, "the cost rule stays off");

@@ -131,7 +131,7 @@ proptest! {
             AITRACE_VARS[..5].iter().position(|v| *v == name).and_then(|i| values[i].clone())
         };
         let (s, warnings) = Settings::from_lookup(lookup);
-        prop_assert!(s.max_content_bytes >= 64);
+        prop_assert!(s.max_content_bytes() >= 64);
         for w in warnings {
             let shown = w.to_string();
             prop_assert!(AITRACE_VARS.iter().any(|v| shown.contains(v)), "{shown}");

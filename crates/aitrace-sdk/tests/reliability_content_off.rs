@@ -78,7 +78,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 fn no_content_on_the_wire_unless_capture_is_on() {
     for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
         // The default settings: capture off.
-        assert!(!Settings::default().capture_content);
+        assert!(!Settings::default().capture_content());
         let (wire, spans) = wire_of_run(protocol, Settings::default());
         assert_eq!(spans, 4, "{protocol:?}");
         assert!(

@@ -9,6 +9,7 @@
 
 use serde_json::Value;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// What a piece of content is, as told to the [`Redactor`].
@@ -27,23 +28,48 @@ pub enum ContentKind {
 }
 
 /// A hook that edits content before it is recorded (mask emails, drop keys, …).
+///
+/// A redactor that panics does not take the application down: the content it
+/// failed to redact is replaced by `[redaction failed]`, the failure is counted
+/// ([`redaction_failures`]) and reported on stderr once per redactor, without the
+/// standard panic output.
 #[derive(Clone)]
-pub struct Redactor(Arc<RedactFn>);
+pub struct Redactor(Arc<Inner>);
+
+struct Inner {
+    f: Box<RedactFn>,
+    /// Whether a failure of this redactor was reported already.
+    reported: AtomicBool,
+}
 
 type RedactFn = dyn Fn(ContentKind, &mut Value) + Send + Sync;
+
+static FAILURES: AtomicU64 = AtomicU64::new(0);
+
+/// How many redactor calls have panicked in this process.
+pub fn redaction_failures() -> u64 {
+    FAILURES.load(Ordering::Relaxed)
+}
 
 impl Redactor {
     /// Wraps a function that edits content in place.
     pub fn new(f: impl Fn(ContentKind, &mut Value) + Send + Sync + 'static) -> Redactor {
-        Redactor(Arc::new(f))
+        crate::install_panic_hook();
+        Redactor(Arc::new(Inner {
+            f: Box::new(f),
+            reported: AtomicBool::new(false),
+        }))
     }
 
     fn apply(&self, kind: ContentKind, value: &mut Value) {
         // A redactor that panics must not take the application down, and the
         // content it failed to redact must not be recorded.
-        let ok = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.0)(kind, value)));
-        if ok.is_err() {
+        if let Err(panic) = crate::panic_hook::quietly(|| (self.0.f)(kind, value)) {
             *value = Value::String("[redaction failed]".into());
+            FAILURES.fetch_add(1, Ordering::Relaxed);
+            if !self.0.reported.swap(true, Ordering::Relaxed) {
+                eprintln!("aitrace: a redactor panicked ({panic}); its content was replaced by [redaction failed]; further failures of this redactor are counted, not printed");
+            }
         }
     }
 }

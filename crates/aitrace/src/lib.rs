@@ -81,7 +81,8 @@
 //!   trace ids stay available.
 //!
 //! Recording never panics: attributes on a span that is not recording are not even
-//! built, and a span guard dropped without [`AgentSpan::end`] still ends its span once.
+//! built, and a span guard dropped without [`AiSpan::end`] still ends its span once:
+//! in error when its code panicked, otherwise marked incomplete (`ai.incomplete`).
 //!
 //! # The `#[traced]` attribute
 //! [`macro@traced`] puts a span around every call of a function or method, like a
@@ -102,6 +103,7 @@ mod context;
 mod enabled;
 pub mod env;
 pub mod hooks;
+mod panic_hook;
 pub mod pricing;
 pub mod propagation;
 pub mod settings;
@@ -123,22 +125,56 @@ pub use context::{
 };
 pub use enabled::{is_enabled, set_enabled, ENV_SDK_DISABLED};
 pub use env::ConfigWarning;
+pub use panic_hook::install_panic_hook;
 pub use pricing::{Cost, ModelPrice, PriceTable, PricingError};
 pub use settings::{global_settings, set_global_settings, Dialects, Settings};
-pub use span::agent::{AgentBuilder, AgentSpan};
-pub use span::custom::{CustomBuilder, CustomSpan};
-pub use span::embedding::{EmbeddingBuilder, EmbeddingSpan};
-pub use span::generation::{GenerationBuilder, GenerationSpan, Operation};
-pub use span::guardrail::{GuardrailBuilder, GuardrailSpan, GuardrailType};
-pub use span::handoff::{HandoffBuilder, HandoffSpan};
-pub use span::mcp::{McpListToolsBuilder, McpListToolsSpan, NetworkTransport};
-pub use span::retrieval::{RetrievalBuilder, RetrievalSpan};
-pub use span::tool::{ToolBuilder, ToolSpan};
-pub use span::voice::{
-    SpeechBuilder, SpeechGroupBuilder, SpeechGroupSpan, SpeechSpan, TranscriptionBuilder,
-    TranscriptionSpan,
-};
-pub use span::workflow::{TraceBuilder, TraceSpan};
+pub use span::generation::Operation;
+pub use span::guardrail::GuardrailType;
+pub use span::mcp::NetworkTransport;
+pub use span::{AiSpan, SpanBuilder};
+
+/// The kinds of AI span: each is the `K` of an [`AiSpan<K>`] (the running span)
+/// and of a [`SpanBuilder<K>`] (its builder), and adds its own methods to both.
+/// [`kind::Kind`] is sealed: these are all the kinds.
+pub mod kind {
+    pub use crate::span::agent::Agent;
+    pub use crate::span::custom::Custom;
+    pub use crate::span::embedding::Embedding;
+    pub use crate::span::generation::Generation;
+    pub use crate::span::guardrail::Guardrail;
+    pub use crate::span::handoff::Handoff;
+    pub use crate::span::mcp::McpListTools;
+    pub use crate::span::retrieval::Retrieval;
+    pub use crate::span::tool::Tool;
+    pub use crate::span::voice::{Speech, SpeechGroup, Transcription};
+    pub use crate::span::workflow::Workflow;
+    pub use crate::span::Kind;
+}
+
+macro_rules! kind_aliases {
+    ($($kind:ident: $span:ident, $builder:ident;)*) => {$(
+        #[doc = concat!("A running span of kind [`kind::", stringify!($kind), "`].")]
+        pub type $span = AiSpan<kind::$kind>;
+        #[doc = concat!("The builder of a [`", stringify!($span), "`].")]
+        pub type $builder<'a> = SpanBuilder<'a, kind::$kind>;
+    )*};
+}
+
+kind_aliases! {
+    Workflow: TraceSpan, TraceBuilder;
+    Agent: AgentSpan, AgentBuilder;
+    Generation: GenerationSpan, GenerationBuilder;
+    Tool: ToolSpan, ToolBuilder;
+    Handoff: HandoffSpan, HandoffBuilder;
+    Guardrail: GuardrailSpan, GuardrailBuilder;
+    McpListTools: McpListToolsSpan, McpListToolsBuilder;
+    Embedding: EmbeddingSpan, EmbeddingBuilder;
+    Retrieval: RetrievalSpan, RetrievalBuilder;
+    Transcription: TranscriptionSpan, TranscriptionBuilder;
+    Speech: SpeechSpan, SpeechBuilder;
+    SpeechGroup: SpeechGroupSpan, SpeechGroupBuilder;
+    Custom: CustomSpan, CustomBuilder;
+}
 pub use usage::Usage;
 
 /// The OpenTelemetry API this crate is built on (see [OpenTelemetry types](crate#opentelemetry-types)).
@@ -262,12 +298,12 @@ use std::borrow::Cow;
 
 /// Starts building a trace (workflow): the local root of one agent run.
 pub fn trace<'a>(workflow_name: impl Into<Cow<'static, str>>) -> TraceBuilder<'a> {
-    TraceBuilder::new(workflow_name)
+    SpanBuilder::of(kind::Workflow::new(workflow_name))
 }
 
 /// Starts building an agent span, `invoke_agent {name}`.
 pub fn agent<'a>(name: impl Into<Cow<'static, str>>) -> AgentBuilder<'a> {
-    AgentBuilder::new(name)
+    SpanBuilder::of(kind::Agent::new(name))
 }
 
 /// Starts building a model call span, `chat {model}`. `provider` is a
@@ -276,12 +312,12 @@ pub fn generation<'a>(
     provider: impl Into<Cow<'static, str>>,
     model: impl Into<Cow<'static, str>>,
 ) -> GenerationBuilder<'a> {
-    GenerationBuilder::new(provider, model)
+    SpanBuilder::of(kind::Generation::new(provider, model))
 }
 
 /// Starts building a tool call span, `execute_tool {name}`.
 pub fn tool<'a>(name: impl Into<Cow<'static, str>>) -> ToolBuilder<'a> {
-    ToolBuilder::new(name)
+    SpanBuilder::of(kind::Tool::new(name))
 }
 
 /// Starts building a handoff span, `execute_tool transfer_to_{to}`: agent `from`
@@ -290,18 +326,18 @@ pub fn handoff<'a>(
     from: impl Into<Cow<'static, str>>,
     to: impl Into<Cow<'static, str>>,
 ) -> HandoffBuilder<'a> {
-    HandoffBuilder::new(from, to)
+    SpanBuilder::of(kind::Handoff::new(from, to))
 }
 
 /// Starts building a guardrail span, `apply_guardrail {name}`.
 pub fn guardrail<'a>(name: impl Into<Cow<'static, str>>) -> GuardrailBuilder<'a> {
-    GuardrailBuilder::new(name)
+    SpanBuilder::of(kind::Guardrail::new(name))
 }
 
 /// Starts building a span for listing the tools of an MCP server, `tools/list`
 /// (the server's name is `ai.mcp.server`).
 pub fn mcp_list_tools<'a>(server: impl Into<Cow<'static, str>>) -> McpListToolsBuilder<'a> {
-    McpListToolsBuilder::new(server)
+    SpanBuilder::of(kind::McpListTools::new(server))
 }
 
 /// Starts building an embeddings call span, `embeddings {model}`.
@@ -309,13 +345,13 @@ pub fn embeddings<'a>(
     provider: impl Into<Cow<'static, str>>,
     model: impl Into<Cow<'static, str>>,
 ) -> EmbeddingBuilder<'a> {
-    EmbeddingBuilder::new(provider, model)
+    SpanBuilder::of(kind::Embedding::new(provider, model))
 }
 
 /// Starts building a retrieval span, `retrieval {source}`, for a query to a vector
 /// store, search index or other data source.
 pub fn retrieval<'a>(source: impl Into<Cow<'static, str>>) -> RetrievalBuilder<'a> {
-    RetrievalBuilder::new(source)
+    SpanBuilder::of(kind::Retrieval::new(source))
 }
 
 /// Starts building a speech-to-text span, `transcription {model}`.
@@ -323,7 +359,7 @@ pub fn transcription<'a>(
     provider: impl Into<Cow<'static, str>>,
     model: impl Into<Cow<'static, str>>,
 ) -> TranscriptionBuilder<'a> {
-    TranscriptionBuilder::new(provider, model)
+    SpanBuilder::of(kind::Transcription::new(provider, model))
 }
 
 /// Starts building a text-to-speech span, `speech {model}`.
@@ -331,16 +367,16 @@ pub fn speech<'a>(
     provider: impl Into<Cow<'static, str>>,
     model: impl Into<Cow<'static, str>>,
 ) -> SpeechBuilder<'a> {
-    SpeechBuilder::new(provider, model)
+    SpanBuilder::of(kind::Speech::new(provider, model))
 }
 
 /// Starts building a `speech_group` span: one turn of a voice pipeline, parent of
 /// its transcription and speech spans.
 pub fn speech_group<'a>() -> SpeechGroupBuilder<'a> {
-    SpeechGroupBuilder::new()
+    SpanBuilder::of(kind::SpeechGroup)
 }
 
 /// Starts building a span of your own, with the name you choose.
 pub fn custom<'a>(name: impl Into<Cow<'static, str>>) -> CustomBuilder<'a> {
-    CustomBuilder::new(name)
+    SpanBuilder::of(kind::Custom::new(name))
 }

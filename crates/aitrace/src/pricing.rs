@@ -9,7 +9,7 @@
 use crate::usage::Usage;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// The highest rate accepted, in USD per million tokens (a dollar a token): above
 /// it a price file is certainly wrong, and costs could overflow to infinity.
@@ -311,8 +311,80 @@ fn is_snapshot_suffix(rest: &str) -> bool {
     leading_digits >= 2 && tail.chars().all(|c| c.is_ascii_digit() || c == '-')
 }
 
+/// The cost of `usage` on `model`, as `prices.cost(model, usage)`.
+///
+/// Resolving a dated snapshot name (`gpt-4o-2024-08-06`, as providers report the
+/// model that answered) to its base name scans the whole table. Each thread
+/// remembers its last few resolutions, so a generation span usually pays a string
+/// comparison instead. An entry belongs to one table (compared by address; the
+/// `Weak` keeps the address from being reused while the entry exists).
+pub(crate) fn cost_of(
+    prices: &Arc<crate::PriceTable>,
+    model: &str,
+    usage: &crate::Usage,
+) -> Option<crate::Cost> {
+    use std::cell::RefCell;
+    use std::sync::Weak;
+    type Entry = (Weak<crate::PriceTable>, Box<str>, Option<crate::ModelPrice>);
+    const ENTRIES: usize = 8;
+    thread_local! {
+        static RESOLVED: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+    }
+    let table = Arc::as_ptr(prices);
+    let hit = RESOLVED.try_with(|r| {
+        r.borrow()
+            .iter()
+            .find(|(t, m, _)| t.as_ptr() == table && &**m == model)
+            .map(|(_, _, price)| price.as_ref().map(|p| p.cost(usage)))
+    });
+    match hit {
+        Ok(Some(cost)) => cost,
+        Ok(None) => {
+            let price = prices.get(model).cloned();
+            let cost = price.as_ref().map(|p| p.cost(usage));
+            let _ = RESOLVED.try_with(|r| {
+                let mut r = r.borrow_mut();
+                if r.len() == ENTRIES {
+                    r.remove(0);
+                }
+                r.push((Arc::downgrade(prices), model.into(), price));
+            });
+            cost
+        }
+        // Thread locals are gone (the thread is exiting): no memory.
+        Err(_) => prices.cost(model, usage),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn remembered_prices_belong_to_their_table() {
+        use std::sync::Arc;
+        let table = |input: f64| {
+            let mut t = PriceTable::empty();
+            t.insert("m", ModelPrice::new(input, 1.0));
+            Arc::new(t)
+        };
+        let usage = Usage::new(1_000_000, 0);
+        let (cheap, dear) = (table(1.0), table(5.0));
+        for _ in 0..2 {
+            assert_eq!(cost_of(&cheap, "m", &usage).unwrap().total_usd(), 1.0);
+            assert_eq!(cost_of(&dear, "m", &usage).unwrap().total_usd(), 5.0);
+            assert_eq!(
+                cost_of(&cheap, "m-2024-08-06", &usage).unwrap().total_usd(),
+                1.0
+            );
+            assert!(cost_of(&cheap, "unknown", &usage).is_none());
+        }
+        // More tables and models than the memory holds: still the table's own price.
+        for i in 0..20 {
+            let t = table(f64::from(i));
+            assert_eq!(cost_of(&t, "m", &usage).unwrap().total_usd(), f64::from(i));
+        }
+        assert_eq!(cost_of(&dear, "m", &usage).unwrap().total_usd(), 5.0);
+    }
     use super::*;
 
     #[test]

@@ -100,18 +100,54 @@ impl Dialects {
 }
 
 /// Everything that decides what a span records.
+///
+/// Each value comes from the defaults, the environment ([`Settings::from_lookup`])
+/// or code (the `with_*` methods), and a `Settings` remembers which values were
+/// set, by the environment or in code. Settings given to a trace
+/// ([`crate::TraceBuilder::with_settings`]) or to a pipeline
+/// (`aitrace_sdk::Builder::with_settings`) override only what they set: the rest
+/// keeps its value from the environment and the defaults
+/// ([`Settings::overriding`]).
+///
+/// ```
+/// use aitrace::{PriceTable, ModelPrice, Settings};
+///
+/// // Content capture was turned on by the environment...
+/// let from_env = Settings::from_lookup(|v| (v == "AITRACE_CAPTURE_CONTENT").then(|| "true".into())).0;
+/// // ...and a trace brings its own prices only.
+/// let mut prices = PriceTable::bundled().clone();
+/// prices.insert("my-model", ModelPrice::new(1.0, 2.0));
+/// let mine = Settings::default().with_prices(prices);
+/// let effective = mine.overriding(&from_env);
+/// assert!(effective.capture_content(), "kept from the environment");
+/// assert!(effective.prices().get("my-model").is_some(), "set in code");
+/// ```
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Attribute dialects.
-    pub dialects: Dialects,
-    /// Record prompts, completions, system instructions and tool I/O. Default: off.
-    pub capture_content: bool,
-    /// Byte limit of one content attribute; longer content is cut with a visible marker.
-    pub max_content_bytes: usize,
-    /// Runs on content before it is serialised (only when content is captured).
-    pub redactor: Option<Redactor>,
-    /// Model prices used to compute cost.
-    pub prices: Arc<PriceTable>,
+    pub(crate) dialects: Dialects,
+    pub(crate) capture_content: bool,
+    pub(crate) max_content_bytes: usize,
+    pub(crate) redactor: Option<Redactor>,
+    pub(crate) prices: Arc<PriceTable>,
+    /// Which of the values above were set (by the environment or in code).
+    set: Set,
+}
+
+/// A set of [`Settings`] values, one bit each.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Set(u8);
+
+impl Set {
+    const DIALECTS: u8 = 1;
+    const CAPTURE: u8 = 1 << 1;
+    const MAX_BYTES: u8 = 1 << 2;
+    const REDACTOR: u8 = 1 << 3;
+    const PRICES: u8 = 1 << 4;
+    const SYSTEM_COMPAT: u8 = 1 << 5;
+
+    fn has(self, bit: u8) -> bool {
+        self.0 & bit != 0
+    }
 }
 
 impl Default for Settings {
@@ -122,6 +158,7 @@ impl Default for Settings {
             max_content_bytes: DEFAULT_MAX_CONTENT_BYTES,
             redactor: None,
             prices: Arc::new(PriceTable::bundled().clone()),
+            set: Set::default(),
         }
     }
 }
@@ -187,6 +224,7 @@ impl Settings {
         if let Some(value) = env.value(ENV_SEMCONV) {
             let (d, warnings) = Dialects::parse(&value);
             s.dialects = d;
+            s.set.0 |= Set::DIALECTS;
             for w in warnings {
                 env.warn(w);
             }
@@ -194,16 +232,17 @@ impl Settings {
         // AITRACE_CAPTURE_CONTENT wins; the OpenTelemetry variable is read when it is
         // unset (or invalid).
         if let Some(on) = env.bool(&[ENV_CAPTURE_CONTENT]) {
-            s.capture_content = on;
+            s = s.with_capture_content(on);
         } else if let Some(on) = env.parse(
             &[ENV_OTEL_CAPTURE_CONTENT],
             "content is not recorded",
             parse_capture_mode,
         ) {
-            s.capture_content = on;
+            s = s.with_capture_content(on);
         }
         if let Some(on) = env.bool(&[ENV_GEN_AI_SYSTEM_COMPAT]) {
             s.dialects.gen_ai_system_compat = on;
+            s.set.0 |= Set::SYSTEM_COMPAT;
         }
         let default_bytes = format!("using the default {DEFAULT_MAX_CONTENT_BYTES}");
         if let Some(n) =
@@ -218,14 +257,14 @@ impl Settings {
                 },
             )
         {
-            s.max_content_bytes = n;
+            s = s.with_max_content_bytes(n);
         }
         if let Some(table) = env.parse(&[ENV_PRICING_FILE], "using the bundled prices", |path| {
             PriceTable::bundled()
                 .with_file(path)
                 .map_err(|e| format!("a readable JSON price file ({e})"))
         }) {
-            s.prices = Arc::new(table);
+            s = s.with_prices(table);
         }
         s
     }
@@ -249,31 +288,106 @@ impl Settings {
     /// Turns content capture on or off.
     pub fn with_capture_content(mut self, on: bool) -> Self {
         self.capture_content = on;
+        self.set.0 |= Set::CAPTURE;
         self
     }
 
-    /// Chooses the dialects.
+    /// Chooses the dialects (the `gen_ai.system` compatibility switch included).
     pub fn with_dialects(mut self, dialects: Dialects) -> Self {
         self.dialects = dialects;
+        self.set.0 |= Set::DIALECTS | Set::SYSTEM_COMPAT;
         self
     }
 
     /// Sets the byte limit of one content attribute.
     pub fn with_max_content_bytes(mut self, bytes: usize) -> Self {
         self.max_content_bytes = bytes;
+        self.set.0 |= Set::MAX_BYTES;
         self
     }
 
     /// Sets the redaction hook run on content before it is recorded.
     pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        // A redactor that panics is reported once, without the standard output.
+        crate::install_panic_hook();
         self.redactor = Some(redactor);
+        self.set.0 |= Set::REDACTOR;
         self
     }
 
     /// Replaces the price table.
     pub fn with_prices(mut self, prices: PriceTable) -> Self {
         self.prices = Arc::new(prices);
+        self.set.0 |= Set::PRICES;
         self
+    }
+
+    /// These settings over `base`: each value set here (by the environment or in
+    /// code) wins; every other one is `base`'s.
+    pub fn overriding(self, base: &Settings) -> Settings {
+        let set = self.set;
+        let pick = |bit| set.has(bit);
+        let mut dialects = if pick(Set::DIALECTS) {
+            self.dialects
+        } else {
+            base.dialects
+        };
+        dialects.gen_ai_system_compat = if pick(Set::SYSTEM_COMPAT) {
+            self.dialects.gen_ai_system_compat
+        } else {
+            base.dialects.gen_ai_system_compat
+        };
+        Settings {
+            dialects,
+            capture_content: if pick(Set::CAPTURE) {
+                self.capture_content
+            } else {
+                base.capture_content
+            },
+            max_content_bytes: if pick(Set::MAX_BYTES) {
+                self.max_content_bytes
+            } else {
+                base.max_content_bytes
+            },
+            redactor: if pick(Set::REDACTOR) {
+                self.redactor
+            } else {
+                base.redactor.clone()
+            },
+            prices: if pick(Set::PRICES) {
+                self.prices
+            } else {
+                base.prices.clone()
+            },
+            set: Set(set.0 | base.set.0),
+        }
+    }
+
+    /// The attribute dialects.
+    pub fn dialects(&self) -> Dialects {
+        self.dialects
+    }
+
+    /// Whether prompts, completions, system instructions and tool I/O are
+    /// recorded. Default: off.
+    pub fn capture_content(&self) -> bool {
+        self.capture_content
+    }
+
+    /// The byte limit of one content attribute (and of one user attribute's
+    /// string value); longer values are cut with a visible marker.
+    pub fn max_content_bytes(&self) -> usize {
+        self.max_content_bytes
+    }
+
+    /// The hook run on content before it is serialised, if any.
+    pub fn redactor(&self) -> Option<&Redactor> {
+        self.redactor.as_ref()
+    }
+
+    /// The model prices used to compute cost.
+    pub fn prices(&self) -> &Arc<PriceTable> {
+        &self.prices
     }
 }
 

@@ -28,6 +28,8 @@ pub trait TracedSpan {
     fn record_returned<T: Serialize + ?Sized>(&self, value: &T);
     /// Records an error.
     fn record_error_type(&mut self, error_type: &str, message: &str);
+    /// Ends the span: the call completed.
+    fn end(self);
 }
 
 macro_rules! io_span {
@@ -48,6 +50,9 @@ macro_rules! io_span {
             fn record_error_type(&mut self, error_type: &str, message: &str) {
                 <$t>::record_error_type(self, error_type, message)
             }
+            fn end(self) {
+                <$t>::end(self)
+            }
         }
     };
 }
@@ -56,24 +61,37 @@ io_span!(AgentSpan, record_input, record_output);
 io_span!(TraceSpan, record_input, record_output);
 io_span!(ToolSpan, record_arguments, record_result);
 
-/// The span of one call of a traced function. Ends its span when dropped, and
-/// when dropped by a panic that started inside the call, first records it as
-/// the span's error (`error.type` `panic`).
+/// The span of one call of a traced function. When dropped, it ends the span
+/// if the call completed; otherwise the span guard's own drop decides: a panic
+/// that unwinds through the call ends it in error, and a cancelled async call
+/// (its future dropped before it finished) ends it incomplete.
 pub struct Traced<S: TracedSpan> {
-    span: S,
-    /// A panic already unwinding when the call began (a traced function called
-    /// from a destructor during unwinding) is not this call's failure.
-    panicking_at_start: bool,
+    span: Option<S>,
+    /// Set when the body has returned: at once for a synchronous function (it
+    /// cannot be cancelled, and a drop without a panic means it returned), after
+    /// the body's future finished for an async one.
+    completed: bool,
 }
 
 impl<S: TracedSpan> Traced<S> {
-    /// Takes over a started span.
+    /// Takes over a started span; `is_async` says whether the call can be
+    /// cancelled (an async function), so that completion must be told.
     #[inline]
-    pub fn new(span: S) -> Self {
+    pub fn new(span: S, is_async: bool) -> Self {
         Traced {
-            span,
-            panicking_at_start: std::thread::panicking(),
+            span: Some(span),
+            completed: !is_async,
         }
+    }
+
+    /// The body of an async function finished (by any return).
+    #[inline]
+    pub fn completed(&mut self) {
+        self.completed = true;
+    }
+
+    fn span(&self) -> &S {
+        self.span.as_ref().expect("the span is taken only on drop")
     }
 
     /// Runs the body of a synchronous function with the span current. `F` is
@@ -82,7 +100,7 @@ impl<S: TracedSpan> Traced<S> {
     /// declared error type.
     #[inline]
     pub fn in_scope<R, F: FnOnce() -> R>(&self, body: F) -> R {
-        let _guard = self.span.context().clone().attach();
+        let _guard = self.span().context().clone().attach();
         body()
     }
 
@@ -94,43 +112,45 @@ impl<S: TracedSpan> Traced<S> {
         body: F,
     ) -> opentelemetry::context::WithContext<F> {
         use opentelemetry::context::FutureExt;
-        body.with_context(self.span.context().clone())
+        body.with_context(self.span().context().clone())
     }
 
     /// Makes the span current until the guard drops (a body that runs inline).
     #[inline]
     pub fn enter(&self) -> ContextGuard {
-        self.span.context().clone().attach()
+        self.span().context().clone().attach()
     }
 
     /// Records the arguments; `arguments` is serialised only under the content policy.
     #[inline]
     pub fn record_arguments<T: Serialize + ?Sized>(&self, arguments: &T) {
-        self.span.record_arguments(arguments)
+        self.span().record_arguments(arguments)
     }
 
     /// Records the returned value; `value` is serialised only under the content policy.
     #[inline]
     pub fn record_returned<T: Serialize + ?Sized>(&self, value: &T) {
-        self.span.record_returned(value)
+        self.span().record_returned(value)
     }
 
     /// Records an error whose type name and message `describe` gives; it runs
     /// (and formats the error) only when the span records.
     #[inline]
     pub fn record_failure(&mut self, describe: impl FnOnce() -> (&'static str, String)) {
-        if self.span.is_recording() {
+        if let Some(span) = self.span.as_mut().filter(|s| s.is_recording()) {
             let (error_type, message) = describe();
-            self.span.record_error_type(error_type, &message);
+            span.record_error_type(error_type, &message);
         }
     }
 }
 
 impl<S: TracedSpan> Drop for Traced<S> {
     fn drop(&mut self) {
-        if !self.panicking_at_start && std::thread::panicking() && self.span.is_recording() {
-            self.span
-                .record_error_type("panic", "the function panicked before it returned");
+        if let Some(span) = self.span.take() {
+            if self.completed && !std::thread::panicking() {
+                span.end();
+            }
+            // Otherwise the guard's drop ends it: in error, or incomplete.
         }
     }
 }

@@ -290,11 +290,11 @@ fn price_files_with_hostile_bytes() {
         let value = path.display().to_string();
         let (s, warnings) =
             Settings::from_lookup(|k| (k == "AITRACE_PRICING_FILE").then(|| value.clone()));
-        assert!(!s.prices.is_empty());
+        assert!(!s.prices().is_empty());
         for w in warnings {
             assert!(w.to_string().contains("AITRACE_PRICING_FILE"), "{w}");
             assert_eq!(
-                *s.prices,
+                **s.prices(),
                 *PriceTable::bundled(),
                 "a refused file changes nothing"
             );

@@ -96,14 +96,15 @@ fn failing_hooks_are_isolated_and_the_others_see_everything() {
     assert_eq!(
         log,
         vec![
-            "start workflow invoke_workflow hooked".to_string(),
-            "trace_start hooked".into(),
+            // The trace starts before its root span and ends after it.
+            "trace_start hooked".to_string(),
+            "start workflow invoke_workflow hooked".into(),
             "start generation chat gpt-4o-mini".into(),
             "end chat gpt-4o-mini gpt-4o-mini 1000000 0.150000".into(),
             "start tool execute_tool t".into(),
             "end execute_tool t error=boom".into(),
-            "trace_end hooked Some(\"c1\")".into(),
             "end invoke_workflow hooked".into(),
+            "trace_end hooked Some(\"c1\")".into(),
         ]
     );
     // 4 spans started (each a panic in Panics) + 3 ended... counted, not fatal.

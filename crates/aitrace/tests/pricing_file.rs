@@ -101,14 +101,14 @@ fn the_pricing_file_variable_loads_the_file_into_settings() {
     let file = TempFile::with(OVERRIDE);
     let (settings, warnings) = Settings::from_lookup(lookup_file(file.path_str()));
     assert!(warnings.is_empty(), "{warnings:?}");
-    assert_overridden(&settings.prices);
+    assert_overridden(settings.prices());
 }
 
 #[test]
 fn a_blank_pricing_file_variable_keeps_the_bundled_table() {
     let (settings, warnings) = Settings::from_lookup(lookup_file("  ".into()));
     assert!(warnings.is_empty(), "blank is unset: {warnings:?}");
-    assert_eq!(*settings.prices, *PriceTable::bundled());
+    assert_eq!(**settings.prices(), *PriceTable::bundled());
 }
 
 /// Checks that `bad` is refused by both ways of loading it: an error naming the
@@ -123,7 +123,7 @@ fn assert_rejected(bad: &str, expected: fn(&PricingError) -> bool) -> PricingErr
     assert!(e.to_string().contains(&name), "{e}");
 
     let (settings, warnings) = Settings::from_lookup(lookup_file(name.clone()));
-    assert_eq!(*settings.prices, *PriceTable::bundled());
+    assert_eq!(**settings.prices(), *PriceTable::bundled());
     assert_eq!(warnings.len(), 1);
     assert_eq!(
         (warnings[0].var, warnings[0].value.as_str()),

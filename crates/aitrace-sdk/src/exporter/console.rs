@@ -37,7 +37,8 @@ const MAX_INDENT: usize = 24;
 /// # Format
 /// Every line starts with the full 32-hex trace id, so `grep <trace id>` (or any
 /// prefix of it) finds every line of a trace. Then come the tree branches, the
-/// span name, its duration, `✓` or `✗ <error message>`, and what matters for
+/// span name, its duration, `✓`, `✗ <error message>` or `◌ incomplete` (a span
+/// dropped before it ended), and what matters for
 /// the span's type: model, tokens and cost (or `unpriced`) on generations,
 /// `passed` / `TRIPPED` on guardrails, `from -> to` on handoffs. A blank line
 /// ends each trace.
@@ -348,6 +349,7 @@ impl Style {
 const DIM: &str = "2";
 const GREEN: &str = "32";
 const RED: &str = "31";
+const YELLOW: &str = "33";
 const BOLD_RED: &str = "1;31";
 
 /// Renders one trace (or the part of it at hand) and, if asked, its summary.
@@ -463,6 +465,10 @@ fn span_line(out: &mut String, span: &SpanData, style: Style) {
             one_line(description)
         };
         style.paint(out, RED, &format!("✗ {msg}"));
+    } else if attr_bool(span, ai::INCOMPLETE) == Some(true) {
+        // Dropped before it ended (a cancelled future, an early return): not a
+        // success, and not an error either.
+        style.paint(out, YELLOW, "◌ incomplete");
     } else {
         style.paint(out, GREEN, "✓");
     }
@@ -483,9 +489,6 @@ fn span_line(out: &mut String, span: &SpanData, style: Style) {
             match cost_usd_of(span) {
                 Some(cost) => details.push(fmt_usd(cost)),
                 None => details.push("unpriced".to_string()),
-            }
-            if attr_bool(span, ai::INCOMPLETE) == Some(true) {
-                details.push("incomplete".to_string());
             }
         }
         Some(ai::span_type::GUARDRAIL) => match attr_bool(span, ai::GUARDRAIL_TRIGGERED) {

@@ -318,7 +318,7 @@ pub(crate) fn clean(raw: &str, max_bytes: usize) -> Option<Arc<str>> {
     } else {
         trimmed.to_string()
     };
-    let capped = crate::span::cap(StringValue::from(safe), max_bytes);
+    let capped = crate::span::budget::cap(StringValue::from(safe), max_bytes);
     Some(Arc::from(capped.as_str()))
 }
 

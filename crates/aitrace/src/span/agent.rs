@@ -1,18 +1,18 @@
 //! Agent spans: `invoke_agent {name}`, INTERNAL.
 
+use super::guard::sealed::Sealed;
 use super::{
-    builder_common, shared_cow, span_common, span_name, string_array, SharedStr, SpanCore, Start,
+    shared_cow, span_name, string_array, AiSpan, Base, Kind, SharedStr, SpanBuilder, SpanCore,
+    Start,
 };
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use opentelemetry::trace::SpanKind;
-use opentelemetry::Context;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds an [`AgentSpan`]. Made by [`crate::agent`].
+/// The agent kind: an `invoke_agent {name}` span ([`crate::AgentSpan`]), built by
+/// [`crate::agent`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct AgentBuilder<'a> {
+pub struct Agent {
     name: Cow<'static, str>,
     provider: Option<Cow<'static, str>>,
     model: Option<Cow<'static, str>>,
@@ -20,15 +20,11 @@ pub struct AgentBuilder<'a> {
     tools: Vec<Cow<'static, str>>,
     handoffs: Vec<Cow<'static, str>>,
     output_type: Option<Cow<'static, str>>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(AgentBuilder);
-
-impl<'a> AgentBuilder<'a> {
-    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        AgentBuilder {
+impl Agent {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Agent {
+        Agent {
             name: name.into(),
             provider: None,
             model: None,
@@ -36,11 +32,11 @@ impl<'a> AgentBuilder<'a> {
             tools: Vec::new(),
             handoffs: Vec::new(),
             output_type: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Agent> {
     /// The provider of the model the agent runs on (`ai.provider`;
     /// `gen_ai.provider.name`, set at start so samplers see it), such as `openai`
     /// or `anthropic` (the values [`crate::generation`] takes).
@@ -57,20 +53,20 @@ impl<'a> AgentBuilder<'a> {
     /// agent.end();
     /// ```
     pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
-        self.provider = Some(provider.into());
+        self.kind.provider = Some(provider.into());
         self
     }
 
     /// The model the agent is configured with (`ai.model`; `gen_ai.request.model`,
     /// set at start so samplers see it).
     pub fn with_model(mut self, model: impl Into<Cow<'static, str>>) -> Self {
-        self.model = Some(model.into());
+        self.kind.model = Some(model.into());
         self
     }
 
     /// A stable id of the agent (`ai.agent.id`, `gen_ai.agent.id`).
     pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
-        self.id = Some(id.into());
+        self.kind.id = Some(id.into());
         self
     }
 
@@ -80,7 +76,7 @@ impl<'a> AgentBuilder<'a> {
         I: IntoIterator<Item = S>,
         S: Into<Cow<'static, str>>,
     {
-        self.tools = tools.into_iter().map(Into::into).collect();
+        self.kind.tools = tools.into_iter().map(Into::into).collect();
         self
     }
 
@@ -90,29 +86,32 @@ impl<'a> AgentBuilder<'a> {
         I: IntoIterator<Item = S>,
         S: Into<Cow<'static, str>>,
     {
-        self.handoffs = handoffs.into_iter().map(Into::into).collect();
+        self.kind.handoffs = handoffs.into_iter().map(Into::into).collect();
         self
     }
 
     /// The type of the agent's output, such as `text` or `json` (`ai.agent.output_type`).
     pub fn with_output_type(mut self, output_type: impl Into<Cow<'static, str>>) -> Self {
-        self.output_type = Some(output_type.into());
+        self.kind.output_type = Some(output_type.into());
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> AgentSpan {
+impl Sealed for Agent {}
+
+impl Kind for Agent {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::INVOKE_AGENT, &self.name);
         let agent_name = SharedStr::new(&self.name);
         let provider = self.provider.as_ref().map(SharedStr::new);
         let model = self.model.as_ref().map(SharedStr::new);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::AGENT,
                 kind: SpanKind::Internal,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_AGENT);
@@ -154,12 +153,11 @@ impl<'a> AgentBuilder<'a> {
                     a.gen(gen_ai::OUTPUT_TYPE, t);
                 }
             },
-        );
-        AgentSpan { core }
+        )
     }
 }
 
-/// A running agent. Ends on [`AgentSpan::end`] or when dropped.
+/// A running agent ([`crate::AgentSpan`]).
 ///
 /// ```
 /// let agent = aitrace::agent("triage").with_tools(["search_kb"]).start();
@@ -169,14 +167,10 @@ impl<'a> AgentBuilder<'a> {
 /// });
 /// agent.end();
 /// ```
-#[derive(Debug)]
-pub struct AgentSpan {
-    core: SpanCore,
-}
-
-impl AgentSpan {
+impl AiSpan<Agent> {
     /// What this step was given (`ai.input`, and `input.value` with
-    /// `input.mime_type` whatever the dialects), as JSON; only when content capture is on, and through
+    /// `input.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -195,8 +189,4 @@ impl AgentSpan {
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(AgentSpan);

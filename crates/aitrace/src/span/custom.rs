@@ -1,74 +1,72 @@
 //! Custom spans: a name, a kind and attributes of your choosing.
 
-use super::{builder_common, span_common, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::ai;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::{Context, KeyValue};
+use opentelemetry::KeyValue;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds a [`CustomSpan`]. Made by [`crate::custom`].
+/// The custom kind: a span of your own ([`crate::CustomSpan`]), built by
+/// [`crate::custom`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct CustomBuilder<'a> {
+pub struct Custom {
     name: Cow<'static, str>,
-    kind: SpanKind,
+    span_kind: SpanKind,
     attributes: Vec<KeyValue>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(CustomBuilder);
-
-impl<'a> CustomBuilder<'a> {
-    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        CustomBuilder {
+impl Custom {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Custom {
+        Custom {
             name: name.into(),
-            kind: SpanKind::Internal,
+            span_kind: SpanKind::Internal,
             attributes: Vec::new(),
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Custom> {
     /// The span kind (default [`SpanKind::Internal`]).
     pub fn with_kind(mut self, kind: SpanKind) -> Self {
-        self.kind = kind;
+        self.kind.span_kind = kind;
         self
     }
 
     /// An attribute of yours, set when the span starts (samplers see it).
     pub fn with_attribute(mut self, attribute: KeyValue) -> Self {
-        self.attributes.push(attribute);
+        self.kind.attributes.push(attribute);
         self
     }
 
     /// Attributes of yours, set when the span starts (samplers see them).
     pub fn with_attributes(mut self, attributes: impl IntoIterator<Item = KeyValue>) -> Self {
-        self.attributes.extend(attributes);
+        self.kind.attributes.extend(attributes);
         self
-    }
-
-    /// Starts the span.
-    pub fn start(self) -> CustomSpan {
-        let attributes = self.attributes;
-        let core = SpanCore::start(
-            Start {
-                span_type: ai::span_type::CUSTOM,
-                kind: self.kind,
-                name: self.name,
-                parent: self.parent,
-                start_time: self.start_time,
-            },
-            |a| a.out.extend(attributes),
-            |_| {},
-        );
-        CustomSpan { core }
     }
 }
 
-/// A running span of your own: any step of an agent application that none of the
-/// typed spans describes. Ends on [`CustomSpan::end`] or when dropped.
+impl Sealed for Custom {}
+
+impl Kind for Custom {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        let attributes = std::mem::take(&mut self.attributes);
+        SpanCore::start(
+            Start {
+                span_type: ai::span_type::CUSTOM,
+                kind: self.span_kind.clone(),
+                name: std::mem::take(&mut self.name),
+                parent: base.parent,
+                start_time: base.start_time,
+            },
+            |a| a.out.extend(attributes),
+            |_| {},
+        )
+    }
+}
+
+/// A running span of your own ([`crate::CustomSpan`]): any step of an agent
+/// application that none of the typed spans describes.
 ///
 /// ```
 /// use aitrace::{KeyValue, SpanKind};
@@ -80,14 +78,10 @@ impl<'a> CustomBuilder<'a> {
 /// step.set_attribute(KeyValue::new("rerank.kept", 5));
 /// step.end();
 /// ```
-#[derive(Debug)]
-pub struct CustomSpan {
-    core: SpanCore,
-}
-
-impl CustomSpan {
+impl AiSpan<Custom> {
     /// What this step was given (`ai.input`, and `input.value` with
-    /// `input.mime_type` whatever the dialects), as JSON; only when content capture is on, and through
+    /// `input.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -106,8 +100,4 @@ impl CustomSpan {
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(CustomSpan);

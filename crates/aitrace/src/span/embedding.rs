@@ -1,56 +1,56 @@
 //! Embedding spans: `embeddings {model}`, CLIENT.
 
-use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared_cow, span_name, AiSpan, Base, Ending, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::Context;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds an [`EmbeddingSpan`]. Made by [`crate::embeddings`].
+/// The embeddings kind: an `embeddings {model}` span ([`crate::EmbeddingSpan`]),
+/// built by [`crate::embeddings`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct EmbeddingBuilder<'a> {
+pub struct Embedding {
     provider: Cow<'static, str>,
     model: Cow<'static, str>,
     server: Option<(Cow<'static, str>, u16)>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
+    input_tokens: Option<u64>,
 }
 
-builder_common!(EmbeddingBuilder);
-
-impl<'a> EmbeddingBuilder<'a> {
+impl Embedding {
     pub(crate) fn new(
         provider: impl Into<Cow<'static, str>>,
         model: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        EmbeddingBuilder {
+    ) -> Embedding {
+        Embedding {
             provider: provider.into(),
             model: model.into(),
             server: None,
-            parent: None,
-            start_time: None,
+            input_tokens: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Embedding> {
     /// The server called (`server.address`, `server.port`, with the gen_ai dialect).
     pub fn with_server(mut self, address: impl Into<Cow<'static, str>>, port: u16) -> Self {
-        self.server = Some((address.into(), port));
+        self.kind.server = Some((address.into(), port));
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> EmbeddingSpan {
+impl Sealed for Embedding {}
+
+impl Kind for Embedding {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::EMBEDDINGS, &self.model);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::EMBEDDING,
                 kind: SpanKind::Client,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::EMBEDDINGS);
@@ -71,59 +71,19 @@ impl<'a> EmbeddingBuilder<'a> {
                 }
                 a.oi(oi::EMBEDDING_MODEL_NAME, model);
             },
-        );
-        EmbeddingSpan {
-            core,
-            model: self.model,
-            input_tokens: None,
-        }
-    }
-}
-
-/// A running embeddings call. Ends on [`EmbeddingSpan::end`] or when dropped;
-/// usage and cost (input tokens only, when the model is priced) are written when
-/// it ends.
-///
-/// ```
-/// let mut call = aitrace::embeddings("openai", "text-embedding-3-small").start();
-/// call.record_dimensions(1536);
-/// call.record_usage(42);
-/// call.end();
-/// ```
-#[derive(Debug)]
-pub struct EmbeddingSpan {
-    core: SpanCore,
-    model: Cow<'static, str>,
-    input_tokens: Option<u64>,
-}
-
-impl EmbeddingSpan {
-    /// The tokens embedded (`ai.prompt_tokens`, `gen_ai.usage.input_tokens`),
-    /// replacing any recorded before.
-    pub fn record_usage(&mut self, input_tokens: u64) {
-        self.input_tokens = Some(input_tokens);
+        )
     }
 
-    /// The number of dimensions of the embeddings (`ai.embedding.dimensions`,
-    /// `gen_ai.embeddings.dimension.count`).
-    pub fn record_dimensions(&self, dimensions: usize) {
-        self.core.record(|a| {
-            let n = i64::try_from(dimensions).unwrap_or(i64::MAX);
-            a.ai(ai::EMBEDDING_DIMENSIONS, n);
-            a.gen(gen_ai::EMBEDDINGS_DIMENSION_COUNT, n);
-        });
-    }
-
-    fn finish(&mut self, _dropped: bool) {
+    fn finish(&mut self, core: &mut SpanCore, _ending: Ending) {
         // Hooks only see recording spans: a dropped span skips the price lookup.
-        if !self.core.is_recording() {
+        if !core.is_recording() {
             return;
         }
         let usage = self.input_tokens.map(|n| Usage::new(n, 0));
-        let cost = usage.and_then(|u| super::cost_of(&self.core.settings.prices, &self.model, &u));
-        self.core
-            .note_for_hooks(Some(&self.model), usage, cost.map(|c| c.total_usd()));
-        self.core.record(|a| {
+        let cost =
+            usage.and_then(|u| crate::pricing::cost_of(&core.settings.prices, &self.model, &u));
+        core.note_for_hooks(Some(&self.model), usage, cost.map(|c| c.total_usd()));
+        core.record(|a| {
             if let Some(u) = usage {
                 let n = i64::try_from(u.input_tokens).unwrap_or(i64::MAX);
                 a.ai(ai::PROMPT_TOKENS, n);
@@ -138,4 +98,29 @@ impl EmbeddingSpan {
     }
 }
 
-span_common!(EmbeddingSpan);
+/// A running embeddings call ([`crate::EmbeddingSpan`]); usage and cost (input
+/// tokens only, when the model is priced) are written when it ends.
+///
+/// ```
+/// let mut call = aitrace::embeddings("openai", "text-embedding-3-small").start();
+/// call.record_dimensions(1536);
+/// call.record_usage(42);
+/// call.end();
+/// ```
+impl AiSpan<Embedding> {
+    /// The tokens embedded (`ai.prompt_tokens`, `gen_ai.usage.input_tokens`),
+    /// replacing any recorded before.
+    pub fn record_usage(&mut self, input_tokens: u64) {
+        self.kind.input_tokens = Some(input_tokens);
+    }
+
+    /// The number of dimensions of the embeddings (`ai.embedding.dimensions`,
+    /// `gen_ai.embeddings.dimension.count`).
+    pub fn record_dimensions(&self, dimensions: usize) {
+        self.core.record(|a| {
+            let n = i64::try_from(dimensions).unwrap_or(i64::MAX);
+            a.ai(ai::EMBEDDING_DIMENSIONS, n);
+            a.gen(gen_ai::EMBEDDINGS_DIMENSION_COUNT, n);
+        });
+    }
+}

@@ -1,14 +1,17 @@
 //! Generation spans (model calls): `chat {model}`, CLIENT.
 
-use super::{builder_common, shared, span_common, span_name, SharedStr, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{
+    shared, span_name, AiSpan, Base, Ending, Kind, SharedStr, SpanBuilder, SpanCore, Start,
+};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::{Array, Context, StringValue, Value};
+use opentelemetry::{Array, StringValue, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 /// The kind of model call, as in `gen_ai.operation.name`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,10 +36,10 @@ impl Operation {
     }
 }
 
-/// Builds a [`GenerationSpan`]. Made by [`crate::generation`].
+/// The generation kind: a model call, `chat {model}` ([`crate::GenerationSpan`]),
+/// built by [`crate::generation`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct GenerationBuilder<'a> {
+pub struct Generation {
     provider: Cow<'static, str>,
     model: Cow<'static, str>,
     operation: Operation,
@@ -51,28 +54,32 @@ pub struct GenerationBuilder<'a> {
     stop_sequences: Vec<Cow<'static, str>>,
     stream: bool,
     messages_count: Option<i64>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
+    /// Kept only while the span records (for pricing and hooks).
+    response_model: Option<Arc<str>>,
+    usage: Option<Usage>,
+    /// When the span started, for the time to the first token.
+    started: Option<Instant>,
+    first_token_ms: Option<f64>,
+    /// Whether finish reasons were recorded (an incomplete call says it in them).
+    finish_reasons: bool,
 }
 
 macro_rules! param {
     ($(#[$doc:meta])* $fn:ident, $field:ident, $ty:ty) => {
         $(#[$doc])*
         pub fn $fn(mut self, value: $ty) -> Self {
-            self.$field = Some(value);
+            self.kind.$field = Some(value);
             self
         }
     };
 }
 
-builder_common!(GenerationBuilder);
-
-impl<'a> GenerationBuilder<'a> {
+impl Generation {
     pub(crate) fn new(
         provider: impl Into<Cow<'static, str>>,
         model: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        GenerationBuilder {
+    ) -> Generation {
+        Generation {
             provider: provider.into(),
             model: model.into(),
             operation: Operation::Chat,
@@ -87,20 +94,43 @@ impl<'a> GenerationBuilder<'a> {
             stop_sequences: Vec::new(),
             stream: false,
             messages_count: None,
-            parent: None,
-            start_time: None,
+            response_model: None,
+            usage: None,
+            started: None,
+            first_token_ms: None,
+            finish_reasons: false,
         }
     }
 
+    fn invocation_parameters(&self) -> String {
+        let mut m = serde_json::Map::new();
+        let mut put = |k: &str, v: Option<serde_json::Value>| {
+            if let Some(v) = v {
+                m.insert(k.to_string(), v);
+            }
+        };
+        put("max_tokens", self.max_tokens.map(Into::into));
+        put("temperature", self.temperature.map(Into::into));
+        put("top_p", self.top_p.map(Into::into));
+        put("top_k", self.top_k.map(Into::into));
+        put("seed", self.seed.map(Into::into));
+        put("frequency_penalty", self.frequency_penalty.map(Into::into));
+        put("presence_penalty", self.presence_penalty.map(Into::into));
+        put("stream", self.stream.then_some(true.into()));
+        serde_json::Value::Object(m).to_string()
+    }
+}
+
+impl SpanBuilder<'_, Generation> {
     /// The kind of call (default [`Operation::Chat`]).
     pub fn with_operation(mut self, operation: Operation) -> Self {
-        self.operation = operation;
+        self.kind.operation = operation;
         self
     }
 
     /// The server called (`server.address`, `server.port`).
     pub fn with_server(mut self, address: impl Into<Cow<'static, str>>, port: u16) -> Self {
-        self.server = Some((address.into(), port));
+        self.kind.server = Some((address.into(), port));
         self
     }
 
@@ -143,50 +173,36 @@ impl<'a> GenerationBuilder<'a> {
         I: IntoIterator<Item = S>,
         S: Into<Cow<'static, str>>,
     {
-        self.stop_sequences = stops.into_iter().map(Into::into).collect();
+        self.kind.stop_sequences = stops.into_iter().map(Into::into).collect();
         self
     }
 
     /// Marks the call as streamed: record the first chunk with
-    /// [`GenerationSpan::record_first_token`]; a span dropped before
-    /// [`GenerationSpan::end`] keeps its usage so far and is marked incomplete.
+    /// [`AiSpan::record_first_token`]; a span dropped before [`AiSpan::end`]
+    /// keeps its usage so far and is marked incomplete.
     pub fn streaming(mut self) -> Self {
-        self.stream = true;
+        self.kind.stream = true;
         self
     }
+}
 
-    fn invocation_parameters(&self) -> String {
-        let mut m = serde_json::Map::new();
-        let mut put = |k: &str, v: Option<serde_json::Value>| {
-            if let Some(v) = v {
-                m.insert(k.to_string(), v);
-            }
-        };
-        put("max_tokens", self.max_tokens.map(Into::into));
-        put("temperature", self.temperature.map(Into::into));
-        put("top_p", self.top_p.map(Into::into));
-        put("top_k", self.top_k.map(Into::into));
-        put("seed", self.seed.map(Into::into));
-        put("frequency_penalty", self.frequency_penalty.map(Into::into));
-        put("presence_penalty", self.presence_penalty.map(Into::into));
-        put("stream", self.stream.then_some(true.into()));
-        serde_json::Value::Object(m).to_string()
-    }
+impl Sealed for Generation {}
 
-    /// Starts the span.
-    pub fn start(self) -> GenerationSpan {
+impl Kind for Generation {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        self.started = Some(Instant::now());
         let name = span_name(self.operation.as_str(), &self.model);
         // One value per string, shared by the sampling attributes and the others
         // (a `'static` string is not copied at all).
         let provider = SharedStr::new(&self.provider);
         let model = SharedStr::new(&self.model);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::GENERATION,
                 kind: SpanKind::Client,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, self.operation.as_str());
@@ -250,157 +266,25 @@ impl<'a> GenerationBuilder<'a> {
                     a.oi(oi::LLM_INVOCATION_PARAMETERS, self.invocation_parameters());
                 }
             },
-        );
-        GenerationSpan {
-            core,
-            model: self.model,
-            response_model: None,
-            usage: None,
-            stream: self.stream,
-            started: Instant::now(),
-            first_token_ms: None,
-        }
-    }
-}
-
-/// A running model call. Ends on [`GenerationSpan::end`] or when dropped; usage,
-/// cost and time to first token are written when it ends.
-///
-/// ```
-/// use aitrace::Usage;
-/// let mut call = aitrace::generation("openai", "gpt-4o").with_temperature(0.2).start();
-/// call.record_response_model("gpt-4o-2024-08-06");
-/// call.record_finish_reasons(["stop"]);
-/// call.record_usage(Usage::new(812, 64).with_cache_read(512));
-/// call.end(); // ai.cost_usd is computed from the bundled prices
-/// ```
-#[derive(Debug)]
-pub struct GenerationSpan {
-    core: SpanCore,
-    model: Cow<'static, str>,
-    /// Kept only while the span records (for pricing and hooks).
-    response_model: Option<Arc<str>>,
-    usage: Option<Usage>,
-    stream: bool,
-    started: Instant,
-    first_token_ms: Option<f64>,
-}
-
-impl GenerationSpan {
-    /// The model that answered (`gen_ai.response.model`); used for pricing when set.
-    pub fn record_response_model(&mut self, model: &str) {
-        // Only a recording span prices its call or reports to hooks.
-        if !self.core.is_recording() {
-            return;
-        }
-        let m: Arc<str> = Arc::from(model);
-        self.core.record(|a| {
-            let v = StringValue::from(m.clone());
-            a.ai(ai::RESPONSE_MODEL, v.clone());
-            a.gen(gen_ai::RESPONSE_MODEL, v);
-        });
-        self.response_model = Some(m);
+        )
     }
 
-    /// The provider's response id.
-    pub fn record_response_id(&self, id: &str) {
-        self.core.record(|a| {
-            let id = shared(id);
-            a.ai(ai::RESPONSE_ID, id.clone());
-            a.gen(gen_ai::RESPONSE_ID, id);
-        });
-    }
-
-    /// Why generation stopped, one reason per choice (`stop`, `length`, `tool_calls`, …).
-    pub fn record_finish_reasons<I, S>(&self, reasons: I)
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
-        if !self.core.is_recording() {
-            return;
-        }
-        let reasons: Vec<StringValue> = reasons.into_iter().map(|r| shared(r.as_ref())).collect();
-        self.core.record(|a| {
-            if let Some(first) = reasons.first() {
-                a.ai(ai::FINISH_REASON, first.clone());
-                a.oi(oi::LLM_FINISH_REASON, first.clone());
-            }
-            a.gen(
-                gen_ai::RESPONSE_FINISH_REASONS,
-                Value::Array(Array::String(reasons)),
-            );
-        });
-    }
-
-    /// Sets the usage of the call (replacing any recorded before).
-    pub fn record_usage(&mut self, usage: Usage) {
-        self.usage = Some(usage);
-    }
-
-    /// Adds usage reported by a stream chunk to what was seen so far.
-    pub fn add_usage(&mut self, delta: &Usage) {
-        self.usage.get_or_insert_with(Usage::default).add(delta);
-    }
-
-    /// The usage seen so far.
-    pub fn usage(&self) -> Option<Usage> {
-        self.usage
-    }
-
-    /// Notes the first token (or chunk) of a streamed answer; later calls are ignored.
-    pub fn record_first_token(&mut self) {
-        if self.first_token_ms.is_none() {
-            self.first_token_ms = Some(self.started.elapsed().as_secs_f64() * 1000.0);
-        }
-    }
-
-    /// The messages sent (`ai.input`, `gen_ai.input.messages`, `input.value`); only
-    /// when content capture is on.
-    pub fn record_input_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
-        self.core
-            .record_content(ContentKind::Input, messages, |a, text| {
-                a.ai(ai::INPUT, text.clone());
-                a.gen(gen_ai::INPUT_MESSAGES, text.clone());
-                a.oi(oi::INPUT_VALUE, text);
-                a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
-            });
-    }
-
-    /// The system instructions (`gen_ai.system_instructions`); only when content capture is on.
-    pub fn record_system_instructions<T: serde::Serialize + ?Sized>(&self, instructions: &T) {
-        self.core
-            .record_content(ContentKind::SystemInstructions, instructions, |a, text| {
-                a.gen(gen_ai::SYSTEM_INSTRUCTIONS, text);
-            });
-    }
-
-    /// The messages returned (`ai.output`, `gen_ai.output.messages`, `output.value`);
-    /// only when content capture is on.
-    pub fn record_output_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
-        self.core
-            .record_content(ContentKind::Output, messages, |a, text| {
-                a.ai(ai::OUTPUT, text.clone());
-                a.gen(gen_ai::OUTPUT_MESSAGES, text.clone());
-                a.oi(oi::OUTPUT_VALUE, text);
-                a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
-            });
-    }
-
-    fn finish(&mut self, dropped: bool) {
+    fn finish(&mut self, core: &mut SpanCore, ending: Ending) {
         // Cost and usage go on a recording span and to hooks, which only see
         // recording spans: a span the sampler dropped skips the price lookup.
-        if !self.core.is_recording() {
+        if !core.is_recording() {
             return;
         }
         let priced_model: &str = self.response_model.as_deref().unwrap_or(&self.model);
         let cost = self
             .usage
-            .and_then(|u| super::cost_of(&self.core.settings.prices, priced_model, &u));
-        self.core
-            .note_for_hooks(Some(priced_model), self.usage, cost.map(|c| c.total_usd()));
-        let (usage, first, stream) = (self.usage, self.first_token_ms, self.stream);
-        self.core.record_sized(16, |a| {
+            .and_then(|u| crate::pricing::cost_of(&core.settings.prices, priced_model, &u));
+        core.note_for_hooks(Some(priced_model), self.usage, cost.map(|c| c.total_usd()));
+        let (usage, first) = (self.usage, self.first_token_ms);
+        // The gen_ai-visible form of an incomplete call: a finish reason that
+        // says so, when the provider's own reasons never arrived.
+        let incomplete = ending == Ending::Dropped && !self.finish_reasons;
+        core.record_sized(16, |a| {
             if let Some(u) = usage {
                 let (i, o) = (sat(u.input_tokens), sat(u.output_tokens));
                 a.ai(ai::PROMPT_TOKENS, i);
@@ -437,14 +321,138 @@ impl GenerationSpan {
                 a.ai(ai::TIME_TO_FIRST_TOKEN_MS, ms);
                 a.gen(gen_ai::RESPONSE_TIME_TO_FIRST_CHUNK, ms / 1000.0);
             }
-            if dropped && stream {
-                a.ai(ai::INCOMPLETE, true);
+            if incomplete {
+                a.gen(
+                    gen_ai::RESPONSE_FINISH_REASONS,
+                    Value::Array(Array::String(vec![StringValue::from(INCOMPLETE_REASON)])),
+                );
             }
         });
     }
 }
 
-span_common!(GenerationSpan);
+/// A running model call ([`crate::GenerationSpan`]); usage, cost and time to
+/// first token are written when it ends.
+///
+/// ```
+/// use aitrace::Usage;
+/// let mut call = aitrace::generation("openai", "gpt-4o").with_temperature(0.2).start();
+/// call.record_response_model("gpt-4o-2024-08-06");
+/// call.record_finish_reasons(["stop"]);
+/// call.record_usage(Usage::new(812, 64).with_cache_read(512));
+/// call.end(); // ai.cost_usd is computed from the bundled prices
+/// ```
+impl AiSpan<Generation> {
+    /// The model that answered (`gen_ai.response.model`); used for pricing when set.
+    pub fn record_response_model(&mut self, model: &str) {
+        // Only a recording span prices its call or reports to hooks.
+        if !self.core.is_recording() {
+            return;
+        }
+        let m: Arc<str> = Arc::from(model);
+        self.core.record(|a| {
+            let v = StringValue::from(m.clone());
+            a.ai(ai::RESPONSE_MODEL, v.clone());
+            a.gen(gen_ai::RESPONSE_MODEL, v);
+        });
+        self.kind.response_model = Some(m);
+    }
+
+    /// The provider's response id.
+    pub fn record_response_id(&self, id: &str) {
+        self.core.record(|a| {
+            let id = shared(id);
+            a.ai(ai::RESPONSE_ID, id.clone());
+            a.gen(gen_ai::RESPONSE_ID, id);
+        });
+    }
+
+    /// Why generation stopped, one reason per choice (`stop`, `length`, `tool_calls`, …).
+    pub fn record_finish_reasons<I, S>(&mut self, reasons: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        if !self.core.is_recording() {
+            return;
+        }
+        self.kind.finish_reasons = true;
+        let reasons: Vec<StringValue> = reasons.into_iter().map(|r| shared(r.as_ref())).collect();
+        self.core.record(|a| {
+            if let Some(first) = reasons.first() {
+                a.ai(ai::FINISH_REASON, first.clone());
+                a.oi(oi::LLM_FINISH_REASON, first.clone());
+            }
+            a.gen(
+                gen_ai::RESPONSE_FINISH_REASONS,
+                Value::Array(Array::String(reasons)),
+            );
+        });
+    }
+
+    /// Sets the usage of the call (replacing any recorded before).
+    pub fn record_usage(&mut self, usage: Usage) {
+        self.kind.usage = Some(usage);
+    }
+
+    /// Adds usage reported by a stream chunk to what was seen so far.
+    pub fn add_usage(&mut self, delta: &Usage) {
+        self.kind
+            .usage
+            .get_or_insert_with(Usage::default)
+            .add(delta);
+    }
+
+    /// The usage seen so far.
+    pub fn usage(&self) -> Option<Usage> {
+        self.kind.usage
+    }
+
+    /// Notes the first token (or chunk) of a streamed answer; later calls are ignored.
+    pub fn record_first_token(&mut self) {
+        if self.kind.first_token_ms.is_none() {
+            if let Some(started) = self.kind.started {
+                self.kind.first_token_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+
+    /// The messages sent (`ai.input`, `gen_ai.input.messages`, `input.value`); only
+    /// when content capture is on.
+    pub fn record_input_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
+        self.core
+            .record_content(ContentKind::Input, messages, |a, text| {
+                a.ai(ai::INPUT, text.clone());
+                a.gen(gen_ai::INPUT_MESSAGES, text.clone());
+                a.oi(oi::INPUT_VALUE, text);
+                a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
+            });
+    }
+
+    /// The system instructions (`gen_ai.system_instructions`); only when content capture is on.
+    pub fn record_system_instructions<T: serde::Serialize + ?Sized>(&self, instructions: &T) {
+        self.core
+            .record_content(ContentKind::SystemInstructions, instructions, |a, text| {
+                a.gen(gen_ai::SYSTEM_INSTRUCTIONS, text);
+            });
+    }
+
+    /// The messages returned (`ai.output`, `gen_ai.output.messages`, `output.value`);
+    /// only when content capture is on.
+    pub fn record_output_messages<T: serde::Serialize + ?Sized>(&self, messages: &T) {
+        self.core
+            .record_content(ContentKind::Output, messages, |a, text| {
+                a.ai(ai::OUTPUT, text.clone());
+                a.gen(gen_ai::OUTPUT_MESSAGES, text.clone());
+                a.oi(oi::OUTPUT_VALUE, text);
+                a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+            });
+    }
+}
+
+/// The finish reason an incomplete call (dropped before `end()`) reports in
+/// `gen_ai.response.finish_reasons` when the provider's never arrived.
+pub(crate) const INCOMPLETE_REASON: &str = "incomplete";
 
 /// A token count as an attribute value, capped at `i64::MAX`.
 fn sat(n: u64) -> i64 {

@@ -1,11 +1,10 @@
 //! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
 
-use super::{builder_common, shared, shared_cow, span_common, span_name, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared, shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai};
 use opentelemetry::trace::SpanKind;
-use opentelemetry::Context;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
 /// The first word of a guardrail span's name.
 const APPLY_GUARDRAIL: &str = "apply_guardrail";
@@ -39,44 +38,42 @@ impl GuardrailType {
     }
 }
 
-/// Builds a [`GuardrailSpan`]. Made by [`crate::guardrail`].
+/// The guardrail kind: an `apply_guardrail {name}` span ([`crate::GuardrailSpan`]), built by [`crate::guardrail`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct GuardrailBuilder<'a> {
+pub struct Guardrail {
     name: Cow<'static, str>,
     guardrail_type: Option<GuardrailType>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(GuardrailBuilder);
-
-impl<'a> GuardrailBuilder<'a> {
-    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        GuardrailBuilder {
+impl Guardrail {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Guardrail {
+        Guardrail {
             name: name.into(),
             guardrail_type: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Guardrail> {
     /// What the guardrail checks (`ai.guardrail.type`, `gen_ai.guardrail.source`).
     pub fn with_type(mut self, guardrail_type: GuardrailType) -> Self {
-        self.guardrail_type = Some(guardrail_type);
+        self.kind.guardrail_type = Some(guardrail_type);
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> GuardrailSpan {
+impl Sealed for Guardrail {}
+
+impl Kind for Guardrail {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(APPLY_GUARDRAIL, &self.name);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::GUARDRAIL,
                 kind: SpanKind::Internal,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |_| {},
             |a| {
@@ -88,12 +85,11 @@ impl<'a> GuardrailBuilder<'a> {
                     a.gen(gen_ai::GUARDRAIL_SOURCE, t.as_str());
                 }
             },
-        );
-        GuardrailSpan { core }
+        )
     }
 }
 
-/// A running guardrail check. Ends on [`GuardrailSpan::end`] or when dropped.
+/// A running guardrail check. An [`AiSpan`] of kind [`Guardrail`].
 ///
 /// A tripped guardrail is a result, not a failure: the span's status stays unset.
 ///
@@ -108,15 +104,12 @@ impl<'a> GuardrailBuilder<'a> {
 /// check.pass();
 /// check.end();
 /// ```
-#[derive(Debug)]
-pub struct GuardrailSpan {
-    core: SpanCore,
-}
-
-impl GuardrailSpan {
+impl AiSpan<Guardrail> {
     /// Records the outcome: whether the tripwire fired (`ai.guardrail.triggered`,
     /// `gen_ai.guardrail.result.value` and `.type`), and why, if known.
     pub fn record_result(&self, triggered: bool, reason: Option<&str>) {
+        self.core
+            .for_hooks(|info| info.guardrail_triggered = Some(triggered));
         self.core.record(|a| {
             a.ai(ai::GUARDRAIL_TRIGGERED, triggered);
             a.gen(
@@ -145,8 +138,4 @@ impl GuardrailSpan {
     pub fn pass(&self) {
         self.record_result(false, None);
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(GuardrailSpan);

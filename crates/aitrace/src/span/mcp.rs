@@ -1,11 +1,11 @@
 //! MCP list-tools spans: `tools/list`, CLIENT.
 
-use super::{builder_common, shared, shared_cow, span_common, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared, shared_cow, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai};
 use opentelemetry::trace::SpanKind;
-use opentelemetry::{Array, Context, StringValue, Value};
+use opentelemetry::{Array, StringValue, Value};
 use std::borrow::Cow;
-use std::time::SystemTime;
 
 /// The transport of an MCP session (`network.transport`, with the gen_ai dialect).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -35,44 +35,39 @@ impl NetworkTransport {
     }
 }
 
-/// Builds a [`McpListToolsSpan`]. Made by [`crate::mcp_list_tools`].
+/// The MCP list-tools kind ([`crate::McpListToolsSpan`]), built by [`crate::mcp_list_tools`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct McpListToolsBuilder<'a> {
+pub struct McpListTools {
     server: Cow<'static, str>,
     session_id: Option<Cow<'static, str>>,
     protocol_version: Option<Cow<'static, str>>,
     transport: Option<NetworkTransport>,
     address: Option<(Cow<'static, str>, u16)>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(McpListToolsBuilder);
-
-impl<'a> McpListToolsBuilder<'a> {
-    pub(crate) fn new(server: impl Into<Cow<'static, str>>) -> Self {
-        McpListToolsBuilder {
+impl McpListTools {
+    pub(crate) fn new(server: impl Into<Cow<'static, str>>) -> McpListTools {
+        McpListTools {
             server: server.into(),
             session_id: None,
             protocol_version: None,
             transport: None,
             address: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, McpListTools> {
     /// The MCP session the request belongs to (`mcp.session.id`, with the gen_ai dialect).
     pub fn with_session_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
-        self.session_id = Some(id.into());
+        self.kind.session_id = Some(id.into());
         self
     }
 
     /// The version of the Model Context Protocol the session speaks, such as
     /// `2025-06-18` (`mcp.protocol.version`, with the gen_ai dialect).
     pub fn with_protocol_version(mut self, version: impl Into<Cow<'static, str>>) -> Self {
-        self.protocol_version = Some(version.into());
+        self.kind.protocol_version = Some(version.into());
         self
     }
 
@@ -80,30 +75,32 @@ impl<'a> McpListToolsBuilder<'a> {
     /// dialect): [`NetworkTransport::Pipe`] for stdio, [`NetworkTransport::Tcp`]
     /// (or [`NetworkTransport::Quic`]) for Streamable HTTP.
     pub fn with_transport(mut self, transport: NetworkTransport) -> Self {
-        self.transport = Some(transport);
+        self.kind.transport = Some(transport);
         self
     }
 
     /// The server called over the network (`server.address`, `server.port`, with
     /// the gen_ai dialect, set at start), as on generation spans.
     pub fn with_server(mut self, address: impl Into<Cow<'static, str>>, port: u16) -> Self {
-        self.address = Some((address.into(), port));
+        self.kind.address = Some((address.into(), port));
         self
     }
+}
 
-    /// Starts the span.
-    ///
-    /// Its name is the method, `tools/list`: the MCP conventions name a client span
-    /// `{mcp.method.name} {target}` only when the request has a tool or prompt as
-    /// target, and listing has none. The server's name is `ai.mcp.server`.
-    pub fn start(self) -> McpListToolsSpan {
-        let core = SpanCore::start(
+impl Sealed for McpListTools {}
+
+impl Kind for McpListTools {
+    /// The span is named after the method, `tools/list`: the MCP conventions name a
+    /// client span `{mcp.method.name} {target}` only when the request has a tool or
+    /// prompt as target, and listing has none. The server's name is `ai.mcp.server`.
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::MCP_LIST_TOOLS,
                 kind: SpanKind::Client,
                 name: Cow::Borrowed(gen_ai::mcp_method::TOOLS_LIST),
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::MCP_METHOD_NAME, gen_ai::mcp_method::TOOLS_LIST);
@@ -124,13 +121,12 @@ impl<'a> McpListToolsBuilder<'a> {
                     a.gen(gen_ai::NETWORK_TRANSPORT, transport.as_str());
                 }
             },
-        );
-        McpListToolsSpan { core }
+        )
     }
 }
 
 /// A running `tools/list` request to an MCP server. Ends on
-/// [`McpListToolsSpan::end`] or when dropped.
+/// [`McpListToolsSpan::end`](crate::McpListToolsSpan) or when dropped.
 ///
 /// ```
 /// use aitrace::NetworkTransport;
@@ -143,12 +139,7 @@ impl<'a> McpListToolsBuilder<'a> {
 /// list.record_tools(["read_file", "write_file"]);
 /// list.end();
 /// ```
-#[derive(Debug)]
-pub struct McpListToolsSpan {
-    core: SpanCore,
-}
-
-impl McpListToolsSpan {
+impl AiSpan<McpListTools> {
     /// The names of the tools the server offers (`ai.mcp.tools`).
     pub fn record_tools<I, S>(&self, names: I)
     where
@@ -163,8 +154,4 @@ impl McpListToolsSpan {
             a.ai(ai::MCP_TOOLS, Value::Array(Array::String(names)));
         });
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(McpListToolsSpan);

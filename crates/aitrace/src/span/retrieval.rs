@@ -1,52 +1,50 @@
 //! Retrieval spans: `retrieval {source}`, CLIENT.
 
-use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::{Context, StringValue};
+use opentelemetry::StringValue;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds a [`RetrievalSpan`]. Made by [`crate::retrieval`].
+/// The retrieval kind: a `retrieval {source}` span ([`crate::RetrievalSpan`]), built by [`crate::retrieval`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct RetrievalBuilder<'a> {
+pub struct Retrieval {
     source: Cow<'static, str>,
     top_k: Option<usize>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(RetrievalBuilder);
-
-impl<'a> RetrievalBuilder<'a> {
-    pub(crate) fn new(source: impl Into<Cow<'static, str>>) -> Self {
-        RetrievalBuilder {
+impl Retrieval {
+    pub(crate) fn new(source: impl Into<Cow<'static, str>>) -> Retrieval {
+        Retrieval {
             source: source.into(),
             top_k: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Retrieval> {
     /// How many documents were asked for (`ai.retrieval.top_k`; with the gen_ai
     /// dialect `gen_ai.request.top_k`, a double as the registry types it).
     pub fn with_top_k(mut self, top_k: usize) -> Self {
-        self.top_k = Some(top_k);
+        self.kind.top_k = Some(top_k);
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> RetrievalSpan {
+impl Sealed for Retrieval {}
+
+impl Kind for Retrieval {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::RETRIEVAL, &self.source);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::RETRIEVAL,
                 kind: SpanKind::Client,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::RETRIEVAL);
@@ -60,13 +58,12 @@ impl<'a> RetrievalBuilder<'a> {
                     a.gen(gen_ai::REQUEST_TOP_K, k as f64);
                 }
             },
-        );
-        RetrievalSpan { core }
+        )
     }
 }
 
 /// A running retrieval from a vector store, search index or other data source.
-/// Ends on [`RetrievalSpan::end`] or when dropped.
+/// An [`AiSpan`] of kind [`Retrieval`].
 ///
 /// ```
 /// let search = aitrace::retrieval("kb_articles").with_top_k(5).start();
@@ -74,12 +71,7 @@ impl<'a> RetrievalBuilder<'a> {
 /// search.record_documents_count(3);
 /// search.end();
 /// ```
-#[derive(Debug)]
-pub struct RetrievalSpan {
-    core: SpanCore,
-}
-
-impl RetrievalSpan {
+impl AiSpan<Retrieval> {
     /// How many documents came back (`ai.retrieval.documents_count`; not content).
     pub fn record_documents_count(&self, count: usize) {
         self.core.record(|a| {
@@ -118,8 +110,4 @@ impl RetrievalSpan {
                 a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
             });
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(RetrievalSpan);

@@ -1,68 +1,65 @@
 //! Tool spans: `execute_tool {tool}`, INTERNAL.
 
-use super::{builder_common, shared_cow, span_common, span_name, SharedStr, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared_cow, span_name, AiSpan, Base, Kind, SharedStr, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::Context;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// Builds a [`ToolSpan`]. Made by [`crate::tool`].
+/// The tool kind: an `execute_tool {tool}` span ([`crate::ToolSpan`]), built by [`crate::tool`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct ToolBuilder<'a> {
+pub struct Tool {
     name: Cow<'static, str>,
     call_id: Option<Cow<'static, str>>,
     tool_type: Option<Cow<'static, str>>,
     description: Option<Cow<'static, str>>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-builder_common!(ToolBuilder);
-
-impl<'a> ToolBuilder<'a> {
-    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Self {
-        ToolBuilder {
+impl Tool {
+    pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Tool {
+        Tool {
             name: name.into(),
             call_id: None,
             tool_type: None,
             description: None,
-            parent: None,
-            start_time: None,
         }
     }
+}
 
+impl SpanBuilder<'_, Tool> {
     /// The model's id for this call (`ai.tool.call_id`, `gen_ai.tool.call.id`).
     pub fn with_call_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
-        self.call_id = Some(id.into());
+        self.kind.call_id = Some(id.into());
         self
     }
 
     /// `function`, `extension` or `datastore` (`ai.tool.type`).
     pub fn with_type(mut self, tool_type: impl Into<Cow<'static, str>>) -> Self {
-        self.tool_type = Some(tool_type.into());
+        self.kind.tool_type = Some(tool_type.into());
         self
     }
 
     /// What the tool does.
     pub fn with_description(mut self, description: impl Into<Cow<'static, str>>) -> Self {
-        self.description = Some(description.into());
+        self.kind.description = Some(description.into());
         self
     }
+}
 
-    /// Starts the span.
-    pub fn start(self) -> ToolSpan {
+impl Sealed for Tool {}
+
+impl Kind for Tool {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::EXECUTE_TOOL, &self.name);
         let tool_name = SharedStr::new(&self.name);
-        let core = SpanCore::start(
+        SpanCore::start(
             Start {
                 span_type: ai::span_type::TOOL,
                 kind: SpanKind::Internal,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |a| {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::EXECUTE_TOOL);
@@ -92,24 +89,18 @@ impl<'a> ToolBuilder<'a> {
                     a.oi(oi::TOOL_DESCRIPTION, desc);
                 }
             },
-        );
-        ToolSpan { core }
+        )
     }
 }
 
-/// A running tool call. Ends on [`ToolSpan::end`] or when dropped.
+/// A running tool call. An [`AiSpan`] of kind [`Tool`].
 ///
 /// ```
 /// let tool = aitrace::tool("get_weather").with_call_id("call_1").start();
 /// tool.record_arguments(&serde_json::json!({"city": "Paris"})); // only with content capture on
 /// tool.end();
 /// ```
-#[derive(Debug)]
-pub struct ToolSpan {
-    core: SpanCore,
-}
-
-impl ToolSpan {
+impl AiSpan<Tool> {
     /// The arguments the tool was called with; only when content capture is on.
     pub fn record_arguments<T: serde::Serialize + ?Sized>(&self, arguments: &T) {
         self.core
@@ -129,8 +120,4 @@ impl ToolSpan {
                 a.oi(oi::OUTPUT_VALUE, text);
             });
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
-
-span_common!(ToolSpan);

@@ -5,46 +5,41 @@
 //! `ai.*` attributes only, whatever the dialects, and the kind marker every span
 //! has (`LLM` for transcription and speech, `CHAIN` for the speech group).
 
-use super::{builder_common, shared_cow, span_common, span_name, SpanCore, Start};
+use super::guard::sealed::Sealed;
+use super::{shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::ai;
 use crate::content::ContentKind;
 use opentelemetry::trace::SpanKind;
-use opentelemetry::Context;
 use std::borrow::Cow;
-use std::time::SystemTime;
 
-/// What a transcription or speech builder holds.
+/// What a transcription or speech span is told about its audio.
 #[derive(Debug)]
-struct Audio<'a> {
+pub struct Audio {
     provider: Cow<'static, str>,
     model: Cow<'static, str>,
     format: Option<Cow<'static, str>>,
     sample_rate: Option<u32>,
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
 }
 
-impl<'a> Audio<'a> {
+impl Audio {
     fn new(provider: Cow<'static, str>, model: Cow<'static, str>) -> Self {
         Audio {
             provider,
             model,
             format: None,
             sample_rate: None,
-            parent: None,
-            start_time: None,
         }
     }
 
-    fn start(self, span_type: &'static str) -> SpanCore {
+    fn start(&self, span_type: &'static str, base: Base<'_>) -> SpanCore {
         let name = span_name(span_type, &self.model);
         SpanCore::start(
             Start {
                 span_type,
                 kind: SpanKind::Client,
                 name,
-                parent: self.parent,
-                start_time: self.start_time,
+                parent: base.parent,
+                start_time: base.start_time,
             },
             |_| {},
             |a| {
@@ -61,67 +56,62 @@ impl<'a> Audio<'a> {
     }
 }
 
-/// The setters shared by the transcription and speech builders.
-macro_rules! audio_setters {
-    () => {
-        /// The audio encoding, such as `pcm16`, `mp3` or `wav` (`ai.audio.format`).
-        pub fn with_audio_format(mut self, format: impl Into<Cow<'static, str>>) -> Self {
-            self.audio.format = Some(format.into());
-            self
-        }
-
-        /// The audio sample rate in Hz (`ai.audio.sample_rate`).
-        pub fn with_sample_rate(mut self, hz: u32) -> Self {
-            self.audio.sample_rate = Some(hz);
-            self
-        }
-
-        /// The parent of the span; the current context when not given.
-        pub fn child_of(mut self, parent: &'a Context) -> Self {
-            self.audio.parent = Some(parent);
-            self
-        }
-
-        /// An explicit start time.
-        pub fn with_start_time(mut self, time: SystemTime) -> Self {
-            self.audio.start_time = Some(time);
-            self
-        }
-    };
+/// A kind whose span describes audio: transcription and speech.
+pub trait HasAudio {
+    fn audio(&mut self) -> &mut Audio;
 }
 
-fn record_duration(core: &SpanCore, ms: f64) {
-    core.record(|a| a.ai(ai::AUDIO_DURATION_MS, ms));
+impl<K: Kind + HasAudio> SpanBuilder<'_, K> {
+    /// The audio encoding, such as `pcm16`, `mp3` or `wav` (`ai.audio.format`).
+    pub fn with_audio_format(mut self, format: impl Into<Cow<'static, str>>) -> Self {
+        self.kind.audio().format = Some(format.into());
+        self
+    }
+
+    /// The audio sample rate in Hz (`ai.audio.sample_rate`).
+    pub fn with_sample_rate(mut self, hz: u32) -> Self {
+        self.kind.audio().sample_rate = Some(hz);
+        self
+    }
 }
 
-/// Builds a [`TranscriptionSpan`]. Made by [`crate::transcription`].
+impl<K: Kind + HasAudio> AiSpan<K> {
+    /// The length of the audio heard or produced, in milliseconds
+    /// (`ai.audio.duration_ms`).
+    pub fn record_audio_duration_ms(&self, ms: f64) {
+        self.core.record(|a| a.ai(ai::AUDIO_DURATION_MS, ms));
+    }
+}
+
+/// The transcription kind: a `transcription {model}` span
+/// ([`crate::TranscriptionSpan`]), built by [`crate::transcription`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct TranscriptionBuilder<'a> {
-    audio: Audio<'a>,
-}
+pub struct Transcription(Audio);
 
-impl<'a> TranscriptionBuilder<'a> {
+impl Transcription {
     pub(crate) fn new(
         provider: impl Into<Cow<'static, str>>,
         model: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        TranscriptionBuilder {
-            audio: Audio::new(provider.into(), model.into()),
-        }
-    }
-
-    audio_setters!();
-
-    /// Starts the span.
-    pub fn start(self) -> TranscriptionSpan {
-        TranscriptionSpan {
-            core: self.audio.start(ai::span_type::TRANSCRIPTION),
-        }
+    ) -> Transcription {
+        Transcription(Audio::new(provider.into(), model.into()))
     }
 }
 
-/// A running speech-to-text call. Ends on [`TranscriptionSpan::end`] or when dropped.
+impl HasAudio for Transcription {
+    fn audio(&mut self) -> &mut Audio {
+        &mut self.0
+    }
+}
+
+impl Sealed for Transcription {}
+
+impl Kind for Transcription {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        self.0.start(ai::span_type::TRANSCRIPTION, base)
+    }
+}
+
+/// A running speech-to-text call ([`crate::TranscriptionSpan`]).
 ///
 /// ```
 /// let stt = aitrace::transcription("openai", "gpt-4o-transcribe")
@@ -132,56 +122,43 @@ impl<'a> TranscriptionBuilder<'a> {
 /// stt.record_output_text("what is my balance?"); // only with content capture on
 /// stt.end();
 /// ```
-#[derive(Debug)]
-pub struct TranscriptionSpan {
-    core: SpanCore,
-}
-
-impl TranscriptionSpan {
-    /// The length of the input audio, in milliseconds (`ai.audio.duration_ms`).
-    pub fn record_audio_duration_ms(&self, ms: f64) {
-        record_duration(&self.core, ms);
-    }
-
+impl AiSpan<Transcription> {
     /// The text heard (`ai.output`, as a JSON string); only when content capture is on.
     pub fn record_output_text(&self, text: &str) {
         self.core
             .record_content(ContentKind::Output, text, |a, t| a.ai(ai::OUTPUT, t));
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
 
-span_common!(TranscriptionSpan);
-
-/// Builds a [`SpeechSpan`]. Made by [`crate::speech`].
+/// The speech kind: a `speech {model}` span ([`crate::SpeechSpan`]), built by
+/// [`crate::speech`].
 #[derive(Debug)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct SpeechBuilder<'a> {
-    audio: Audio<'a>,
-}
+pub struct Speech(Audio);
 
-impl<'a> SpeechBuilder<'a> {
+impl Speech {
     pub(crate) fn new(
         provider: impl Into<Cow<'static, str>>,
         model: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        SpeechBuilder {
-            audio: Audio::new(provider.into(), model.into()),
-        }
-    }
-
-    audio_setters!();
-
-    /// Starts the span.
-    pub fn start(self) -> SpeechSpan {
-        SpeechSpan {
-            core: self.audio.start(ai::span_type::SPEECH),
-        }
+    ) -> Speech {
+        Speech(Audio::new(provider.into(), model.into()))
     }
 }
 
-/// A running text-to-speech call. Ends on [`SpeechSpan::end`] or when dropped.
+impl HasAudio for Speech {
+    fn audio(&mut self) -> &mut Audio {
+        &mut self.0
+    }
+}
+
+impl Sealed for Speech {}
+
+impl Kind for Speech {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        self.0.start(ai::span_type::SPEECH, base)
+    }
+}
+
+/// A running text-to-speech call ([`crate::SpeechSpan`]).
 ///
 /// ```
 /// let tts = aitrace::speech("openai", "gpt-4o-mini-tts").with_audio_format("mp3").start();
@@ -189,62 +166,17 @@ impl<'a> SpeechBuilder<'a> {
 /// tts.record_audio_duration_ms(1800.0);
 /// tts.end();
 /// ```
-#[derive(Debug)]
-pub struct SpeechSpan {
-    core: SpanCore,
-}
-
-impl SpeechSpan {
-    /// The length of the audio produced, in milliseconds (`ai.audio.duration_ms`).
-    pub fn record_audio_duration_ms(&self, ms: f64) {
-        record_duration(&self.core, ms);
-    }
-
+impl AiSpan<Speech> {
     /// The text spoken (`ai.input`, as a JSON string); only when content capture is on.
     pub fn record_input_text(&self, text: &str) {
         self.core
             .record_content(ContentKind::Input, text, |a, t| a.ai(ai::INPUT, t));
     }
-
-    fn finish(&mut self, _dropped: bool) {}
 }
 
-span_common!(SpeechSpan);
-
-/// Builds a [`SpeechGroupSpan`]. Made by [`crate::speech_group`].
-#[derive(Debug, Default)]
-#[must_use = "a builder does nothing until .start()"]
-pub struct SpeechGroupBuilder<'a> {
-    parent: Option<&'a Context>,
-    start_time: Option<SystemTime>,
-}
-
-builder_common!(SpeechGroupBuilder);
-
-impl<'a> SpeechGroupBuilder<'a> {
-    pub(crate) fn new() -> Self {
-        SpeechGroupBuilder::default()
-    }
-
-    /// Starts the span.
-    pub fn start(self) -> SpeechGroupSpan {
-        let core = SpanCore::start(
-            Start {
-                span_type: ai::span_type::SPEECH_GROUP,
-                kind: SpanKind::Internal,
-                name: Cow::Borrowed(ai::span_type::SPEECH_GROUP),
-                parent: self.parent,
-                start_time: self.start_time,
-            },
-            |_| {},
-            |_| {},
-        );
-        SpeechGroupSpan { core }
-    }
-}
-
-/// One turn of a voice pipeline: the parent of that turn's transcription and
-/// speech spans. Ends on [`SpeechGroupSpan::end`] or when dropped.
+/// The speech group kind: one turn of a voice pipeline, `speech_group`
+/// ([`crate::SpeechGroupSpan`]), the parent of that turn's transcription and
+/// speech spans; built by [`crate::speech_group`].
 ///
 /// ```
 /// let turn = aitrace::speech_group().start();
@@ -258,13 +190,23 @@ impl<'a> SpeechGroupBuilder<'a> {
 /// });
 /// turn.end();
 /// ```
-#[derive(Debug)]
-pub struct SpeechGroupSpan {
-    core: SpanCore,
-}
+#[derive(Debug, Default)]
+pub struct SpeechGroup;
 
-impl SpeechGroupSpan {
-    fn finish(&mut self, _dropped: bool) {}
-}
+impl Sealed for SpeechGroup {}
 
-span_common!(SpeechGroupSpan);
+impl Kind for SpeechGroup {
+    fn start(&mut self, base: Base<'_>) -> SpanCore {
+        SpanCore::start(
+            Start {
+                span_type: ai::span_type::SPEECH_GROUP,
+                kind: SpanKind::Internal,
+                name: Cow::Borrowed(ai::span_type::SPEECH_GROUP),
+                parent: base.parent,
+                start_time: base.start_time,
+            },
+            |_| {},
+            |_| {},
+        )
+    }
+}
