@@ -208,8 +208,8 @@ impl Settings {
     /// let (settings, warnings) = Settings::from_lookup(|name| {
     ///     env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
     /// });
-    /// assert!(settings.capture_content);
-    /// assert_eq!(settings.max_content_bytes, aitrace::settings::DEFAULT_MAX_CONTENT_BYTES);
+    /// assert!(settings.capture_content());
+    /// assert_eq!(settings.max_content_bytes(), aitrace::settings::DEFAULT_MAX_CONTENT_BYTES);
     /// assert_eq!(warnings[0].var, "AITRACE_MAX_CONTENT_BYTES");
     /// ```
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> (Settings, Vec<ConfigWarning>) {
