@@ -5,18 +5,23 @@
 #   rotel             OTLP collector whose wheel carries the `rotel-agent` binary; the
 #                     tests start it on loopback and read the spans it logs.
 #   check-jsonschema  validates docker-compose.yml against the Compose specification.
+#   mlflow            the MLflow tracking server, which ingests OTLP/HTTP traces; the
+#                     backend tests export to it and read back, with its Python client,
+#                     how it classifies each span type (large: about 850 MB and two
+#                     minutes on the first run, then cached like the others).
 #
-# Usage: scripts/install_peers.sh [rotel] [check-jsonschema]   (no argument: both)
+# Usage: scripts/install_peers.sh [rotel] [check-jsonschema] [mlflow]   (no argument: all)
 #
 # Location: $AITRACE_PEERS_DIR, default $HOME/.cache/aitrace-peers (outside the git tree).
 # Stable links to the binaries are made in $AITRACE_PEERS_DIR/bin and printed as
 # `name=path` lines on stdout. Safe to run again: an installed, matching version is
-# detected in milliseconds. Versions can be overridden with AITRACE_ROTEL_VERSION and
-# AITRACE_CHECK_JSONSCHEMA_VERSION; the interpreter with PYTHON.
+# detected in milliseconds. Versions can be overridden with AITRACE_ROTEL_VERSION,
+# AITRACE_CHECK_JSONSCHEMA_VERSION and AITRACE_MLFLOW_VERSION; the interpreter with PYTHON.
 set -euo pipefail
 
 ROTEL_VERSION=${AITRACE_ROTEL_VERSION:-0.0.1a15}
 CHECK_JSONSCHEMA_VERSION=${AITRACE_CHECK_JSONSCHEMA_VERSION:-0.39.0}
+MLFLOW_VERSION=${AITRACE_MLFLOW_VERSION:-3.17.2}
 PEERS=${AITRACE_PEERS_DIR:-${HOME:-${TMPDIR:-/tmp}}/.cache/aitrace-peers}
 PY=${PYTHON:-python3}
 
@@ -24,15 +29,15 @@ log() { echo "install_peers: $*" >&2; }
 
 mkdir -p "$PEERS/bin"
 
-# Serialise concurrent runs (parallel test binaries) when flock(1) is available.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$PEERS/.install.lock"
-  flock 9
-fi
-
 # install <venv-name> <pip-requirement> <stamp> <path-of-binary-inside-venv-glob> <link-name>
 install() {
   local venv=$PEERS/$1 req=$2 stamp=$3 pattern=$4 link=$5 bin
+  # Serialise concurrent runs (parallel test binaries) when flock(1) is available, one
+  # lock per peer: a test that needs rotel does not wait for a first MLflow install.
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$PEERS/.install-$1.lock"
+    flock 9
+  fi
   if [ "$(cat "$venv/.aitrace-installed" 2>/dev/null || true)" != "$stamp" ]; then
     log "installing $req into $venv"
     local t0=$SECONDS
@@ -52,7 +57,7 @@ install() {
   echo "$link=$PEERS/bin/$link"
 }
 
-[ $# -gt 0 ] || set -- rotel check-jsonschema
+[ $# -gt 0 ] || set -- rotel check-jsonschema mlflow
 for what in "$@"; do
   case $what in
     rotel)
@@ -61,6 +66,12 @@ for what in "$@"; do
     check-jsonschema)
       install jsonschema-venv "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" \
         "check-jsonschema $CHECK_JSONSCHEMA_VERSION" bin/check-jsonschema check-jsonschema ;;
-    *) log "unknown peer '$what' (expected: rotel, check-jsonschema)"; exit 2 ;;
+    mlflow)
+      # The server (`mlflow server`) and the client the tests read traces back with
+      # (`python -c 'import mlflow'`) come from the same venv. The interpreter is
+      # printed, not linked: Python finds its venv next to the path it was run as.
+      install mlflow-venv "mlflow==$MLFLOW_VERSION" "mlflow $MLFLOW_VERSION" bin/mlflow mlflow
+      echo "mlflow-python=$PEERS/mlflow-venv/bin/python" ;;
+    *) log "unknown peer '$what' (expected: rotel, check-jsonschema, mlflow)"; exit 2 ;;
   esac
 done

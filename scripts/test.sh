@@ -15,8 +15,10 @@ fi
 ./scripts/check_rust_version.sh
 
 # Third-party peers the end-to-end tests run against, from PyPI, into
-# ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector and
-# check-jsonschema (compose file validation). Needs python3 with venv.
+# ${AITRACE_PEERS_DIR:-$HOME/.cache/aitrace-peers}: the rotel OTLP collector,
+# check-jsonschema (compose file validation) and the MLflow tracking server (what an
+# AI backend makes of each span type; about 850 MB and a few minutes the first time,
+# then cached). Needs python3 with venv.
 ./scripts/install_peers.sh
 # The OpenTelemetry reference propagators, Python (from PyPI) and JavaScript (from npm,
 # needs node and npm), for the interoperability tests.

@@ -15,7 +15,7 @@
 //! ```
 
 use crate::chat::{ChatRequest, Message, ToolCall, ToolDef};
-use crate::sim_model::SimModel;
+use crate::sim_model::{provider_of, SimModel};
 use crate::steps::{call_model, check_input, run_tool};
 use crate::tools;
 use aitrace::TraceId;
@@ -75,6 +75,8 @@ pub async fn run_support_workflow(question: &str) -> WorkflowOutcome {
 
 async fn triage(model: &SimModel, question: &str) -> Answer {
     let agent = aitrace::agent("triage")
+        .with_provider(provider_of(TRIAGE_MODEL))
+        .with_model(TRIAGE_MODEL)
         .with_tools(["search_kb", "lookup_order"])
         .with_handoffs(["billing"])
         .with_output_type("text")
@@ -148,7 +150,11 @@ async fn hand_off_to_billing(
 }
 
 async fn billing(model: &SimModel, history: Vec<Message>) -> Answer {
-    let agent = aitrace::agent("billing").with_output_type("text").start();
+    let agent = aitrace::agent("billing")
+        .with_provider(provider_of(BILLING_MODEL))
+        .with_model(BILLING_MODEL)
+        .with_output_type("text")
+        .start();
     let req = ChatRequest {
         model: BILLING_MODEL,
         instructions: BILLING_INSTRUCTIONS,

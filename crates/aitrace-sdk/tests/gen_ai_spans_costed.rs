@@ -100,7 +100,6 @@ fn a_foreign_chat_span_is_costed_counted_and_kept() {
         "{out}"
     );
     assert!(out.contains("gpt-4o-2024-08-06: 1 call"), "{out}");
-
 }
 
 #[test]

@@ -195,6 +195,7 @@ fn raw_agent_cx<T: Tracer<Span = S>, S: Span + Send + Sync + 'static>(
                 kv("ai.span.type", "agent"),
                 kv("gen_ai.operation.name", "invoke_agent"),
                 kv("gen_ai.agent.name", name),
+                kv("openinference.span.kind", "AGENT"),
                 kv("ai.agent.name", name),
             ];
             if full {
@@ -249,6 +250,7 @@ fn raw_generation<T: Tracer<Span = S>, S: Span + Send + Sync + 'static>(tracer: 
             kv("gen_ai.request.model", model),
             kv("server.address", "api.openai.com"),
             kv("server.port", 443_i64),
+            kv("openinference.span.kind", "LLM"),
             kv("ai.provider", provider),
             kv("ai.model", model),
             kv("ai.operation", "chat"),
@@ -317,6 +319,7 @@ fn raw_tool<T: Tracer<Span = S>, S: Span + Send + Sync + 'static>(tracer: &T) {
                 kv("ai.span.type", "tool"),
                 kv("gen_ai.operation.name", "execute_tool"),
                 kv("gen_ai.tool.name", name),
+                kv("openinference.span.kind", "TOOL"),
                 kv("ai.tool.name", name),
                 kv("ai.tool.call_id", id.clone()),
                 kv("gen_ai.tool.call.id", id),
@@ -336,6 +339,7 @@ fn raw_guardrail<T: Tracer<Span = S>, S: Span + Send + Sync + 'static>(tracer: &
         || {
             vec![
                 kv("ai.span.type", "guardrail"),
+                kv("openinference.span.kind", "GUARDRAIL"),
                 kv("ai.guardrail.name", name),
                 kv("gen_ai.guardrail.component.name", name),
                 kv("ai.guardrail.type", "input"),
@@ -365,6 +369,7 @@ fn raw_handoff_cx<T: Tracer<Span = S>, S: Span + Send + Sync + 'static>(
             kv("ai.span.type", "handoff"),
             kv("gen_ai.operation.name", "execute_tool"),
             kv("gen_ai.tool.name", tool_name),
+            kv("openinference.span.kind", "TOOL"),
             kv("ai.handoff.from_agent", from),
             kv("ai.handoff.to_agent", to),
             kv("gen_ai.agent.handoff.source.name", from),

@@ -131,6 +131,7 @@ pub use pricing::{Cost, ModelPrice, PriceTable, PricingError};
 pub use settings::{global_settings, set_global_settings, Dialects, Settings};
 pub use span::generation::Operation;
 pub use span::guardrail::GuardrailType;
+pub use span::mcp::NetworkTransport;
 pub use span::{AiSpan, SpanBuilder};
 
 /// The kinds of AI span: each is the `K` of an [`AiSpan<K>`] (the running span)
@@ -334,7 +335,8 @@ pub fn guardrail<'a>(name: impl Into<Cow<'static, str>>) -> GuardrailBuilder<'a>
     SpanBuilder::of(kind::Guardrail::new(name))
 }
 
-/// Starts building a span for listing the tools of an MCP server, `tools/list {server}`.
+/// Starts building a span for listing the tools of an MCP server, `tools/list`
+/// (the server's name is `ai.mcp.server`).
 pub fn mcp_list_tools<'a>(server: impl Into<Cow<'static, str>>) -> McpListToolsBuilder<'a> {
     SpanBuilder::of(kind::McpListTools::new(server))
 }

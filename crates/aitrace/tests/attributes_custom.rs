@@ -1,5 +1,6 @@
 //! Custom spans: the name, kind and attributes chosen by the caller, plus
-//! `ai.span.type`, in each dialect configuration.
+//! `ai.span.type` and the kind marker (`CHAIN` unless the caller gave an
+//! `openinference.span.kind` of theirs), in each dialect configuration.
 
 mod attributes_common;
 
@@ -14,7 +15,23 @@ fn custom_span_defaults_to_internal() {
         let spans = run(d, true, || aitrace::custom("rerank").start().end());
         let c = by_name(&spans, "rerank");
         assert_eq!(c.span_kind, SpanKind::Internal, "{label}");
-        assert_attrs(c, &Expect::span(d, "custom"));
+        assert_attrs(c, &Expect::span(d, "custom").kind("CHAIN"));
+    }
+}
+
+#[test]
+fn a_kind_given_by_the_caller_is_kept() {
+    for (label, d) in configs() {
+        let spans = run(d, false, || {
+            aitrace::custom("rerank")
+                .with_attribute(KeyValue::new("openinference.span.kind", "RERANKER"))
+                .start()
+                .end()
+        });
+        let c = by_name(&spans, "rerank");
+        assert_eq!(c.span_kind, SpanKind::Internal, "{label}");
+        // Once, with the caller's value.
+        assert_attrs(c, &Expect::span(d, "custom").kind("RERANKER"));
     }
 }
 
@@ -46,6 +63,7 @@ fn custom_span_with_kind_and_attributes() {
             let c = by_name(&spans, name);
             assert_eq!(c.span_kind, kind, "{label} {name}");
             let expect = Expect::span(d, "custom")
+                .kind("CHAIN")
                 .ai("app.step", s("rank"))
                 .ai("app.candidates", Value::I64(50))
                 .ai("app.exact", Value::Bool(true))

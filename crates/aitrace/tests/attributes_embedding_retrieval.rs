@@ -17,7 +17,7 @@ fn embedding_base(d: Dialects, provider: &str, model: &str) -> Expect {
         .gen("gen_ai.request.model", s(model))
         .ai("ai.provider", s(provider))
         .ai("ai.model", s(model))
-        .oi("openinference.span.kind", s("EMBEDDING"))
+        .kind("EMBEDDING")
         .oi("embedding.model_name", s(model))
 }
 
@@ -104,7 +104,7 @@ fn retrieval_base(d: Dialects, source: &str) -> Expect {
         .gen("gen_ai.operation.name", s("retrieval"))
         .gen("gen_ai.data_source.id", s(source))
         .ai("ai.retrieval.source", s(source))
-        .oi("openinference.span.kind", s("RETRIEVER"))
+        .kind("RETRIEVER")
 }
 
 fn search() {
@@ -123,6 +123,8 @@ fn retrieval_without_content_capture() {
         assert_eq!(r.span_kind, SpanKind::Client, "{label}");
         let expect = retrieval_base(d, "kb_articles")
             .ai("ai.retrieval.top_k", Value::I64(5))
+            // a double, as the registry types it (and as on generation spans)
+            .gen("gen_ai.request.top_k", Value::F64(5.0))
             .ai("ai.retrieval.documents_count", Value::I64(1));
         assert_attrs(r, &expect);
     }
@@ -135,6 +137,8 @@ fn retrieval_with_content_capture() {
         let docs = json!([{"id": "doc_1", "score": 0.5}]);
         let expect = retrieval_base(d, "kb_articles")
             .ai("ai.retrieval.top_k", Value::I64(5))
+            // a double, as the registry types it (and as on generation spans)
+            .gen("gen_ai.request.top_k", Value::F64(5.0))
             .ai("ai.retrieval.documents_count", Value::I64(1))
             // ai.input is JSON like every content attribute; the query text
             // attributes hold the plain text.

@@ -13,7 +13,7 @@ fn base(d: Dialects, name: &str) -> Expect {
     Expect::span(d, "guardrail")
         .ai("ai.guardrail.name", s(name))
         .gen("gen_ai.guardrail.component.name", s(name))
-        .oi("openinference.span.kind", s("GUARDRAIL"))
+        .kind("GUARDRAIL")
 }
 
 #[test]

@@ -77,7 +77,12 @@ fn sampled(d: Dialects) -> BTreeMap<String, BTreeMap<String, Value>> {
         .start();
     let trace_id = run.trace_id();
     run.in_scope(|| {
-        aitrace::agent("triage").with_id("a-1").start().end();
+        aitrace::agent("triage")
+            .with_id("a-1")
+            .with_provider("openai")
+            .with_model("gpt-4o")
+            .start()
+            .end();
         aitrace::generation("openai", "gpt-4o")
             .with_server("api.openai.com", 443)
             .with_temperature(0.3)
@@ -91,6 +96,8 @@ fn sampled(d: Dialects) -> BTreeMap<String, BTreeMap<String, Value>> {
             .end();
         aitrace::mcp_list_tools("fs")
             .with_session_id("s-1")
+            .with_protocol_version("2025-06-18")
+            .with_server("mcp.example.com", 8443)
             .start()
             .end();
         aitrace::embeddings("openai", "text-embedding-3-small")
@@ -156,6 +163,8 @@ fn expected(d: Dialects) -> BTreeMap<String, BTreeMap<String, Value>> {
         vec![
             ("gen_ai.operation.name", s("invoke_agent")),
             ("gen_ai.agent.name", s("triage")),
+            ("gen_ai.provider.name", s("openai")),
+            ("gen_ai.request.model", s("gpt-4o")),
         ],
         vec![],
     );
@@ -191,9 +200,13 @@ fn expected(d: Dialects) -> BTreeMap<String, BTreeMap<String, Value>> {
     );
     put("apply_guardrail pii", "guardrail", vec![], vec![]);
     put(
-        "tools/list fs",
+        "tools/list",
         "mcp_list_tools",
-        vec![("mcp.method.name", s("tools/list"))],
+        vec![
+            ("mcp.method.name", s("tools/list")),
+            ("server.address", s("mcp.example.com")),
+            ("server.port", Value::I64(8443)),
+        ],
         vec![],
     );
     put(

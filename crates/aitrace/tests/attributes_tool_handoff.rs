@@ -15,7 +15,7 @@ fn tool_expect(d: Dialects) -> Expect {
         .gen("gen_ai.tool.name", s("get_weather"))
         .ai("ai.tool.name", s("get_weather"))
         .oi("tool.name", s("get_weather"))
-        .oi("openinference.span.kind", s("TOOL"))
+        .kind("TOOL")
         .ai("ai.tool.call_id", s("call_1"))
         .gen("gen_ai.tool.call.id", s("call_1"))
         .oi("tool.id", s("call_1"))
@@ -71,7 +71,7 @@ fn handoff_expect(d: Dialects) -> Expect {
         .ai("ai.handoff.to_agent", s("billing"))
         .gen("gen_ai.agent.handoff.source.name", s("triage"))
         .gen("gen_ai.agent.handoff.target.name", s("billing"))
-        .oi("openinference.span.kind", s("TOOL"))
+        .kind("TOOL")
         .oi("input.value", s("triage"))
         .oi("output.value", s("billing"))
 }

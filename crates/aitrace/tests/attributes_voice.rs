@@ -31,6 +31,7 @@ fn turn() {
 
 fn transcription_expect(d: Dialects) -> Expect {
     Expect::span(d, "transcription")
+        .kind("LLM")
         .ai("ai.provider", s("openai"))
         .ai("ai.model", s("gpt-4o-transcribe"))
         .ai("ai.audio.format", s("pcm16"))
@@ -40,6 +41,7 @@ fn transcription_expect(d: Dialects) -> Expect {
 
 fn speech_expect(d: Dialects) -> Expect {
     Expect::span(d, "speech")
+        .kind("LLM")
         .ai("ai.provider", s("openai"))
         .ai("ai.model", s("gpt-4o-mini-tts"))
         .ai("ai.audio.format", s("mp3"))
@@ -57,7 +59,7 @@ fn voice_turn_without_content_capture() {
         );
         let group = by_name(&spans, "speech_group");
         assert_eq!(group.span_kind, SpanKind::Internal, "{label}");
-        assert_attrs(group, &Expect::span(d, "speech_group"));
+        assert_attrs(group, &Expect::span(d, "speech_group").kind("CHAIN"));
 
         let stt = by_name(&spans, "transcription gpt-4o-transcribe");
         assert_eq!(stt.span_kind, SpanKind::Client, "{label}");
@@ -75,7 +77,7 @@ fn voice_turn_with_content_capture() {
         let spans = run(d, true, turn);
         assert_attrs(
             by_name(&spans, "speech_group"),
-            &Expect::span(d, "speech_group"),
+            &Expect::span(d, "speech_group").kind("CHAIN"),
         );
         let expect = transcription_expect(d).ai("ai.output", s("\"what is my balance?\""));
         assert_attrs(by_name(&spans, "transcription gpt-4o-transcribe"), &expect);
@@ -92,10 +94,12 @@ fn voice_spans_with_provider_and_model_only() {
             aitrace::speech("acme", "tts-1").start().end();
         });
         let expect = Expect::span(d, "transcription")
+            .kind("LLM")
             .ai("ai.provider", s("acme"))
             .ai("ai.model", s("stt-1"));
         assert_attrs(by_name(&spans, "transcription stt-1"), &expect);
         let expect = Expect::span(d, "speech")
+            .kind("LLM")
             .ai("ai.provider", s("acme"))
             .ai("ai.model", s("tts-1"));
         assert_attrs(by_name(&spans, "speech tts-1"), &expect);

@@ -12,17 +12,18 @@ use serde_json::json;
 
 /// What the workflow of `workflow_span_carries_its_own_and_the_inherited_attributes`
 /// hands down to every span below it.
+/// The conversation is also `session.id` and the user `user.id` (the names MLflow,
+/// Langfuse and Phoenix read), once, with the gen_ai or the OpenInference dialect.
 fn inherited(d: Dialects, span_type: &str) -> Expect {
-    let oi = d.openinference;
     Expect::bare(d)
         .ai("ai.span.type", s(span_type))
         .ai("ai.workflow.name", s("support"))
         .gen("gen_ai.workflow.name", s("support"))
         .ai("ai.conversation.id", s("conv-9"))
         .gen("gen_ai.conversation.id", s("conv-9"))
-        .when(oi, "session.id", s("conv-9"))
+        .shared("session.id", s("conv-9"))
         .ai("ai.user.id", s("user-3"))
-        .when(oi, "user.id", s("user-3"))
+        .shared("user.id", s("user-3"))
         .ai("ai.tenant.id", s("acme"))
         .ai("ai.group.id", s("group-1"))
         .ai("deployment.region", s("eu-west"))
@@ -55,7 +56,7 @@ fn workflow_span_carries_its_own_and_the_inherited_attributes() {
             .gen("gen_ai.operation.name", s("invoke_workflow"))
             .ai("ai.metadata.channel", s("web"))
             .ai("ai.metadata.plan", s("pro"))
-            .oi("openinference.span.kind", s("CHAIN"))
+            .kind("CHAIN")
             .json_when(
                 d.openinference,
                 "metadata",
@@ -70,7 +71,7 @@ fn workflow_span_carries_its_own_and_the_inherited_attributes() {
             .gen("gen_ai.operation.name", s("invoke_agent"))
             .gen("gen_ai.agent.name", s("triage"))
             .ai("ai.agent.name", s("triage"))
-            .oi("openinference.span.kind", s("AGENT"))
+            .kind("AGENT")
             .oi("agent.name", s("triage"));
         assert_attrs(agent, &expect);
     }
@@ -84,7 +85,7 @@ fn workflow_span_without_options_has_only_its_name_and_type() {
         let wf = by_name(&spans, "invoke_workflow attribute_checks");
         let expect = Expect::span(d, "workflow")
             .gen("gen_ai.operation.name", s("invoke_workflow"))
-            .oi("openinference.span.kind", s("CHAIN"));
+            .kind("CHAIN");
         assert_attrs(wf, &expect);
     }
 }
@@ -108,7 +109,7 @@ fn agent_span_with_every_option() {
             .ai("ai.agent.name", s("triage"))
             .gen("gen_ai.agent.name", s("triage"))
             .oi("agent.name", s("triage"))
-            .oi("openinference.span.kind", s("AGENT"))
+            .kind("AGENT")
             .ai("ai.agent.id", s("agent-7"))
             .gen("gen_ai.agent.id", s("agent-7"))
             .oi("graph.node.id", s("agent-7"))
@@ -116,6 +117,32 @@ fn agent_span_with_every_option() {
             .ai("ai.agent.handoffs", strings(&["billing", "refunds"]))
             .ai("ai.agent.output_type", s("json"))
             .gen("gen_ai.output.type", s("json"));
+        assert_attrs(agent, &expect);
+    }
+}
+
+#[test]
+fn agent_span_with_provider_and_model() {
+    for (label, d) in configs() {
+        let spans = run(d, false, || {
+            aitrace::agent("triage")
+                .with_provider("anthropic")
+                .with_model("claude-sonnet-4-5")
+                .start()
+                .end();
+        });
+        let agent = by_name(&spans, "invoke_agent triage");
+        assert_eq!(agent.span_kind, SpanKind::Internal, "{label}");
+        let expect = Expect::span(d, "agent")
+            .gen("gen_ai.operation.name", s("invoke_agent"))
+            .ai("ai.agent.name", s("triage"))
+            .gen("gen_ai.agent.name", s("triage"))
+            .oi("agent.name", s("triage"))
+            .kind("AGENT")
+            .ai("ai.provider", s("anthropic"))
+            .gen("gen_ai.provider.name", s("anthropic"))
+            .ai("ai.model", s("claude-sonnet-4-5"))
+            .gen("gen_ai.request.model", s("claude-sonnet-4-5"));
         assert_attrs(agent, &expect);
     }
 }
@@ -129,7 +156,7 @@ fn agent_span_with_a_name_only() {
             .ai("ai.agent.name", s("solo"))
             .gen("gen_ai.agent.name", s("solo"))
             .oi("agent.name", s("solo"))
-            .oi("openinference.span.kind", s("AGENT"));
+            .kind("AGENT");
         assert_attrs(by_name(&spans, "invoke_agent solo"), &expect);
     }
 }

@@ -1,7 +1,9 @@
 //! Every `gen_ai.*` name aitrace defines or emits is in the pinned GenAI attribute
 //! registry (`data/gen_ai_registry_names.txt`) or is a listed extension
 //! (`data/gen_ai_extensions.txt`), and every extension is really missing from the
-//! registry.
+//! registry. The names of the general conventions the gen_ai dialect brings
+//! (`server.*`, `mcp.*`, `user.id`, …) are the ones `data/gen_ai_general_names.txt`
+//! lists, no more and no fewer.
 
 use aitrace::{Dialects, GuardrailType, Settings, Usage};
 use aitrace_sdk::testing::install_in_memory;
@@ -10,6 +12,7 @@ use std::collections::BTreeSet;
 const GEN_AI_SOURCE: &str = include_str!("../src/attributes/gen_ai.rs");
 const REGISTRY: &str = include_str!("../data/gen_ai_registry_names.txt");
 const EXTENSIONS: &str = include_str!("../data/gen_ai_extensions.txt");
+const GENERAL: &str = include_str!("../data/gen_ai_general_names.txt");
 
 /// Constants of `gen_ai.rs` that name attributes not set on spans (none yet).
 const NOT_ON_SPANS: &[&str] = &[];
@@ -21,8 +24,9 @@ fn names(file: &str, what: &str) -> BTreeSet<String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
+        let general = what == "general";
         assert!(
-            line.starts_with("gen_ai.")
+            line.starts_with("gen_ai.") != general
                 && line
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.'),
@@ -44,10 +48,44 @@ fn extensions() -> BTreeSet<String> {
     names(EXTENSIONS, "extensions")
 }
 
-/// A `gen_ai.*` constant of `gen_ai.rs`: its value, and whether its doc calls it an extension.
+fn general() -> BTreeSet<String> {
+    let g = names(GENERAL, "general");
+    assert!(g.contains("server.address") && g.contains("user.id"));
+    g
+}
+
+/// An attribute-name constant of `gen_ai.rs`: its value, and whether its doc calls
+/// it an extension.
 struct Constant {
     value: String,
     marked_extension: bool,
+}
+
+/// The general (not `gen_ai.*`) attribute names `gen_ai.rs` defines: its
+/// `pub const X: &str = "a.b";` outside the `operation` and `mcp_method` value
+/// modules, which name values, not attributes.
+fn general_constants() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut in_values = false;
+    for line in GEN_AI_SOURCE.lines() {
+        if line.starts_with("pub mod ") {
+            in_values = true;
+        } else if line.starts_with('}') {
+            in_values = false;
+        }
+        let line = line.trim();
+        if in_values || !line.starts_with("pub const ") {
+            continue;
+        }
+        if let Some((_, rest)) = line.split_once(": &str = \"") {
+            if let Some((value, _)) = rest.split_once('"') {
+                if !value.starts_with("gen_ai.") && value.contains('.') {
+                    out.insert(value.to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every `pub const X: &str = "gen_ai...";` of `gen_ai.rs`.
@@ -85,11 +123,20 @@ fn constants() -> Vec<Constant> {
 /// Every span type with every option, in all dialects with content capture and
 /// the `gen_ai.system` switch on; returns the `gen_ai.*` keys of all its spans.
 fn emitted_gen_ai_keys() -> BTreeSet<String> {
-    let exporter = install_in_memory();
     let dialects = Dialects {
         gen_ai_system_compat: true,
         ..Dialects::ALL
     };
+    emitted_keys(dialects)
+        .into_iter()
+        .filter(|k| k.starts_with("gen_ai."))
+        .collect()
+}
+
+/// Every span type with every option and a failed tool, with `dialects` and content
+/// capture on; returns the keys of all its spans.
+fn emitted_keys(dialects: Dialects) -> BTreeSet<String> {
+    let exporter = install_in_memory();
     let run = aitrace::trace("registry_check")
         .with_settings(
             Settings::default()
@@ -106,6 +153,8 @@ fn emitted_gen_ai_keys() -> BTreeSet<String> {
     let trace_id = run.trace_id();
     run.in_scope(|| {
         let agent = aitrace::agent("triage")
+            .with_provider("openai")
+            .with_model("gpt-4o")
             .with_id("a-1")
             .with_tools(["search"])
             .with_handoffs(["billing"])
@@ -149,6 +198,9 @@ fn emitted_gen_ai_keys() -> BTreeSet<String> {
             t.record_result(&serde_json::json!(["y"]));
             t.end();
 
+            let failed = aitrace::tool("lookup").start();
+            failed.end_with_error(&std::io::Error::other("down"));
+
             let mut e = aitrace::embeddings("openai", "text-embedding-3-small")
                 .with_server("api.openai.com", 443)
                 .start();
@@ -162,7 +214,12 @@ fn emitted_gen_ai_keys() -> BTreeSet<String> {
             r.record_documents_count(1);
             r.end();
 
-            let m = aitrace::mcp_list_tools("fs").with_session_id("s").start();
+            let m = aitrace::mcp_list_tools("fs")
+                .with_session_id("s")
+                .with_protocol_version("2025-06-18")
+                .with_transport(aitrace::NetworkTransport::Pipe)
+                .with_server("mcp.example.com", 8443)
+                .start();
             m.record_tools(["read"]);
             m.end();
 
@@ -205,7 +262,7 @@ fn emitted_gen_ai_keys() -> BTreeSet<String> {
     run.end();
 
     let spans = exporter.spans_of_trace(trace_id);
-    assert_eq!(spans.len(), 14, "one span per call above");
+    assert_eq!(spans.len(), 15, "one span per call above");
     let types: BTreeSet<String> = spans
         .iter()
         .filter_map(|s| aitrace_sdk::testing::attr_str(s, "ai.span.type"))
@@ -236,9 +293,7 @@ fn emitted_gen_ai_keys() -> BTreeSet<String> {
     spans
         .iter()
         .flat_map(|s| s.attributes.iter())
-        .map(|kv| kv.key.as_str())
-        .filter(|k| k.starts_with("gen_ai."))
-        .map(str::to_string)
+        .map(|kv| kv.key.as_str().to_string())
         .collect()
 }
 
@@ -307,4 +362,35 @@ fn every_emitted_gen_ai_key_is_registered_or_a_listed_extension() {
         undefined.is_empty(),
         "emitted without a constant: {undefined:?}"
     );
+}
+
+#[test]
+fn the_general_names_of_the_gen_ai_dialect_are_the_listed_ones() {
+    let general = general();
+    assert_eq!(
+        general_constants(),
+        general,
+        "the general names gen_ai.rs defines and gen_ai_general_names.txt lists differ"
+    );
+    // With the gen_ai dialect only (the default), every key that is not aitrace's
+    // own, not gen_ai.*, not the OpenInference names emitted whatever the dialects
+    // and not the test's own attribute is a listed general name, and every listed
+    // name is emitted.
+    let always = [
+        "openinference.span.kind",
+        "input.value",
+        "input.mime_type",
+        "output.value",
+        "output.mime_type",
+    ];
+    let emitted: BTreeSet<String> = emitted_keys(Dialects::default())
+        .into_iter()
+        .filter(|k| {
+            !k.starts_with("ai.")
+                && !k.starts_with("gen_ai.")
+                && !k.starts_with("app.")
+                && !always.contains(&k.as_str())
+        })
+        .collect();
+    assert_eq!(emitted, general);
 }

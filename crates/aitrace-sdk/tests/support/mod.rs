@@ -2,9 +2,12 @@
 //!
 //! Include from a test file with `mod support;` and use `support::rotel::Rotel`
 //! to run a real OTLP collector on loopback and read back what it received, or
-//! `support::reference::run` to run the OpenTelemetry reference propagators.
+//! `support::reference::run` to run the OpenTelemetry reference propagators, or
+//! `support::mlflow::Mlflow` to run a real MLflow server and read back what it
+//! made of the spans.
 #![allow(dead_code, unused_imports)]
 
+pub mod mlflow;
 pub mod reference;
 pub mod rotel;
 
@@ -26,6 +29,17 @@ pub fn repo_root() -> std::path::PathBuf {
 /// Runs `scripts/install_peers.sh <what>` and returns the path it printed for
 /// `name` (`name=/path` on stdout).
 pub fn install_peer(what: &str, name: &str) -> String {
+    let found = install_peer_paths(what);
+    found
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, path)| path.clone())
+        .unwrap_or_else(|| panic!("installer printed no {name}=… line: {found:?}"))
+}
+
+/// Runs `scripts/install_peers.sh <what>` and returns every `name=/path` line it
+/// printed, as (name, path).
+pub fn install_peer_paths(what: &str) -> Vec<(String, String)> {
     let script = repo_root().join("scripts/install_peers.sh");
     let out = Command::new("bash")
         .arg(&script)
@@ -41,10 +55,9 @@ pub fn install_peer(what: &str, name: &str) -> String {
         script.display(),
         out.status
     );
-    let prefix = format!("{name}=");
     stdout
         .lines()
-        .find_map(|l| l.strip_prefix(&prefix))
-        .map(str::to_owned)
-        .unwrap_or_else(|| panic!("installer printed no {prefix}… line:\n{stdout}"))
+        .filter_map(|l| l.split_once('='))
+        .map(|(name, path)| (name.to_owned(), path.to_owned()))
+        .collect()
 }

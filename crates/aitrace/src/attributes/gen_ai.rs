@@ -77,12 +77,24 @@ pub const RETRIEVAL_QUERY_TEXT: &str = "gen_ai.retrieval.query.text";
 /// The documents a retrieval returned, as JSON (content).
 pub const RETRIEVAL_DOCUMENTS: &str = "gen_ai.retrieval.documents";
 
-/// General (not `gen_ai.*`) conventions used with the gen_ai dialect.
+// General (not `gen_ai.*`) conventions used with the gen_ai dialect; listed, with
+// where they come from, in `crates/aitrace/data/gen_ai_general_names.txt`.
+
+/// The class of error a span ended with (emitted whatever the dialects).
 pub const ERROR_TYPE: &str = "error.type";
 pub const SERVER_ADDRESS: &str = "server.address";
 pub const SERVER_PORT: &str = "server.port";
+/// The end user (the general `user` namespace); read by MLflow and Langfuse.
+pub const USER_ID: &str = "user.id";
+/// The conversation as a session (the general `session` namespace); read by
+/// Langfuse, Phoenix and MLflow to group traces into sessions.
+pub const SESSION_ID: &str = "session.id";
 pub const MCP_METHOD_NAME: &str = "mcp.method.name";
 pub const MCP_SESSION_ID: &str = "mcp.session.id";
+/// The version of the Model Context Protocol in use, such as `2025-06-18`.
+pub const MCP_PROTOCOL_VERSION: &str = "mcp.protocol.version";
+/// The transport of an MCP session: `tcp` or `quic` for HTTP, `pipe` for stdio.
+pub const NETWORK_TRANSPORT: &str = "network.transport";
 
 /// Values of [`OPERATION_NAME`].
 pub mod operation {

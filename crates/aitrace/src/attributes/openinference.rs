@@ -1,10 +1,20 @@
 //! OpenInference attribute names (the `openinference` dialect, opt-in), as read by
 //! Arize Phoenix. Source: the OpenInference semantic conventions specification.
+//!
+//! Two of them are emitted whatever the dialects, because they are what AI
+//! backends read first to tell what a span is and what a step was given: the
+//! span kind ([`SPAN_KIND`], on every span, see [`kind_of`]) and a step's input
+//! and output ([`INPUT_VALUE`], [`OUTPUT_VALUE`] and their mime types, on
+//! workflow, agent and custom spans, under the content policy).
 #![allow(missing_docs)]
 
+/// The kind of a span (`LLM`, `AGENT`, `TOOL`, …): emitted on every span whatever
+/// the dialects, with the value [`kind_of`] gives.
 pub const SPAN_KIND: &str = "openinference.span.kind";
-pub const SESSION_ID: &str = "session.id";
-pub const USER_ID: &str = "user.id";
+/// The same name as the general OpenTelemetry convention `session.id`.
+pub use super::gen_ai::SESSION_ID;
+/// The same name as the general OpenTelemetry convention `user.id`.
+pub use super::gen_ai::USER_ID;
 pub const METADATA: &str = "metadata";
 pub const AGENT_NAME: &str = "agent.name";
 pub const GRAPH_NODE_ID: &str = "graph.node.id";
@@ -39,6 +49,36 @@ pub mod kind {
     pub const GUARDRAIL: &str = "GUARDRAIL";
     pub const EMBEDDING: &str = "EMBEDDING";
     pub const RETRIEVER: &str = "RETRIEVER";
+}
+
+/// The [`SPAN_KIND`] of a span of type `span_type` (a value of
+/// [`ai::span_type`](super::ai::span_type)): the one place where each type gets
+/// its kind.
+///
+/// Model calls are `LLM` (transcription and speech included: OpenInference has no
+/// audio kind), tool-like steps `TOOL` (a handoff is the tool call that transfers
+/// control, an MCP `tools/list` a call to a tool server), and steps that only
+/// orchestrate others `CHAIN` (workflow, speech group, custom spans).
+///
+/// ```
+/// use aitrace::attributes::{ai::span_type, openinference::{kind, kind_of}};
+///
+/// assert_eq!(kind_of(span_type::GENERATION), kind::LLM);
+/// assert_eq!(kind_of(span_type::MCP_LIST_TOOLS), kind::TOOL);
+/// assert_eq!(kind_of(span_type::WORKFLOW), kind::CHAIN);
+/// ```
+pub fn kind_of(span_type: &str) -> &'static str {
+    use super::ai::span_type as t;
+    match span_type {
+        t::AGENT => kind::AGENT,
+        t::GENERATION | t::TRANSCRIPTION | t::SPEECH => kind::LLM,
+        t::TOOL | t::HANDOFF | t::MCP_LIST_TOOLS => kind::TOOL,
+        t::GUARDRAIL => kind::GUARDRAIL,
+        t::EMBEDDING => kind::EMBEDDING,
+        t::RETRIEVAL => kind::RETRIEVER,
+        // workflow, speech_group, custom, and any type added later
+        _ => kind::CHAIN,
+    }
 }
 
 /// Value of the mime-type attributes for JSON content.

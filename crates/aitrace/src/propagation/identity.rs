@@ -190,18 +190,23 @@ impl Identity {
     }
 
     /// The inherited attributes of this identity, in each dialect of `a`.
+    ///
+    /// The conversation is also `session.id` and the user `user.id`, names of the
+    /// general conventions that OpenInference shares: MLflow reads the user only
+    /// from `user.id`, Langfuse and Phoenix read both, so they go with either
+    /// dialect (see `docs/attributes.md`).
     pub(crate) fn push_attributes(&self, a: &mut Attrs<'_>) {
-        use crate::attributes::{ai, gen_ai, openinference as oi};
+        use crate::attributes::{ai, gen_ai};
         if let Some(id) = &self.conversation_id {
             let id = StringValue::from(id.clone());
             a.ai(ai::CONVERSATION_ID, id.clone());
             a.gen(gen_ai::CONVERSATION_ID, id.clone());
-            a.oi(oi::SESSION_ID, id);
+            a.shared_name(gen_ai::SESSION_ID, id);
         }
         if let Some(id) = &self.user_id {
             let id = StringValue::from(id.clone());
             a.ai(ai::USER_ID, id.clone());
-            a.oi(oi::USER_ID, id);
+            a.shared_name(gen_ai::USER_ID, id);
         }
         if let Some(id) = &self.tenant_id {
             a.ai(ai::TENANT_ID, StringValue::from(id.clone()));

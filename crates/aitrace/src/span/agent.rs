@@ -14,6 +14,8 @@ use std::borrow::Cow;
 #[derive(Debug)]
 pub struct Agent {
     name: Cow<'static, str>,
+    provider: Option<Cow<'static, str>>,
+    model: Option<Cow<'static, str>>,
     id: Option<Cow<'static, str>>,
     tools: Vec<Cow<'static, str>>,
     handoffs: Vec<Cow<'static, str>>,
@@ -24,6 +26,8 @@ impl Agent {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Agent {
         Agent {
             name: name.into(),
+            provider: None,
+            model: None,
             id: None,
             tools: Vec::new(),
             handoffs: Vec::new(),
@@ -33,6 +37,33 @@ impl Agent {
 }
 
 impl SpanBuilder<'_, Agent> {
+    /// The provider of the model the agent runs on (`ai.provider`;
+    /// `gen_ai.provider.name`, set at start so samplers see it), such as `openai`
+    /// or `anthropic` (the values [`crate::generation`] takes).
+    ///
+    /// The GenAI conventions require it on `invoke_agent` spans; aitrace cannot
+    /// know it, so an agent started without it carries no provider rather than a
+    /// guessed one.
+    ///
+    /// ```
+    /// let agent = aitrace::agent("triage")
+    ///     .with_provider("openai")
+    ///     .with_model("gpt-4o-mini")
+    ///     .start();
+    /// agent.end();
+    /// ```
+    pub fn with_provider(mut self, provider: impl Into<Cow<'static, str>>) -> Self {
+        self.kind.provider = Some(provider.into());
+        self
+    }
+
+    /// The model the agent is configured with (`ai.model`; `gen_ai.request.model`,
+    /// set at start so samplers see it).
+    pub fn with_model(mut self, model: impl Into<Cow<'static, str>>) -> Self {
+        self.kind.model = Some(model.into());
+        self
+    }
+
     /// A stable id of the agent (`ai.agent.id`, `gen_ai.agent.id`).
     pub fn with_id(mut self, id: impl Into<Cow<'static, str>>) -> Self {
         self.kind.id = Some(id.into());
@@ -72,6 +103,8 @@ impl Kind for Agent {
     fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::INVOKE_AGENT, &self.name);
         let agent_name = SharedStr::new(&self.name);
+        let provider = self.provider.as_ref().map(SharedStr::new);
+        let model = self.model.as_ref().map(SharedStr::new);
         SpanCore::start(
             Start {
                 span_type: ai::span_type::AGENT,
@@ -84,12 +117,23 @@ impl Kind for Agent {
                 a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_AGENT);
                 if a.d.gen_ai {
                     a.gen(gen_ai::AGENT_NAME, agent_name.get());
+                    if let Some(p) = &provider {
+                        a.gen(gen_ai::PROVIDER_NAME, p.get());
+                    }
+                    if let Some(m) = &model {
+                        a.gen(gen_ai::REQUEST_MODEL, m.get());
+                    }
                 }
             },
             |a| {
                 let name = agent_name.get();
                 a.ai(ai::AGENT_NAME, name.clone());
-                a.oi(oi::SPAN_KIND, oi::kind::AGENT);
+                if let Some(p) = &provider {
+                    a.ai(ai::PROVIDER, p.get());
+                }
+                if let Some(m) = &model {
+                    a.ai(ai::MODEL, m.get());
+                }
                 a.oi(oi::AGENT_NAME, name);
                 if let Some(id) = &self.id {
                     let id = shared_cow(id);
@@ -124,8 +168,9 @@ impl Kind for Agent {
 /// agent.end();
 /// ```
 impl AiSpan<Agent> {
-    /// What this step was given (`ai.input`; with OpenInference `input.value` and
-    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// What this step was given (`ai.input`, and `input.value` with
+    /// `input.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -138,8 +183,9 @@ impl AiSpan<Agent> {
         self.core.record_input(input);
     }
 
-    /// What this step produced (`ai.output`; with OpenInference `output.value` and
-    /// `output.mime_type`), as JSON; only when content capture is on.
+    /// What this step produced (`ai.output`, and `output.value` with
+    /// `output.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on.
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }

@@ -30,6 +30,20 @@ impl Attrs<'_> {
             self.out.push(KeyValue::new(Key::from_static_str(key), v));
         }
     }
+    /// A name of the general conventions that OpenInference shares (`user.id`,
+    /// `session.id`): once, when either dialect is on.
+    #[inline]
+    pub(crate) fn shared_name(&mut self, key: &'static str, v: impl Into<Value>) {
+        if self.d.gen_ai || self.d.openinference {
+            self.out.push(KeyValue::new(Key::from_static_str(key), v));
+        }
+    }
+    /// A name every AI backend reads (the span kind, a step's input and output),
+    /// emitted whatever the dialects; see [`crate::attributes::openinference`].
+    #[inline]
+    pub(crate) fn interop(&mut self, key: &'static str, v: impl Into<Value>) {
+        self.out.push(KeyValue::new(Key::from_static_str(key), v));
+    }
 
     /// The cost attributes of a model call, in every enabled dialect: the one
     /// place their names are chosen (also for spans made by other

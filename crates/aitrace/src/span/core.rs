@@ -2,7 +2,7 @@
 
 use super::attrs::{shared, Attrs};
 use super::budget::UserAttributes;
-use crate::attributes::{ai, gen_ai};
+use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
 use crate::settings::Settings;
@@ -125,7 +125,12 @@ impl SpanCore {
             }
         }
         let d = settings.dialects;
-        let mut start_attrs = Vec::with_capacity(8);
+        // Room for what a span usually ends with, inherited attributes included:
+        // the SDK keeps this vector as the span's attribute list, and growing it
+        // later (past 8, which the kind marker made common) costs a reallocation and
+        // a copy, about 500 instructions. The size of one allocation changes nothing
+        // for an unsampled span.
+        let mut start_attrs = Vec::with_capacity(16);
         {
             let mut a = Attrs {
                 out: &mut start_attrs,
@@ -134,6 +139,12 @@ impl SpanCore {
             a.ai(ai::SPAN_TYPE, s.span_type);
             sampling(&mut a);
         }
+        // A custom span whose user gave a kind of theirs keeps it (only custom
+        // spans take user attributes at start, so only they pay for the look).
+        let kind_given = s.span_type == ai::span_type::CUSTOM
+            && start_attrs
+                .iter()
+                .any(|kv| kv.key.as_str() == oi::SPAN_KIND);
         // Hooks need the name and attributes after the span is built; copy them
         // only for hooks. A span started by a hook does not run hooks again.
         let hooked = hooks_on && !hooks::entered_from_hook();
@@ -163,7 +174,13 @@ impl SpanCore {
             let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
             let mut more = Vec::with_capacity(16 + inherited.len());
             more.extend(inherited.iter().cloned());
-            rest(&mut Attrs { out: &mut more, d });
+            let mut a = Attrs { out: &mut more, d };
+            if !kind_given {
+                // The kind marker backends classify the span by: one static
+                // attribute on recording spans (its cost is in docs/performance.md).
+                a.interop(oi::SPAN_KIND, oi::kind_of(s.span_type));
+            }
+            rest(&mut a);
             if hooked {
                 hook_attrs.extend(more.iter().cloned());
             }
@@ -390,26 +407,25 @@ impl SpanCore {
     }
 
     /// Records what a step was given, as JSON, under the content policy:
-    /// `ai.input`, and with OpenInference `input.value` and `input.mime_type`.
-    /// (The `gen_ai` conventions name no attribute for the input of a step that is
-    /// not a model call.)
+    /// `ai.input`, and `input.value` with `input.mime_type` whatever the dialects,
+    /// the names MLflow, Langfuse and Phoenix read a step's input from (MLflow's
+    /// request preview is the root span's). The `gen_ai` conventions only have
+    /// messages (`gen_ai.input.messages`) for this, and a step's input is any value.
     pub(crate) fn record_input<T: serde::Serialize + ?Sized>(&self, input: &T) {
-        use crate::attributes::openinference as oi;
         self.record_content(crate::content::ContentKind::Input, input, |a, text| {
             a.ai(ai::INPUT, text.clone());
-            a.oi(oi::INPUT_VALUE, text);
-            a.oi(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
+            a.interop(oi::INPUT_VALUE, text);
+            a.interop(oi::INPUT_MIME_TYPE, oi::MIME_JSON);
         });
     }
 
     /// Records what a step produced, like [`SpanCore::record_input`]: `ai.output`,
     /// `output.value`, `output.mime_type`.
     pub(crate) fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
-        use crate::attributes::openinference as oi;
         self.record_content(crate::content::ContentKind::Output, output, |a, text| {
             a.ai(ai::OUTPUT, text.clone());
-            a.oi(oi::OUTPUT_VALUE, text);
-            a.oi(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
+            a.interop(oi::OUTPUT_VALUE, text);
+            a.interop(oi::OUTPUT_MIME_TYPE, oi::MIME_JSON);
         });
     }
 }

@@ -79,8 +79,9 @@ impl Kind for Custom {
 /// step.end();
 /// ```
 impl AiSpan<Custom> {
-    /// What this step was given (`ai.input`; with OpenInference `input.value` and
-    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// What this step was given (`ai.input`, and `input.value` with
+    /// `input.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -93,8 +94,9 @@ impl AiSpan<Custom> {
         self.core.record_input(input);
     }
 
-    /// What this step produced (`ai.output`; with OpenInference `output.value` and
-    /// `output.mime_type`), as JSON; only when content capture is on.
+    /// What this step produced (`ai.output`, and `output.value` with
+    /// `output.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on.
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }

@@ -69,7 +69,6 @@ impl Kind for Embedding {
                 if a.d.gen_ai_system_compat {
                     a.gen(gen_ai::SYSTEM, provider);
                 }
-                a.oi(oi::SPAN_KIND, oi::kind::EMBEDDING);
                 a.oi(oi::EMBEDDING_MODEL_NAME, model);
             },
         )

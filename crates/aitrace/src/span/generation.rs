@@ -223,7 +223,6 @@ impl Kind for Generation {
                     a.gen(gen_ai::SYSTEM, provider.get());
                 }
                 if a.d.openinference {
-                    a.oi(oi::SPAN_KIND, oi::kind::LLM);
                     a.oi(oi::LLM_PROVIDER, provider.get());
                     a.oi(oi::LLM_MODEL_NAME, model.get());
                 }
@@ -240,7 +239,8 @@ impl Kind for Generation {
                     a.gen(gen_ai::REQUEST_TOP_P, v);
                 }
                 if let Some(v) = self.top_k {
-                    a.gen(gen_ai::REQUEST_TOP_K, v);
+                    // The registry types it as a double (retrieval spans too).
+                    a.gen(gen_ai::REQUEST_TOP_K, v as f64);
                 }
                 if let Some(v) = self.seed {
                     a.gen(gen_ai::REQUEST_SEED, v);

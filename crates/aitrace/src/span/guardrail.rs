@@ -2,7 +2,7 @@
 
 use super::guard::sealed::Sealed;
 use super::{shared, shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
-use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::attributes::{ai, gen_ai};
 use opentelemetry::trace::SpanKind;
 use std::borrow::Cow;
 
@@ -84,7 +84,6 @@ impl Kind for Guardrail {
                     a.ai(ai::GUARDRAIL_TYPE, t.as_str());
                     a.gen(gen_ai::GUARDRAIL_SOURCE, t.as_str());
                 }
-                a.oi(oi::SPAN_KIND, oi::kind::GUARDRAIL);
             },
         )
     }

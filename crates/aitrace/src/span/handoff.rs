@@ -87,7 +87,6 @@ impl Kind for Handoff {
                 a.gen(gen_ai::HANDOFF_SOURCE_NAME, from.clone());
                 a.gen(gen_ai::HANDOFF_TARGET_NAME, to.clone());
                 // Agent names, not conversation content: always recorded in this dialect.
-                a.oi(oi::SPAN_KIND, oi::kind::TOOL);
                 a.oi(oi::INPUT_VALUE, from);
                 a.oi(oi::OUTPUT_VALUE, to);
                 if let Some(id) = &self.call_id {

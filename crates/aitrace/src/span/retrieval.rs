@@ -25,7 +25,8 @@ impl Retrieval {
 }
 
 impl SpanBuilder<'_, Retrieval> {
-    /// How many documents were asked for (`ai.retrieval.top_k`).
+    /// How many documents were asked for (`ai.retrieval.top_k`; with the gen_ai
+    /// dialect `gen_ai.request.top_k`, a double as the registry types it).
     pub fn with_top_k(mut self, top_k: usize) -> Self {
         self.kind.top_k = Some(top_k);
         self
@@ -53,8 +54,9 @@ impl Kind for Retrieval {
                 a.ai(ai::RETRIEVAL_SOURCE, shared_cow(&self.source));
                 if let Some(k) = self.top_k {
                     a.ai(ai::RETRIEVAL_TOP_K, i64::try_from(k).unwrap_or(i64::MAX));
+                    // A count far below 2^53, so the double holds it exactly.
+                    a.gen(gen_ai::REQUEST_TOP_K, k as f64);
                 }
-                a.oi(oi::SPAN_KIND, oi::kind::RETRIEVER);
             },
         )
     }

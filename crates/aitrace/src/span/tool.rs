@@ -70,7 +70,6 @@ impl Kind for Tool {
             |a| {
                 let name = tool_name.get();
                 a.ai(ai::TOOL_NAME, name.clone());
-                a.oi(oi::SPAN_KIND, oi::kind::TOOL);
                 a.oi(oi::TOOL_NAME, name);
                 if let Some(id) = &self.call_id {
                     let id = shared_cow(id);

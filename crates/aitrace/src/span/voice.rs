@@ -2,7 +2,8 @@
 //! `speech {model}` (CLIENT), grouped per turn under `speech_group` (INTERNAL).
 //!
 //! Neither the GenAI conventions nor OpenInference name these yet, so they carry
-//! `ai.*` attributes only, whatever the dialects.
+//! `ai.*` attributes only, whatever the dialects, and the kind marker every span
+//! has (`LLM` for transcription and speech, `CHAIN` for the speech group).
 
 use super::guard::sealed::Sealed;
 use super::{shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};

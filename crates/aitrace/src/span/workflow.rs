@@ -140,7 +140,6 @@ impl Kind for Workflow {
             },
             |a| a.gen(gen_ai::OPERATION_NAME, gen_ai::operation::INVOKE_WORKFLOW),
             |a| {
-                a.oi(oi::SPAN_KIND, oi::kind::CHAIN);
                 for (k, v) in metadata {
                     a.ai_dynamic(format!("{}{k}", ai::METADATA_PREFIX), v.clone());
                 }
@@ -191,8 +190,9 @@ impl Kind for Workflow {
 /// run.end();
 /// ```
 impl AiSpan<Workflow> {
-    /// What this run was given (`ai.input`; with OpenInference `input.value` and
-    /// `input.mime_type`), as JSON; only when content capture is on, and through
+    /// What this run was given (`ai.input`, and `input.value` with
+    /// `input.mime_type` whatever the dialects: MLflow's request preview of the
+    /// trace), as JSON; only when content capture is on, and through
     /// the redactor and the byte limit like all content.
     ///
     /// ```
@@ -205,8 +205,9 @@ impl AiSpan<Workflow> {
         self.core.record_input(input);
     }
 
-    /// What this run produced (`ai.output`; with OpenInference `output.value` and
-    /// `output.mime_type`), as JSON; only when content capture is on.
+    /// What this run produced (`ai.output`, and `output.value` with
+    /// `output.mime_type` whatever the dialects), as JSON; only when content
+    /// capture is on.
     pub fn record_output<T: serde::Serialize + ?Sized>(&self, output: &T) {
         self.core.record_output(output);
     }

@@ -119,6 +119,18 @@ impl Expect {
         self.put(on, key, Want::Exact(v))
     }
 
+    /// The kind marker `openinference.span.kind`, expected whatever the dialects.
+    pub fn kind(self, kind: &str) -> Self {
+        self.put(true, "openinference.span.kind", Want::Exact(s(kind)))
+    }
+
+    /// A name the gen_ai and OpenInference dialects share (`user.id`,
+    /// `session.id`): expected, once, when either is on.
+    pub fn shared(self, key: &'static str, v: Value) -> Self {
+        let on = self.d.gen_ai || self.d.openinference;
+        self.put(on, key, Want::Exact(v))
+    }
+
     /// Expected when `on`.
     pub fn when(self, on: bool, key: &'static str, v: Value) -> Self {
         self.put(on, key, Want::Exact(v))
@@ -164,11 +176,38 @@ fn is_openinference(key: &str) -> bool {
 
 /// Keys of other conventions that only the gen_ai dialect brings.
 fn is_gen_ai_only(key: &str) -> bool {
-    key.starts_with("gen_ai.") || key.starts_with("server.") || key.starts_with("mcp.")
+    key.starts_with("gen_ai.")
+        || key.starts_with("server.")
+        || key.starts_with("mcp.")
+        || key.starts_with("network.")
+}
+
+/// Names of the general conventions that OpenInference shares: either dialect
+/// brings them.
+fn is_shared(key: &str) -> bool {
+    key == "user.id" || key == "session.id"
+}
+
+/// OpenInference names emitted whatever the dialects: the kind marker on every
+/// span, and a step's input and output on workflow, agent and custom spans.
+fn is_interop(span: &SpanData, key: &str) -> bool {
+    const STEP_IO: [&str; 4] = [
+        "input.value",
+        "input.mime_type",
+        "output.value",
+        "output.mime_type",
+    ];
+    let step = matches!(
+        aitrace_sdk::testing::attr_str(span, "ai.span.type"),
+        Some("workflow" | "agent" | "custom")
+    );
+    key == "openinference.span.kind" || (step && STEP_IO.contains(&key))
 }
 
 /// Checks the dialect rules on any span, whatever its type: without gen_ai no
-/// `gen_ai.*`, `server.*` or `mcp.*` key; without OpenInference none of its keys.
+/// `gen_ai.*`, `server.*`, `mcp.*` or `network.*` key; without OpenInference none
+/// of its keys but the kind marker and a step's input and output; `user.id` and
+/// `session.id` only with one of the two.
 pub fn assert_dialects_respected(span: &SpanData, d: Dialects) {
     for kv in &span.attributes {
         let k = kv.key.as_str();
@@ -177,11 +216,19 @@ pub fn assert_dialects_respected(span: &SpanData, d: Dialects) {
             "{}: {k} emitted without the gen_ai dialect",
             span.name
         );
-        assert!(
-            d.openinference || !is_openinference(k),
-            "{}: {k} emitted without the OpenInference dialect",
-            span.name
-        );
+        if is_shared(k) {
+            assert!(
+                d.gen_ai || d.openinference,
+                "{}: {k} emitted without the gen_ai or OpenInference dialect",
+                span.name
+            );
+        } else {
+            assert!(
+                d.openinference || !is_openinference(k) || is_interop(span, k),
+                "{}: {k} emitted without the OpenInference dialect",
+                span.name
+            );
+        }
     }
 }
 
