@@ -9,7 +9,7 @@ use crate::otlp::Deadline;
 use crate::stats::{ExportFailure, ExportStats, StatsSnapshot};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the guard waits on beyond the provider: the OTLP exporters, told to end
@@ -101,6 +101,10 @@ pub struct TracingGuard {
     config: Config,
     warnings: Vec<ConfigWarning>,
     shut_down: bool,
+    /// What the span API reaches the provider through ([`crate::pipeline`]),
+    /// and whether [`crate::Builder::install`] installed it.
+    pipeline: Option<Arc<dyn aitrace::pipeline::Pipeline>>,
+    pipeline_installed: bool,
     /// One flush at a time: each sets and clears the exporters' deadline.
     flushing: Mutex<()>,
 }
@@ -113,8 +117,11 @@ impl TracingGuard {
         keep_stats: Option<KeepRuleStatsHandle>,
         config: Config,
         warnings: Vec<ConfigWarning>,
+        pipeline: Option<Arc<dyn aitrace::pipeline::Pipeline>>,
     ) -> TracingGuard {
         TracingGuard {
+            pipeline,
+            pipeline_installed: false,
             provider,
             stats,
             waiters,
@@ -123,6 +130,15 @@ impl TracingGuard {
             warnings,
             shut_down: false,
             flushing: Mutex::new(()),
+        }
+    }
+
+    /// Installs the span pipeline of this guard's provider for the span API
+    /// (removed at shutdown).
+    pub(crate) fn install_pipeline(&mut self) {
+        if let Some(p) = &self.pipeline {
+            aitrace::pipeline::set_global_pipeline(p.clone());
+            self.pipeline_installed = true;
         }
     }
 
@@ -301,6 +317,10 @@ impl TracingGuard {
     #[allow(clippy::result_large_err)]
     fn shutdown_inner(&mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
         self.shut_down = true;
+        // Spans started from now on look the global provider up again.
+        if let Some(p) = self.pipeline.as_ref().filter(|_| self.pipeline_installed) {
+            aitrace::pipeline::remove_global_pipeline(p);
+        }
         let start = Instant::now();
         self.waiters
             .stop_exports_at(exporters_deadline(start, timeout));

@@ -10,6 +10,7 @@ use crate::gen_ai_spans::GenAiSpans;
 use crate::guard::{TracingGuard, Waiters};
 use crate::keep_rules::{KeepRuleSampler, KeepRules, KeepRulesProcessor};
 use crate::otlp::{Deadline, ExporterBuildError, OtlpExporter};
+use crate::pipeline::{PipelineIds, SpanPipeline};
 use crate::queue::Admission;
 use crate::resource::build_resource;
 use crate::stats::ExportStats;
@@ -17,10 +18,11 @@ use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData,
-    SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, ShouldSample, SimpleSpanProcessor,
+    Span, SpanData, SpanProcessor,
 };
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why tracing could not be set up.
@@ -314,6 +316,7 @@ impl Builder {
                 None,
                 config,
                 Vec::new(),
+                None,
             ));
         }
         warnings.extend(config.validate());
@@ -380,36 +383,49 @@ impl Builder {
         // `tracing` spans) are given their type and cost before anything else
         // sees them: keep rules, console, exporters.
         let mut keep_stats = None;
-        if rules.any() {
+        // The sampler is also the span pipeline's (the same decisions, taken
+        // before a span is built), and the ids let it keep a root's trace id.
+        let sampler: Arc<dyn ShouldSample> = if rules.any() {
             let keep = KeepRulesProcessor::new(Fanout(processors), rules);
             keep_stats = Some(keep.stats_handle());
+            let sampler = KeepRuleSampler::new(head);
             builder = builder
-                .with_sampler(KeepRuleSampler::new(head))
+                .with_sampler(sampler.clone())
                 .with_span_processor(GenAiSpans::new(keep));
+            Arc::new(sampler)
         } else {
             builder = builder
-                .with_sampler(head)
+                .with_sampler(head.clone())
                 .with_span_processor(GenAiSpans::new(Fanout(processors)));
-        }
+            Arc::new(head)
+        };
+        let provider = builder.with_id_generator(PipelineIds::default()).build();
+        let pipeline = SpanPipeline::new(&provider, sampler);
         Ok(TracingGuard::new(
-            Some(builder.build()),
+            Some(provider),
             stats,
             waiters,
             keep_stats,
             config,
             warnings,
+            Some(Arc::new(pipeline)),
         ))
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
-    /// aitrace settings, the enabled switch, and aitrace's panic hook (in front of
-    /// the one in place; see `aitrace::install_panic_hook`).
+    /// aitrace settings, the enabled switch, aitrace's panic hook (in front of
+    /// the one in place; see `aitrace::install_panic_hook`), and the span
+    /// pipeline ([`crate::pipeline`]): aitrace's spans reach this provider without
+    /// a lookup per span, and dropped ones are decided before they are built. Until
+    /// the guard shuts down, they go to this provider even if something replaces
+    /// the global provider afterwards.
     ///
     /// # Errors
     /// See [`InitError`].
     pub fn install(self) -> Result<TracingGuard, InitError> {
-        let guard = self.build()?;
-        let config = guard.config();
+        let mut guard = self.build()?;
+        let config = guard.config().clone();
+        let config = &config;
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
         aitrace::propagation::set_identity_baggage(config.identity_baggage);
@@ -420,6 +436,8 @@ impl Builder {
         if let Some(p) = guard.provider() {
             opentelemetry::global::set_tracer_provider(p.clone());
         }
+        // aitrace's spans reach the provider without a lookup per span.
+        guard.install_pipeline();
         Ok(guard)
     }
 }

@@ -13,6 +13,7 @@ mod init;
 pub mod keep_rules;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+pub mod pipeline;
 pub mod propagation;
 #[cfg(feature = "otlp")]
 mod queue;

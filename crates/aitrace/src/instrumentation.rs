@@ -14,6 +14,7 @@
 //! load), instead of taking the process-wide lock.
 
 use crate::hooks::{Registered, TraceProcessor};
+use crate::pipeline::Pipeline;
 use crate::settings::Settings;
 use std::cell::RefCell;
 use std::fmt;
@@ -38,6 +39,9 @@ pub struct Instrumentation {
     pub(crate) enabled: bool,
     pub(crate) settings: Arc<Settings>,
     pub(crate) hooks: Arc<[Arc<Registered>]>,
+    /// The pipeline an SDK installed; `None`: the global provider, looked up for
+    /// every span ([`crate::pipeline::GlobalProvider`]).
+    pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
 }
 
 impl fmt::Debug for Instrumentation {
@@ -46,6 +50,7 @@ impl fmt::Debug for Instrumentation {
             .field("enabled", &self.enabled)
             .field("settings", &self.settings)
             .field("hooks", &self.hooks.len())
+            .field("pipeline", &self.pipeline)
             .finish()
     }
 }
@@ -63,6 +68,7 @@ impl Instrumentation {
             enabled: true,
             settings: Arc::new(Settings::default()),
             hooks: Arc::from(Vec::new()),
+            pipeline: None,
         }
     }
 
@@ -77,6 +83,7 @@ impl Instrumentation {
             enabled,
             settings: Arc::new(Settings::from_env_lossy()),
             hooks: Arc::from(Vec::new()),
+            pipeline: None,
         }
     }
 
@@ -111,6 +118,13 @@ impl Instrumentation {
         self
     }
 
+    /// Spans go through `pipeline` (see [`crate::pipeline`]); `None`: through the
+    /// global tracer provider.
+    pub fn with_pipeline(mut self, pipeline: Option<Arc<dyn Pipeline>>) -> Self {
+        self.pipeline = pipeline;
+        self
+    }
+
     /// Whether spans record.
     pub fn is_enabled(&self) -> bool {
         self.enabled
@@ -119,6 +133,11 @@ impl Instrumentation {
     /// The settings spans record with.
     pub fn settings(&self) -> &Arc<Settings> {
         &self.settings
+    }
+
+    /// The pipeline spans go through, when an SDK installed one.
+    pub fn pipeline(&self) -> Option<&Arc<dyn Pipeline>> {
+        self.pipeline.as_ref()
     }
 }
 

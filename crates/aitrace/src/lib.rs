@@ -106,6 +106,7 @@ pub mod hooks;
 pub mod instrumentation;
 pub mod model_calls;
 mod panic_hook;
+pub mod pipeline;
 pub mod pricing;
 pub mod propagation;
 pub mod settings;
