@@ -20,6 +20,7 @@ pub mod summary;
 pub mod testing;
 #[cfg(feature = "tracing")]
 pub mod tracing_bridge;
+pub mod tree;
 
 /// The span API, re-exported.
 pub use aitrace;

@@ -1,11 +1,8 @@
 //! An exporter that prints each trace as a tree, for reading in a terminal.
 
-use crate::summary::{
-    attr_bool, attr_str, cost_usd_of, duration_of, fmt_ms, fmt_usd, input_tokens_of, model_of,
-    one_line, output_tokens_of, TraceSummary, Tree,
-};
-use aitrace::attributes::ai;
-use opentelemetry::trace::{SpanId, SpanKind, Status, TraceId};
+use crate::summary::{fmt_ms, one_line, TraceSummary};
+use crate::tree::{Detail, TraceTree, TreeLine, Verdict};
+use opentelemetry::trace::{SpanId, TraceId};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::collections::HashMap;
@@ -18,9 +15,6 @@ use std::time::Duration;
 pub const DEFAULT_MAX_PENDING_SPANS: usize = 10_000;
 /// Default bound of [`ConsoleExporter`]'s buffer: 1 000 traces waiting for their root.
 pub const DEFAULT_MAX_PENDING_TRACES: usize = 1_000;
-
-/// Deeper levels are drawn at this indentation, with their depth written out.
-const MAX_INDENT: usize = 24;
 
 /// Prints every trace as a tree when its local root span ends, followed by its
 /// [`TraceSummary`].
@@ -367,8 +361,7 @@ fn render_trace(
         out.push(' ');
     };
 
-    let refs: Vec<&SpanData> = spans.iter().collect();
-    let tree = Tree::new(&refs);
+    let tree = TraceTree::new(spans);
 
     prefix(out);
     let _ = write!(
@@ -382,58 +375,18 @@ fn render_trace(
         out.push_str(why);
         out.push(')');
     }
-    if let [root] = tree.roots.as_slice() {
+    if let Some(root) = tree.single_root() {
         if root.parent_span_is_remote {
             let _ = write!(out, ", continues remote parent {}", root.parent_span_id);
         }
     }
     out.push('\n');
 
-    // Depth-first, children in start order; `indent` is what the span's
-    // children draw before their branch.
-    struct Item<'a> {
-        span: &'a SpanData,
-        depth: usize,
-        indent: String,
-        branch: &'static str,
-    }
-    let mut stack: Vec<Item<'_>> = tree
-        .roots
-        .iter()
-        .rev()
-        .map(|&span| Item {
-            span,
-            depth: 0,
-            indent: String::new(),
-            branch: "",
-        })
-        .collect();
-    while let Some(item) = stack.pop() {
+    for line in tree.lines() {
         prefix(out);
-        out.push_str(&item.indent);
-        out.push_str(item.branch);
-        if item.depth > MAX_INDENT {
-            let _ = write!(out, "[depth {}] ", item.depth);
-        }
-        span_line(out, item.span, style);
+        out.push_str(&line.branches);
+        span_line(out, line, style);
         out.push('\n');
-
-        let children = tree.children(item.span);
-        let child_indent = if item.depth == 0 || item.depth >= MAX_INDENT {
-            item.indent.clone()
-        } else if item.branch == LAST {
-            format!("{}    ", item.indent)
-        } else {
-            format!("{}│   ", item.indent)
-        };
-        for (i, &child) in children.iter().enumerate().rev() {
-            stack.push(Item {
-                span: child,
-                depth: item.depth + 1,
-                indent: child_indent.clone(),
-                branch: if i + 1 == children.len() { LAST } else { MID },
-            });
-        }
     }
 
     if summary {
@@ -447,81 +400,30 @@ fn render_trace(
     out.push('\n');
 }
 
-const MID: &str = "├── ";
-const LAST: &str = "└── ";
-
 /// Name, duration, status and the details of the span's type.
-fn span_line(out: &mut String, span: &SpanData, style: Style) {
-    out.push_str(&one_line(&span.name));
+fn span_line(out: &mut String, line: &TreeLine<'_>, style: Style) {
+    out.push_str(&one_line(&line.span.name));
     out.push_str("  ");
-    out.push_str(&fmt_ms(duration_of(span)));
+    out.push_str(&fmt_ms(line.duration()));
     out.push_str("  ");
-    if let Status::Error { description } = &span.status {
-        let msg = if description.is_empty() {
-            "error".to_string()
-        } else {
-            one_line(description)
-        };
-        style.paint(out, RED, &format!("✗ {msg}"));
-    } else {
-        style.paint(out, GREEN, "✓");
+    match &line.error {
+        Some(msg) => style.paint(out, RED, &format!("✗ {}", one_line(msg))),
+        None => style.paint(out, GREEN, "✓"),
     }
-
-    let mut details: Vec<String> = Vec::new();
-    let span_type = attr_str(span, ai::SPAN_TYPE);
-    match span_type {
-        Some(ai::span_type::GENERATION) | Some(ai::span_type::EMBEDDING) => {
-            details.push(one_line(model_of(span).unwrap_or("unknown model")));
-            let input = input_tokens_of(span);
-            let output = output_tokens_of(span);
-            match (input, output) {
-                (Some(i), Some(o)) => details.push(format!("{i} in / {o} out tokens")),
-                (Some(i), None) => details.push(format!("{i} in tokens")),
-                (None, Some(o)) => details.push(format!("{o} out tokens")),
-                (None, None) => {}
-            }
-            match cost_usd_of(span) {
-                Some(cost) => details.push(fmt_usd(cost)),
-                None => details.push("unpriced".to_string()),
-            }
-            if attr_bool(span, ai::INCOMPLETE) == Some(true) {
-                details.push("incomplete".to_string());
-            }
-        }
-        Some(ai::span_type::GUARDRAIL) => match attr_bool(span, ai::GUARDRAIL_TRIGGERED) {
-            Some(true) => {
-                let mut text = String::new();
-                style.paint(&mut text, BOLD_RED, "TRIPPED");
-                if let Some(reason) = attr_str(span, ai::GUARDRAIL_REASON) {
-                    text.push_str(": ");
-                    text.push_str(&one_line(reason));
-                }
-                details.push(text);
-            }
-            Some(false) => details.push("passed".to_string()),
-            None => details.push("no result".to_string()),
-        },
-        Some(ai::span_type::HANDOFF) => {
-            let from = attr_str(span, ai::HANDOFF_FROM).unwrap_or("?");
-            let to = attr_str(span, ai::HANDOFF_TO).unwrap_or("?");
-            details.push(format!("{} -> {}", one_line(from), one_line(to)));
-        }
-        Some(_) => {
-            if let Some(model) = attr_str(span, ai::MODEL) {
-                details.push(one_line(model));
-            }
-        }
-        None => match span.span_kind {
-            SpanKind::Server => details.push("server".to_string()),
-            SpanKind::Client => details.push("client".to_string()),
-            SpanKind::Producer => details.push("producer".to_string()),
-            SpanKind::Consumer => details.push("consumer".to_string()),
-            SpanKind::Internal => {}
-        },
-    }
-    for (i, d) in details.iter().enumerate() {
+    for (i, d) in line.details.iter().enumerate() {
         out.push_str(if i == 0 { "  " } else { " · " });
-        out.push_str(d);
+        match d {
+            Detail::Guardrail(Verdict::Tripped(reason)) => {
+                style.paint(out, BOLD_RED, "TRIPPED");
+                if let Some(reason) = reason {
+                    out.push_str(": ");
+                    out.push_str(&one_line(reason));
+                }
+            }
+            d => {
+                let _ = write!(out, "{d}");
+            }
+        }
     }
 }
 
@@ -529,6 +431,7 @@ fn span_line(out: &mut String, span: &SpanData, style: Style) {
 mod tests {
     use super::*;
     use crate::summary::test_spans::{generation, span, typed};
+    use opentelemetry::trace::{SpanKind, Status};
     use opentelemetry::KeyValue;
 
     fn plain(spans: &[SpanData], partial: Option<&str>) -> String {
@@ -598,7 +501,10 @@ mod tests {
         let text = plain(&spans, None);
         assert_eq!(text.lines().filter(|l| !l.is_empty()).count(), 201);
         let longest = text.lines().map(|l| l.chars().count()).max().unwrap();
-        assert!(longest < 33 + 4 * (MAX_INDENT + 1) + 40, "{longest}");
+        assert!(
+            longest < 33 + 4 * (crate::tree::MAX_INDENT + 1) + 40,
+            "{longest}"
+        );
         assert!(text.contains("[depth 199] "));
     }
 
