@@ -27,7 +27,7 @@
 
 use crate::tree::Links;
 use aitrace::attributes::{ai, gen_ai};
-use opentelemetry::trace::{Status, TraceId};
+use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
 use std::collections::HashMap;
@@ -53,6 +53,8 @@ pub struct TraceSummary {
     pub trace_id: TraceId,
     /// The name of the root span (empty for an empty slice).
     pub root_name: String,
+    /// The span id of the root span ([`SpanId::INVALID`] for an empty slice).
+    pub root_span_id: SpanId,
     /// Wall time of the trace: the root span's duration. When the spans have
     /// several local roots (a partial trace), from the earliest start to the latest end.
     pub duration: Duration,
@@ -140,6 +142,7 @@ impl TraceSummary {
         let mut summary = TraceSummary {
             trace_id,
             root_name: String::new(),
+            root_span_id: SpanId::INVALID,
             duration: Duration::ZERO,
             span_count: spans.len(),
             local_roots: 0,
@@ -218,6 +221,7 @@ impl TraceSummary {
         summary.local_roots = links.roots.len();
         if let Some(root) = links.main_root() {
             summary.root_name = root.name.to_string();
+            summary.root_span_id = root.span_context.span_id();
             summary.duration = if links.roots.len() == 1 {
                 duration_of(root)
             } else {
@@ -643,6 +647,7 @@ mod tests {
         let s = TraceSummary::from_spans(&sample());
         assert_eq!(s.trace_id, TraceId::from(TRACE));
         assert_eq!(s.root_name, "invoke_workflow support");
+        assert_eq!(s.root_span_id, SpanId::from(1u64));
         assert_eq!(s.duration, Duration::from_millis(400));
         assert_eq!(s.span_count, 8);
         assert_eq!(s.local_roots, 1);
@@ -770,7 +775,7 @@ mod tests {
         let mut other = span(9, 0, "other", 0, 1, vec![]);
         other.span_context = opentelemetry::trace::SpanContext::new(
             TraceId::from(7u128),
-            opentelemetry::trace::SpanId::from(9u64),
+            SpanId::from(9u64),
             Default::default(),
             false,
             Default::default(),

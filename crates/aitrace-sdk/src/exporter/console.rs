@@ -180,6 +180,41 @@ impl ConsoleExporter {
         self.lock().pending_spans
     }
 
+    /// Prints the spans of one trace now, as [`SpanExporter::export`] prints a
+    /// trace when its root arrives: for spans that come from elsewhere (a trace
+    /// store, a file) rather than from a pipeline. Spans waiting for their root
+    /// stay where they are. With no span whose parent is absent or remote, the
+    /// trace is marked `(partial: root span not received)`.
+    ///
+    /// ```
+    /// use aitrace_sdk::exporter::ConsoleExporter;
+    ///
+    /// let exporter = aitrace_sdk::testing::install_in_memory();
+    /// let run = aitrace::trace("support").start();
+    /// let trace_id = run.trace_id();
+    /// run.end();
+    ///
+    /// let console = ConsoleExporter::with_writer(std::io::stderr());
+    /// console.print_trace(&exporter.spans_of_trace(trace_id)).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// The writer's error.
+    pub fn print_trace(&self, spans: &[SpanData]) -> std::io::Result<()> {
+        let mut st = self.lock();
+        let rooted = spans
+            .iter()
+            .any(|s| s.parent_span_id == SpanId::INVALID || s.parent_span_is_remote);
+        let mut out = String::new();
+        st.render(
+            &mut out,
+            spans,
+            (!rooted && !spans.is_empty()).then_some("root span not received"),
+        );
+        st.writer.write_all(out.as_bytes())?;
+        st.writer.flush()
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -560,6 +595,27 @@ mod tests {
         assert!(buf.text().contains("child of a"));
         assert!(!buf.text().contains("child of b"));
         assert_eq!(console.pending_spans(), 1);
+    }
+
+    #[test]
+    fn print_trace_prints_now_and_says_when_the_root_is_missing() {
+        let buf = Buf::default();
+        let console = ConsoleExporter::with_writer(buf.clone()).without_summary();
+        console
+            .print_trace(&[span(2, 1, "child", 0, 5, vec![])])
+            .unwrap();
+        assert!(buf
+            .text()
+            .contains(" trace: 1 span (partial: root span not received)\n"));
+        console
+            .print_trace(&[
+                span(1, 0, "root", 0, 9, vec![]),
+                span(2, 1, "child", 0, 5, vec![]),
+            ])
+            .unwrap();
+        assert!(buf.text().contains(" trace: 2 spans\n"));
+        assert!(buf.text().contains(" └── child  5.00 ms  ✓\n"));
+        assert_eq!(console.pending_spans(), 0);
     }
 
     #[test]
