@@ -60,20 +60,31 @@ pub fn run(conn: &Connection, options: &StoreOptions) -> rusqlite::Result<Report
         conn.execute("DELETE FROM models WHERE last_ns < ?1", [cutoff])?;
     }
     if let Some(max) = options.max_bytes {
-        while used_bytes(conn)? > max {
+        loop {
+            let used = used_bytes(conn)?;
+            if used <= max {
+                break;
+            }
             let traces: i64 = conn.query_row("SELECT count(*) FROM traces", [], |r| r.get(0))?;
             if traces == 0 {
                 break;
             }
-            // A hundredth of the traces at a time, so that a store far over
-            // its limit gets under it in a few rounds.
-            let step = (traces as usize / 100).max(CHUNK);
+            // As many of the oldest traces as the excess is of the whole,
+            // supposing traces of about one size: close to the limit in one
+            // round, and never much below it.
+            let excess = (used - max) as f64 / used as f64;
+            let step = ((traces as f64 * excess).ceil() as usize).clamp(1, CHUNK);
             report.by_size += delete_oldest(conn, None, step)?;
         }
     }
     report.traces = report.by_age + report.by_size;
     if report.traces > 0 {
-        conn.execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        // The pragma frees one page per row it returns: step it to the end.
+        let mut stmt = conn.prepare("PRAGMA incremental_vacuum")?;
+        let mut rows = stmt.query([])?;
+        while rows.next()?.is_some() {}
+        drop(rows);
+        conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
     }
     report.bytes_after = used_bytes(conn)?;
     Ok(report)
