@@ -159,7 +159,9 @@ pub fn parse_datetime_utc(value: &str) -> Option<i64> {
     let h: i64 = t.next()?.parse().ok()?;
     let min: i64 = t.next()?.parse().ok()?;
     let sec: f64 = t.next().map(|s| s.parse().ok()).unwrap_or(Some(0.0))?;
-    if !(1..=12).contains(&m)
+    // Nanoseconds since the epoch in an i64 reach from 1677 to 2262.
+    if !(1678..=2261).contains(&y)
+        || !(1..=12).contains(&m)
         || !(1..=31).contains(&day)
         || h > 23
         || min > 59
@@ -235,6 +237,8 @@ mod tests {
             Some(951_782_400_000_000_000)
         );
         assert_eq!(parse_datetime_utc("2023-13-01T00:00"), None);
+        assert_eq!(parse_datetime_utc("2999-01-01T00:00"), None, "past 2262");
+        assert!(parse_datetime_utc("2200-01-01T00:00").is_some());
         assert_eq!(parse_datetime_utc("yesterday"), None);
     }
 }

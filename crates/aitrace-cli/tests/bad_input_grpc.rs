@@ -62,9 +62,14 @@ async fn bad_requests_are_refused_and_the_server_keeps_serving() {
     assert_eq!(trace["span_count"], 4);
 
     // A good request, gzipped, after all that.
-    let ok = grpc::export(&url, &request("svc", small_trace(0xb2, "conv-grpc", 0)), true, None)
-        .await
-        .expect("stored");
+    let ok = grpc::export(
+        &url,
+        &request("svc", small_trace(0xb2, "conv-grpc", 0)),
+        true,
+        None,
+    )
+    .await
+    .expect("stored");
     assert!(ok.partial_success.is_none());
     assert_eq!(
         stored_trace(&server.db, &format!("{:032x}", 0xb2u128))["span_count"],

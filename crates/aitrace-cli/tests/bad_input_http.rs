@@ -59,15 +59,29 @@ fn bad_requests_are_refused_and_the_server_keeps_serving() {
     // Neither OTLP content type: 415, saying what is accepted.
     let r = post_traces(addr, "text/plain", &[], b"hello");
     assert_eq!(r.status, 415);
-    assert!(r.text().contains("expected application/x-protobuf or application/json"), "{}", r.text());
+    assert!(
+        r.text()
+            .contains("expected application/x-protobuf or application/json"),
+        "{}",
+        r.text()
+    );
     let r = post_traces(addr, PROTOBUF, &[("Content-Encoding", "br")], b"x");
     assert_eq!(r.status, 415);
 
     // Not gzip although it says so.
-    let r = post_traces(addr, PROTOBUF, &[("Content-Encoding", "gzip")], b"plain bytes");
+    let r = post_traces(
+        addr,
+        PROTOBUF,
+        &[("Content-Encoding", "gzip")],
+        b"plain bytes",
+    );
     assert_eq!(r.status, 400);
     let status = RpcStatus::decode(r.body.as_slice()).unwrap();
-    assert!(status.message.starts_with("body is not valid gzip"), "{}", status.message);
+    assert!(
+        status.message.starts_with("body is not valid gzip"),
+        "{}",
+        status.message
+    );
 
     // A gzip bomb: 64 MiB of zeros in about 64 KiB, refused at the 1 MiB cap.
     let bomb = gzip(&vec![0u8; 64 << 20]);
@@ -84,7 +98,10 @@ fn bad_requests_are_refused_and_the_server_keeps_serving() {
     assert_eq!(r.status, 413);
 
     // Only POST.
-    assert_eq!(http_request(addr, "GET", "/v1/traces", &[], b"").status, 405);
+    assert_eq!(
+        http_request(addr, "GET", "/v1/traces", &[], b"").status,
+        405
+    );
 
     // One span with bad ids among good ones: 200 with partial success.
     let mut spans = small_trace(0xc0, "conv-http", 0);
@@ -93,21 +110,32 @@ fn bad_requests_are_refused_and_the_server_keeps_serving() {
     spans.push(bad);
     let r = post_traces(addr, PROTOBUF, &[], &request("svc", spans).encode_to_vec());
     assert_eq!(r.status, 200);
-    let response = opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse::decode(
-        r.body.as_slice(),
-    )
-    .unwrap();
+    let response =
+        opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse::decode(
+            r.body.as_slice(),
+        )
+        .unwrap();
     let partial = response.partial_success.expect("partial success");
     assert_eq!(partial.rejected_spans, 1);
-    assert!(partial.error_message.contains("span id must be 8 bytes"), "{}", partial.error_message);
-    assert_eq!(stored_trace(&server.db, &format!("{:032x}", 0xc0u128))["span_count"], 4);
+    assert!(
+        partial.error_message.contains("span id must be 8 bytes"),
+        "{}",
+        partial.error_message
+    );
+    assert_eq!(
+        stored_trace(&server.db, &format!("{:032x}", 0xc0u128))["span_count"],
+        4
+    );
 
     // A good JSON request, gzipped, after all that.
     let json = serde_json::to_vec(&request("svc", small_trace(0xc2, "conv-http", 0))).unwrap();
     let r = post_traces(addr, JSON, &[("Content-Encoding", "gzip")], &gzip(&json));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.header("content-type"), Some(JSON));
-    assert_eq!(stored_trace(&server.db, &format!("{:032x}", 0xc2u128))["span_count"], 4);
+    assert_eq!(
+        stored_trace(&server.db, &format!("{:032x}", 0xc2u128))["span_count"],
+        4
+    );
 
     let (status, stderr) = server.stop();
     assert!(status.success(), "{stderr}");

@@ -18,7 +18,11 @@ fn python() -> String {
         .output()
         .expect("the installer runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{} failed: {stdout}", script.display());
+    assert!(
+        out.status.success(),
+        "{} failed: {stdout}",
+        script.display()
+    );
     stdout
         .lines()
         .find_map(|l| l.strip_prefix("python="))
@@ -48,10 +52,17 @@ fn a_python_application_is_received_over_grpc_and_http() {
         assert_eq!(trace_id.len(), 32, "{trace_id}");
 
         let trace = stored_trace(&server.db, &trace_id);
-        assert_eq!(support::shape(&trace), ["agent run", "  chat gpt-4o-mini", "  lookup_parcel"], "{protocol}");
+        assert_eq!(
+            support::shape(&trace),
+            ["agent run", "  chat gpt-4o-mini", "  lookup_parcel"],
+            "{protocol}"
+        );
         assert_eq!(trace["service"], format!("python-{protocol}"));
         assert_eq!(trace["conversation_id"], conversation.as_str());
-        assert_eq!(trace["model_calls"], 1, "{protocol}: the gen_ai span is a model call");
+        assert_eq!(
+            trace["model_calls"], 1,
+            "{protocol}: the gen_ai span is a model call"
+        );
         assert_eq!(trace["input_tokens"], 1200);
         assert!(trace["cost_usd"].as_f64().unwrap() > 0.0, "priced: {trace}");
         assert_eq!(trace["errors"], 1);
@@ -59,11 +70,17 @@ fn a_python_application_is_received_over_grpc_and_http() {
         assert_eq!(chat["type"], "generation");
         assert_eq!(chat["kind"], "client");
         assert_eq!(chat["resource"]["telemetry.sdk.language"], "python");
-        assert!(chat["attributes"]["gen_ai.input.messages"].as_str().unwrap().contains("parcel"));
+        assert!(chat["attributes"]["gen_ai.input.messages"]
+            .as_str()
+            .unwrap()
+            .contains("parcel"));
         let tool = span(&trace, "lookup_parcel");
         assert_eq!(tool["status"]["message"], "carrier API down");
         assert_eq!(tool["attributes"]["openinference.span.kind"], "TOOL");
     }
-    assert_eq!(query_json(&server.db, &["--conversation", "py-conv-grpc"]).len(), 1);
+    assert_eq!(
+        query_json(&server.db, &["--conversation", "py-conv-grpc"]).len(),
+        1
+    );
     server.stop();
 }

@@ -53,18 +53,19 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
             _ => server.http_url(),
         };
         // Content capture on, so that the store keeps prompts and answers.
-        let guard = Builder::from_lookup(|k| (k == "AITRACE_CAPTURE_CONTENT").then(|| "true".into()))
-            .with_exporters(vec![ExporterKind::Otlp])
-            .with_protocol(protocol)
-            .with_compression(compression)
-            .with_endpoint(endpoint)
-            .with_service_name(service.clone())
-            .with_batch(BatchConfig {
-                schedule_delay: Duration::from_millis(50),
-                ..BatchConfig::default()
-            })
-            .install()
-            .expect("pipeline installs");
+        let guard =
+            Builder::from_lookup(|k| (k == "AITRACE_CAPTURE_CONTENT").then(|| "true".into()))
+                .with_exporters(vec![ExporterKind::Otlp])
+                .with_protocol(protocol)
+                .with_compression(compression)
+                .with_endpoint(endpoint)
+                .with_service_name(service.clone())
+                .with_batch(BatchConfig {
+                    schedule_delay: Duration::from_millis(50),
+                    ..BatchConfig::default()
+                })
+                .install()
+                .expect("pipeline installs");
         let outcome = rt.block_on(aitrace_examples::workflow::run_support_workflow(QUESTION));
         let report = guard.shutdown().expect("every span delivered");
         assert_eq!(report.stats.exported, 10, "{what}: {report:?}");
@@ -74,7 +75,11 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
         let trace = stored_trace(&server.db, &outcome.trace_id.to_string());
         assert_eq!(shape(&trace), SHAPE, "{what}");
         assert_eq!(trace["service"], service.as_str(), "{what}");
-        assert_eq!(trace["conversation_id"], outcome.conversation_id.as_str(), "{what}");
+        assert_eq!(
+            trace["conversation_id"],
+            outcome.conversation_id.as_str(),
+            "{what}"
+        );
         assert_eq!(trace["complete"], true, "{what}");
         assert_eq!(trace["model_calls"], 3, "{what}");
         assert_eq!(trace["errors"], 1, "{what}");
@@ -88,14 +93,21 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
             .iter()
             .map(|m| m["model"].as_str().unwrap())
             .collect();
-        assert_eq!(models, ["claude-sonnet-4-5-20250929", "gpt-4o-mini-2024-07-18"], "{what}");
+        assert_eq!(
+            models,
+            ["claude-sonnet-4-5-20250929", "gpt-4o-mini-2024-07-18"],
+            "{what}"
+        );
 
         let sonnet = span(&trace, "chat claude-sonnet-4-5");
         assert_eq!(sonnet["type"], "generation");
         assert_eq!(sonnet["kind"], "client");
         assert_eq!(sonnet["attributes"]["gen_ai.provider.name"], "anthropic");
         assert!(sonnet["attributes"]["ai.cost_usd"].as_f64().unwrap() > 0.0);
-        assert!(sonnet["attributes"]["gen_ai.input.messages"].as_str().unwrap().contains("charged twice"));
+        assert!(sonnet["attributes"]["gen_ai.input.messages"]
+            .as_str()
+            .unwrap()
+            .contains("charged twice"));
         assert_eq!(sonnet["resource"]["service.name"], service.as_str());
         // The critical path (which child is longest depends on timing): from the
         // root down, and the spans marked on it are the ones it names.
@@ -105,7 +117,10 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
-        assert_eq!(path[..2], ["invoke_workflow customer_support", "invoke_agent triage"]);
+        assert_eq!(
+            path[..2],
+            ["invoke_workflow customer_support", "invoke_agent triage"]
+        );
         let marked: Vec<&str> = trace["spans"]
             .as_array()
             .unwrap()
@@ -126,7 +141,10 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
 
     // The six runs are one conversation, listed in the order they ran.
     let runs = query_json(&server.db, &["--conversation", &conversation]);
-    let got: Vec<&str> = runs.iter().map(|t| t["service"].as_str().unwrap()).collect();
+    let got: Vec<&str> = runs
+        .iter()
+        .map(|t| t["service"].as_str().unwrap())
+        .collect();
     assert_eq!(got, services);
     let (status, stderr) = server.stop();
     assert!(status.success(), "{stderr}");

@@ -15,18 +15,24 @@ fn listening_beyond_loopback_needs_the_flag_and_warns() {
         .expect("refused without --allow-remote");
     assert_eq!(failed.status.and_then(|s| s.code()), Some(1));
     assert!(
-        failed.stderr.contains(
-            "aitrace: refusing to listen on 0.0.0.0: it is not a loopback address"
-        ),
+        failed
+            .stderr
+            .contains("aitrace: refusing to listen on 0.0.0.0: it is not a loopback address"),
         "{}",
         failed.stderr
     );
-    assert!(failed.stderr.contains("--allow-remote"), "{}", failed.stderr);
+    assert!(
+        failed.stderr.contains("--allow-remote"),
+        "{}",
+        failed.stderr
+    );
     assert!(!dir.db().exists(), "nothing was created");
 
     let server = Server::start(&dir, &["--host", "0.0.0.0", "--allow-remote"], &[]);
     assert!(
-        server.stderr().contains("WARNING: listening on 0.0.0.0 (--allow-remote)"),
+        server
+            .stderr()
+            .contains("WARNING: listening on 0.0.0.0 (--allow-remote)"),
         "{}",
         server.stderr()
     );
@@ -38,7 +44,11 @@ fn listening_beyond_loopback_needs_the_flag_and_warns() {
 fn on_loopback_other_sites_host_names_are_refused() {
     let dir = TempDir::new("host");
     let server = Server::start(&dir, &[], &[]);
-    assert!(server.stderr().is_empty(), "no warning: {}", server.stderr());
+    assert!(
+        server.stderr().is_empty(),
+        "no warning: {}",
+        server.stderr()
+    );
     assert!(server.http.ip().is_loopback() && server.grpc.ip().is_loopback());
     assert_eq!(get(server.http, "/", &[]).status, 200);
     // Exactly one Host header, naming another site.
@@ -53,7 +63,11 @@ fn on_loopback_other_sites_host_names_are_refused() {
 fn raw_get(addr: std::net::SocketAddr, host: &str) -> String {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        s,
+        "GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut out = String::new();
     let _ = s.read_to_string(&mut out);
     out

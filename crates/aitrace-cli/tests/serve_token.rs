@@ -25,9 +25,19 @@ fn the_token_protects_otlp_and_pages() {
     // OTLP/HTTP.
     let r = post_traces(server.http, "application/x-protobuf", &[], &body);
     assert_eq!(r.status, 401);
-    let r = post_traces(server.http, "application/x-protobuf", &[("Authorization", "Bearer wrong-token-0123456789")], &body);
+    let r = post_traces(
+        server.http,
+        "application/x-protobuf",
+        &[("Authorization", "Bearer wrong-token-0123456789")],
+        &body,
+    );
     assert_eq!(r.status, 401);
-    let r = post_traces(server.http, "application/x-protobuf", &[("Authorization", &bearer)], &body);
+    let r = post_traces(
+        server.http,
+        "application/x-protobuf",
+        &[("Authorization", &bearer)],
+        &body,
+    );
     assert_eq!(r.status, 200, "{}", r.text());
 
     // OTLP/gRPC.
@@ -42,7 +52,10 @@ fn the_token_protects_otlp_and_pages() {
     assert_eq!(r.status, 401);
     assert!(r.text().contains("?token="), "{}", r.text());
     assert_eq!(get(server.http, "/assets/style.css", &[]).status, 401);
-    assert_eq!(get(server.http, "/", &[("Authorization", &bearer)]).status, 200);
+    assert_eq!(
+        get(server.http, "/", &[("Authorization", &bearer)]).status,
+        200
+    );
     // ?token= sets the cookie and sends the browser on without the token in the address.
     let r = get(server.http, "/models?token=wrong-token-0123456789", &[]);
     assert_eq!(r.status, 401);
@@ -50,12 +63,20 @@ fn the_token_protects_otlp_and_pages() {
     assert_eq!(r.status, 303);
     assert_eq!(r.header("location"), Some("/models"));
     let cookie = r.header("set-cookie").unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     let pair = cookie.split(';').next().unwrap();
     let r = get(server.http, "/models", &[("Cookie", pair)]);
     assert_eq!(r.status, 200);
     // The cookie is for pages, not for OTLP.
-    let r = post_traces(server.http, "application/x-protobuf", &[("Cookie", pair)], &body);
+    let r = post_traces(
+        server.http,
+        "application/x-protobuf",
+        &[("Cookie", pair)],
+        &body,
+    );
     assert_eq!(r.status, 401);
 
     let (status, stderr) = server.stop();
@@ -70,7 +91,9 @@ fn a_weak_token_is_refused_at_start() {
         .err()
         .expect("refused");
     assert!(
-        failed.stderr.contains("AITRACE_TOKEN / --token: the token must be 16 to 256 characters"),
+        failed
+            .stderr
+            .contains("AITRACE_TOKEN / --token: the token must be 16 to 256 characters"),
         "{}",
         failed.stderr
     );

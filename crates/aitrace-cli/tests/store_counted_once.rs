@@ -38,10 +38,13 @@ fn foreign_model_calls_are_costed_once() {
 
     // A trace from other instrumentation only: its chat span is a priced generation.
     let foreign = 0xf0_u128;
-    post(&server, vec![
-        span(foreign, 2, 1, "chat gpt-4o", t + 1_000, 20, client_chat()),
-        span(foreign, 1, 0, "handle request", t, 30, vec![]),
-    ]);
+    post(
+        &server,
+        vec![
+            span(foreign, 2, 1, "chat gpt-4o", t + 1_000, 20, client_chat()),
+            span(foreign, 1, 0, "handle request", t, 30, vec![]),
+        ],
+    );
     let trace = stored_trace(&server.db, &format!("{foreign:032x}"));
     assert_eq!(trace["model_calls"], 1);
     assert_eq!(trace["input_tokens"], 1000);
@@ -57,20 +60,53 @@ fn foreign_model_calls_are_costed_once() {
     // An aitrace generation wrapping a client library's call: the library's
     // span arrives first, in a request of its own; the generation later.
     let wrapped = 0xf1_u128;
-    post(&server, vec![span(wrapped, 3, 2, "chat gpt-4o", t + 2_000, 10, client_chat())]);
+    post(
+        &server,
+        vec![span(
+            wrapped,
+            3,
+            2,
+            "chat gpt-4o",
+            t + 2_000,
+            10,
+            client_chat(),
+        )],
+    );
     let early = stored_trace(&server.db, &format!("{wrapped:032x}"));
     assert_eq!(early["model_calls"], 1, "alone, it is a model call");
-    post(&server, vec![
-        span(wrapped, 2, 1, "chat gpt-4o", t + 1_000, 20, generation("gpt-4o", 1000, 200, 0.0045)),
-        span(wrapped, 1, 0, "invoke_workflow w", t, 30, vec![kv("ai.span.type", V::S("workflow"))]),
-    ]);
+    post(
+        &server,
+        vec![
+            span(
+                wrapped,
+                2,
+                1,
+                "chat gpt-4o",
+                t + 1_000,
+                20,
+                generation("gpt-4o", 1000, 200, 0.0045),
+            ),
+            span(
+                wrapped,
+                1,
+                0,
+                "invoke_workflow w",
+                t,
+                30,
+                vec![kv("ai.span.type", V::S("workflow"))],
+            ),
+        ],
+    );
     let whole = stored_trace(&server.db, &format!("{wrapped:032x}"));
     assert_eq!(whole["model_calls"], 1, "counted once: {whole}");
     assert_eq!(whole["input_tokens"], 1000);
     assert!((whole["cost_usd"].as_f64().unwrap() - 0.0045).abs() < 1e-12);
     let inner = &whole["spans"][2];
     assert_eq!(inner["depth"], 2);
-    assert!(inner["type"].is_null(), "the library's span stays untyped: {inner}");
+    assert!(
+        inner["type"].is_null(),
+        "the library's span stays untyped: {inner}"
+    );
 
     // The models page counts the wrapped call once too.
     let page = support::http::get(server.http, "/models?range=24h", &[]);
@@ -83,7 +119,10 @@ fn foreign_model_calls_are_costed_once() {
         .split("</tr>")
         .next()
         .unwrap();
-    assert!(row.starts_with("<td>gpt-4o</td><td class=\"num\">2</td>"), "two calls in all: {row}");
+    assert!(
+        row.starts_with("<td>gpt-4o</td><td class=\"num\">2</td>"),
+        "two calls in all: {row}"
+    );
     let (status, stderr) = server.stop();
     assert!(status.success(), "{stderr}");
 }

@@ -66,10 +66,17 @@ fn a_full_disk_refuses_new_spans_and_keeps_acknowledged_ones() {
         }
     }
     let refused = refused.expect("the limit is reached within 200 requests");
-    assert!(acknowledged.len() > 3, "some requests fit: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 3,
+        "some requests fit: {}",
+        acknowledged.len()
+    );
     assert_eq!(refused.header("retry-after"), Some("5"));
     let text = refused.text();
-    assert!(text.contains(&format!("cannot write to {}", dir.db().display())), "{text}");
+    assert!(
+        text.contains(&format!("cannot write to {}", dir.db().display())),
+        "{text}"
+    );
     assert!(text.contains("free some space"), "{text}");
     // Still serving pages.
     assert_eq!(support::http::get(server.http, "/", &[]).status, 200);

@@ -38,5 +38,8 @@ fn a_locked_store_refuses_then_recovers() {
     assert_eq!(query_json(&server.db, &[]).len(), 1);
     let (status, stderr) = server.stop();
     assert!(status.success());
-    assert!(stderr.contains("is locked by another process"), "logged: {stderr}");
+    assert!(
+        stderr.contains("is locked by another process"),
+        "logged: {stderr}"
+    );
 }

@@ -20,7 +20,11 @@ fn a_file_that_is_not_a_database_is_refused_by_name() {
     );
     assert!(failed.stderr.starts_with(&want), "{}", failed.stderr);
     assert!(failed.stderr.contains("move it aside"), "{}", failed.stderr);
-    assert_eq!(std::fs::read(dir.db()).unwrap(), noise, "the file is left as it was");
+    assert_eq!(
+        std::fs::read(dir.db()).unwrap(),
+        noise,
+        "the file is left as it was"
+    );
 }
 
 #[test]
@@ -39,7 +43,9 @@ fn another_programs_database_is_left_alone() {
         failed.stderr
     );
     let conn = rusqlite::Connection::open(dir.db()).unwrap();
-    let body: String = conn.query_row("SELECT body FROM notes", [], |r| r.get(0)).unwrap();
+    let body: String = conn
+        .query_row("SELECT body FROM notes", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(body, "mine");
 }
 

@@ -33,10 +33,21 @@ fn traces_survive_a_restart_and_a_crash() {
     let first = Server::start(&dir, &[], &[]);
     let mut call = generation("gpt-4o", 1000, 100, 0.0035);
     call.push(conv());
-    post(&first, vec![
-        span(TRACE, 3, 2, "chat gpt-4o", t + 1_000_000, 30, call),
-        span(TRACE, 2, 1, "invoke_agent triage", t + 500_000, 40, vec![kv("ai.span.type", V::S("agent")), conv()]),
-    ]);
+    post(
+        &first,
+        vec![
+            span(TRACE, 3, 2, "chat gpt-4o", t + 1_000_000, 30, call),
+            span(
+                TRACE,
+                2,
+                1,
+                "invoke_agent triage",
+                t + 500_000,
+                40,
+                vec![kv("ai.span.type", V::S("agent")), conv()],
+            ),
+        ],
+    );
     let before = stored_trace(&first.db, &id);
     assert_eq!(before["complete"], false, "no root yet");
     assert_eq!(before["root_name"], "invoke_agent triage");
@@ -49,10 +60,29 @@ fn traces_survive_a_restart_and_a_crash() {
     assert_eq!(kept["span_count"], 2, "kept across the restart");
     let mut call = generation("claude-sonnet-4-5", 500, 50, 0.0022);
     call.push(conv());
-    post(&second, vec![
-        span(TRACE, 4, 1, "chat claude-sonnet-4-5", t + 45_000_000, 20, call),
-        span(TRACE, 1, 0, "invoke_workflow support", t, 70, vec![kv("ai.span.type", V::S("workflow")), conv()]),
-    ]);
+    post(
+        &second,
+        vec![
+            span(
+                TRACE,
+                4,
+                1,
+                "chat claude-sonnet-4-5",
+                t + 45_000_000,
+                20,
+                call,
+            ),
+            span(
+                TRACE,
+                1,
+                0,
+                "invoke_workflow support",
+                t,
+                70,
+                vec![kv("ai.span.type", V::S("workflow")), conv()],
+            ),
+        ],
+    );
     let whole = stored_trace(&second.db, &id);
     assert_eq!(whole["complete"], true);
     assert_eq!(whole["root_name"], "invoke_workflow support");
@@ -66,7 +96,10 @@ fn traces_survive_a_restart_and_a_crash() {
     let mut acknowledged = Vec::new();
     for i in 0..20u128 {
         let trace = TRACE + 0x100 + i;
-        post(&second, vec![span(trace, 1, 0, "invoke_workflow batch", t, 5, vec![])]);
+        post(
+            &second,
+            vec![span(trace, 1, 0, "invoke_workflow batch", t, 5, vec![])],
+        );
         acknowledged.push(format!("{trace:032x}"));
     }
     second.kill();

@@ -63,7 +63,15 @@ fn the_oldest_traces_go_when_the_store_is_too_large() {
         let spans = (1..=32u64)
             .map(|s| {
                 let parent = if s == 1 { 0 } else { 1 };
-                span(trace, s, parent, "work", start, 1, vec![kv("payload", V::O("x".repeat(2000)))])
+                span(
+                    trace,
+                    s,
+                    parent,
+                    "work",
+                    start,
+                    1,
+                    vec![kv("payload", V::O("x".repeat(2000)))],
+                )
             })
             .collect();
         post(&server, spans);
@@ -82,5 +90,8 @@ fn the_oldest_traces_go_when_the_store_is_too_large() {
     assert_eq!(kept[0], format!("{:032x}", 0x100 + 39));
     assert!(!kept.contains(&format!("{:032x}", 0x100)));
     let after = std::fs::metadata(dir.db()).unwrap().len();
-    assert!(after < 1_300_000, "the file shrank from {before} to {after}");
+    assert!(
+        after < 1_300_000,
+        "the file shrank from {before} to {after}"
+    );
 }

@@ -52,21 +52,45 @@ fn tail_prints_traces_as_they_arrive() {
     };
 
     let body = request("svc", small_trace(0x7a, "conv-tail", 0)).encode_to_vec();
-    assert_eq!(post_traces(server.http, "application/x-protobuf", &[], &body).status, 200);
+    assert_eq!(
+        post_traces(server.http, "application/x-protobuf", &[], &body).status,
+        200
+    );
     let lines = lines_until("critical path:", Duration::from_secs(10));
     let id = format!("{:032x}", 0x7a);
     assert!(lines.iter().all(|l| l.starts_with(&id)), "{lines:#?}");
     assert!(lines[0].ends_with(" trace: 4 spans"), "{lines:#?}");
-    assert!(lines[1].ends_with(" invoke_workflow support  70.00 ms  ✓"), "{lines:#?}");
     assert!(
-        lines[3].contains("├── chat gpt-4o  40.00 ms  ✓  gpt-4o · 800 in / 60 out tokens · $0.0026"),
+        lines[1].ends_with(" invoke_workflow support  70.00 ms  ✓"),
+        "{lines:#?}"
+    );
+    assert!(
+        lines[3]
+            .contains("├── chat gpt-4o  40.00 ms  ✓  gpt-4o · 800 in / 60 out tokens · $0.0026"),
         "{lines:#?}"
     );
 
     // A span whose root never comes: printed after the grace period, partial.
-    let orphan = request("svc", vec![span(0x7b, 5, 4, "orphan", support::otlp::now_ns(), 1, vec![])]);
+    let orphan = request(
+        "svc",
+        vec![span(
+            0x7b,
+            5,
+            4,
+            "orphan",
+            support::otlp::now_ns(),
+            1,
+            vec![],
+        )],
+    );
     assert_eq!(
-        post_traces(server.http, "application/x-protobuf", &[], &orphan.encode_to_vec()).status,
+        post_traces(
+            server.http,
+            "application/x-protobuf",
+            &[],
+            &orphan.encode_to_vec()
+        )
+        .status,
         200
     );
     let lines = lines_until("(partial: root span not received)", Duration::from_secs(20));

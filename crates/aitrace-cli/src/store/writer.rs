@@ -142,7 +142,24 @@ fn store(
     let (batches, replies): (Vec<Batch>, Vec<_>) =
         jobs.into_iter().map(|j| (j.batch, j.reply)).unzip();
     let spans: usize = batches.iter().map(|b| b.spans.len()).sum();
-    match transaction(conn, batches, resources) {
+    // A bug must fail these requests, not end the writer (and with it every
+    // later request): the transaction rolls back as it unwinds.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        transaction(conn, batches, resources)
+    }))
+    .unwrap_or_else(|panic| {
+        resources.rollback();
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_INTERNAL),
+            Some(format!("internal error while storing: {what}")),
+        ))
+    });
+    match outcome {
         Ok(stored) => {
             for (reply, s) in replies.into_iter().zip(stored) {
                 let _ = reply.send(Ok(s));

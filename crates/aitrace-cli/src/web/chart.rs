@@ -91,10 +91,18 @@ pub fn stacked_bars(
     marks.dedup();
     for i in marks {
         if let Some(text) = buckets.get(i) {
-            let x = LEFT + slot * (i as f64 + 0.5);
+            // The first label starts at its bar, the last ends at its bar, so
+            // that neither is cut by the edge of the drawing.
+            let (x, anchor) = if i == 0 {
+                (LEFT + slot * i as f64, "start")
+            } else if i + 1 == n && n > 1 {
+                (LEFT + slot * (i as f64 + 1.0), "end")
+            } else {
+                (LEFT + slot * (i as f64 + 0.5), "middle")
+            };
             let _ = write!(
                 s,
-                "<text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                "<text class=\"axis\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
                 HEIGHT - 12.0,
                 esc(text)
             );

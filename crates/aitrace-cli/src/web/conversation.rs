@@ -20,8 +20,8 @@ pub fn page_of(conn: &Connection, id: &str) -> rusqlite::Result<Rendered> {
         )));
     }
     let shown = &rows[..rows.len().min(MAX_TRACES)];
-    let sum = |f: fn(&read::TraceRow) -> i64| shown.iter().map(f).sum::<i64>();
-    let calls = sum(|r| r.model_calls + r.embedding_calls);
+    let sum = |f: fn(&read::TraceRow) -> i64| shown.iter().map(f).fold(0i64, i64::saturating_add);
+    let calls = sum(|r| r.model_calls.saturating_add(r.embedding_calls));
     let cost_usd: f64 = shown.iter().map(|r| r.cost_usd).sum();
     let first = shown.first().map(|r| r.start_ns).unwrap_or(0);
     let last = shown.iter().map(|r| r.end_ns).max().unwrap_or(first);

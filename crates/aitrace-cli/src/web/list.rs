@@ -233,7 +233,7 @@ pub fn table(rows: &[TraceRow], with_conversation: bool) -> String {
                 if r.guardrails_tripped == 1 { "" } else { "s" }
             );
         }
-        let calls = r.model_calls + r.embedding_calls;
+        let calls = r.model_calls.saturating_add(r.embedding_calls);
         let errors = if r.errors > 0 {
             format!("<span class=\"err\">{}</span>", r.errors)
         } else {

@@ -73,13 +73,13 @@ pub fn page_of(conn: &Connection, params: &Params) -> rusqlite::Result<Rendered>
             costs: vec![0.0; starts.len()],
             ..Model::default()
         });
-        m.calls += u.calls;
-        m.input += u.input_tokens;
-        m.output += u.output_tokens;
+        m.calls = m.calls.saturating_add(u.calls);
+        m.input = m.input.saturating_add(u.input_tokens);
+        m.output = m.output.saturating_add(u.output_tokens);
         m.cost += u.cost_usd;
-        m.unpriced += u.unpriced_calls;
+        m.unpriced = m.unpriced.saturating_add(u.unpriced_calls);
         if let Some(&i) = index.get(&u.bucket_ns) {
-            m.tokens[i] += (u.input_tokens + u.output_tokens) as f64;
+            m.tokens[i] += u.input_tokens as f64 + u.output_tokens as f64;
             m.costs[i] += u.cost_usd;
         }
     }
@@ -87,7 +87,11 @@ pub fn page_of(conn: &Connection, params: &Params) -> rusqlite::Result<Rendered>
     order.sort_by(|a, b| {
         b.1.cost
             .total_cmp(&a.1.cost)
-            .then((b.1.input + b.1.output).cmp(&(a.1.input + a.1.output)))
+            .then(
+                b.1.input
+                    .saturating_add(b.1.output)
+                    .cmp(&a.1.input.saturating_add(a.1.output)),
+            )
             .then(a.0.cmp(b.0))
     });
 

@@ -447,7 +447,9 @@ fn detail(s: &StoredSpan, all: &[StoredSpan]) -> String {
     if !s.span.events.is_empty() {
         b.push_str("<h3>Events</h3><table class=\"events\" id=\"events\"><thead><tr><th class=\"num\">At</th><th>Event</th><th>Attributes</th></tr></thead><tbody>");
         for e in &s.span.events {
-            let at = e.time_unix_nano as i64 - ns(d.start_time);
+            let at = i64::try_from(e.time_unix_nano)
+                .unwrap_or(i64::MAX)
+                .saturating_sub(ns(d.start_time));
             let mut attrs = String::new();
             for kv in &e.attributes {
                 let v = kv.value.as_ref().map(values::text).unwrap_or_default();

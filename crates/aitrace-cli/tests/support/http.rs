@@ -64,7 +64,12 @@ pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
 }
 
 /// `POST /v1/traces` with a content type (and more headers).
-pub fn post_traces(addr: SocketAddr, content_type: &str, headers: &[(&str, &str)], body: &[u8]) -> Response {
+pub fn post_traces(
+    addr: SocketAddr,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
     let mut h = vec![("Content-Type", content_type)];
     h.extend_from_slice(headers);
     request(addr, "POST", "/v1/traces", &h, body)
@@ -74,7 +79,12 @@ fn parse(raw: &[u8]) -> Response {
     let end = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no HTTP response head in {:?}", String::from_utf8_lossy(raw)));
+        .unwrap_or_else(|| {
+            panic!(
+                "no HTTP response head in {:?}",
+                String::from_utf8_lossy(raw)
+            )
+        });
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -104,7 +114,11 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     while let Some(i) = data.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(
-            String::from_utf8_lossy(&data[..i]).split(';').next().unwrap().trim(),
+            String::from_utf8_lossy(&data[..i])
+                .split(';')
+                .next()
+                .unwrap()
+                .trim(),
             16,
         )
         .unwrap_or(0);

@@ -131,14 +131,14 @@ impl Server {
         let out = child.stdout.take().expect("stdout");
         let keep = stdout.clone();
         std::thread::spawn(move || {
-            let (mut grpc, mut http) = (None, None);
+            let mut grpc = None;
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 keep.lock().unwrap().push_str(&format!("{line}\n"));
                 if let Some(a) = line.strip_prefix("  OTLP/gRPC  http://") {
                     grpc = a.trim().parse().ok();
                 }
                 if let Some(a) = line.strip_prefix("  web view   http://") {
-                    http = a.trim().trim_end_matches('/').parse().ok();
+                    let http = a.trim().trim_end_matches('/').parse().ok();
                     let _ = tx.send((grpc, http));
                 }
             }
@@ -220,7 +220,8 @@ impl Server {
         let _ = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status();
-        let status = wait_exit(&mut child, WAIT).expect("aitrace serve stops within 30 s of SIGTERM");
+        let status =
+            wait_exit(&mut child, WAIT).expect("aitrace serve stops within 30 s of SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
         (status, self.stderr())
     }

@@ -3,7 +3,9 @@
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, InstrumentationScope, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::{span, status, ResourceSpans, ScopeSpans, Span, Status};
+use opentelemetry_proto::tonic::trace::v1::{
+    span, status, ResourceSpans, ScopeSpans, Span, Status,
+};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// An attribute value.
@@ -46,7 +48,15 @@ pub fn now_ns() -> u64 {
 
 /// A span of trace `trace` with id `id`, parent `parent` (0 = root), from
 /// `start_ns` lasting `ms` milliseconds.
-pub fn span(trace: u128, id: u64, parent: u64, name: &str, start_ns: u64, ms: u64, attributes: Vec<KeyValue>) -> Span {
+pub fn span(
+    trace: u128,
+    id: u64,
+    parent: u64,
+    name: &str,
+    start_ns: u64,
+    ms: u64,
+    attributes: Vec<KeyValue>,
+) -> Span {
     Span {
         trace_id: trace.to_be_bytes().to_vec(),
         span_id: id.to_be_bytes().to_vec(),
@@ -118,9 +128,41 @@ pub fn small_trace(trace: u128, conversation: &str, ago_ns: u64) -> Vec<Span> {
     };
     let base = (trace as u64) << 8;
     vec![
-        span(trace, base + 3, base + 2, "chat gpt-4o", t + 2_000_000, 40, with_conv(generation("gpt-4o", 800, 60, 0.0026))),
-        span(trace, base + 4, base + 2, "execute_tool search_kb", t + 45_000_000, 5, with_conv(vec![kv("ai.span.type", V::S("tool"))])),
-        span(trace, base + 2, base + 1, "invoke_agent triage", t + 1_000_000, 60, with_conv(vec![kv("ai.span.type", V::S("agent"))])),
-        span(trace, base + 1, 0, "invoke_workflow support", t, 70, with_conv(vec![kv("ai.span.type", V::S("workflow"))])),
+        span(
+            trace,
+            base + 3,
+            base + 2,
+            "chat gpt-4o",
+            t + 2_000_000,
+            40,
+            with_conv(generation("gpt-4o", 800, 60, 0.0026)),
+        ),
+        span(
+            trace,
+            base + 4,
+            base + 2,
+            "execute_tool search_kb",
+            t + 45_000_000,
+            5,
+            with_conv(vec![kv("ai.span.type", V::S("tool"))]),
+        ),
+        span(
+            trace,
+            base + 2,
+            base + 1,
+            "invoke_agent triage",
+            t + 1_000_000,
+            60,
+            with_conv(vec![kv("ai.span.type", V::S("agent"))]),
+        ),
+        span(
+            trace,
+            base + 1,
+            0,
+            "invoke_workflow support",
+            t,
+            70,
+            with_conv(vec![kv("ai.span.type", V::S("workflow"))]),
+        ),
     ]
 }
