@@ -2,6 +2,15 @@
 //! of agent runs (`aitrace serve`), and the commands that read the store
 //! (`aitrace query`, `aitrace tail`). See `docs/viewer.md`.
 
+/// Writes a line on standard error, as `eprintln!` does, but carries on if
+/// it is closed: a server must not stop because nobody reads its log.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod otlp;
 mod paths;
@@ -21,7 +30,7 @@ fn main() -> ExitCode {
     match cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("aitrace: {e}");
+            note!("aitrace: {e}");
             ExitCode::FAILURE
         }
     }

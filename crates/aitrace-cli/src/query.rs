@@ -130,7 +130,7 @@ pub fn run(db: &Path, request: &Request, output: Output) -> Result<(), String> {
         ));
     }
     if rows.is_empty() && output == Output::Tree {
-        eprintln!("aitrace: no trace matches");
+        note!("aitrace: no trace matches");
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ pub fn run(db: &Path, summary: bool, color: bool) -> Result<(), String> {
         console = console.without_summary();
     }
     let mut last = read::last_span_rowid(&conn).map_err(sql)?;
-    eprintln!("aitrace tail: following {} (Ctrl-C stops)", db.display());
+    note!("aitrace tail: following {} (Ctrl-C stops)", db.display());
     let mut waiting: HashMap<TraceId, Instant> = HashMap::new();
     loop {
         let arrivals = read::arrivals(&conn, last, BATCH).map_err(sql)?;
@@ -99,7 +99,7 @@ fn wait_for_store(db: &Path) -> Result<Connection, String> {
             Ok(c) => return Ok(c),
             Err(StoreError::Missing { .. }) => {
                 if !told {
-                    eprintln!(
+                    note!(
                         "aitrace tail: waiting for {} (start `aitrace serve`)",
                         db.display()
                     );

@@ -96,14 +96,21 @@ impl UnaryService<Bytes> for Export {
                 }
             }
             let body = request.into_inner();
-            let decoded = ExportTraceServiceRequest::decode(body).map_err(|e| {
-                let e = DecodeError::Malformed {
-                    format: "protobuf",
-                    reason: e.to_string(),
-                };
-                Status::invalid_argument(e.to_string())
-            })?;
-            let batch = Batch::from_request(decoded);
+            // Decoding and converting a large request takes milliseconds: off
+            // the threads that serve connections.
+            let batch = tokio::task::spawn_blocking(move || {
+                ExportTraceServiceRequest::decode(body)
+                    .map(Batch::from_request)
+                    .map_err(|e| {
+                        let e = DecodeError::Malformed {
+                            format: "protobuf",
+                            reason: e.to_string(),
+                        };
+                        Status::invalid_argument(e.to_string())
+                    })
+            })
+            .await
+            .map_err(|e| Status::internal(format!("decoding failed: {e}")))??;
             let (rejected, rejection) = (batch.rejected, batch.rejection.clone());
             match shared.writer.store(batch).await {
                 Ok(_) => Ok(tonic::Response::new(ExportTraceServiceResponse {

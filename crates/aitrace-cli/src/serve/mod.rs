@@ -149,7 +149,7 @@ pub fn run(options: ServeOptions) -> Result<(), ServeError> {
         if !options.allow_remote {
             return Err(ServeError::NotLoopback(options.host));
         }
-        eprintln!(
+        note!(
             "aitrace serve: WARNING: listening on {} (--allow-remote): anyone who can reach this machine's ports {} and {} can send spans and read every stored trace{}",
             options.host,
             options.grpc_port,
@@ -220,6 +220,15 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
     };
     let grpc_task = tokio::spawn(
         tonic::transport::Server::builder()
+            // HTTP/2's default flow-control windows (64 KiB for the whole
+            // connection) let an exporter's 4 MiB batches through a few
+            // round trips at a time; requests up to the cap fit at once.
+            .initial_connection_window_size(
+                u32::try_from(options.max_request_bytes.saturating_mul(2)).unwrap_or(u32::MAX >> 1),
+            )
+            .initial_stream_window_size(
+                u32::try_from(options.max_request_bytes).unwrap_or(u32::MAX >> 1),
+            )
             .add_service(grpc::TraceService::new(shared.clone()))
             .serve_with_incoming_shutdown(
                 tonic::transport::server::TcpIncoming::from(grpc),
@@ -246,7 +255,7 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
     };
     let _ = stop.send(true);
     retention.abort();
-    eprintln!("aitrace serve: stopping");
+    note!("aitrace serve: stopping");
     outcome
 }
 
@@ -284,7 +293,11 @@ async fn shutdown_signal() {
     }
 }
 
+/// Prints where the server listens. Standard output may be a closed pipe (a
+/// reader that went away): that is no reason to stop, so write errors are ignored.
 fn print_banner(options: &ServeOptions, grpc: SocketAddr, http: SocketAddr) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
     let retention = match (options.store.max_age, options.store.max_bytes) {
         (None, None) => "kept for ever".to_string(),
         (age, size) => {
@@ -298,17 +311,23 @@ fn print_banner(options: &ServeOptions, grpc: SocketAddr, http: SocketAddr) {
             parts.join(", ")
         }
     };
-    println!("aitrace serve {}", env!("CARGO_PKG_VERSION"));
-    println!(
+    let _ = writeln!(out, "aitrace serve {}", env!("CARGO_PKG_VERSION"));
+    let _ = writeln!(
+        out,
         "  store      {} ({retention})",
         options.store.path.display()
     );
-    println!("  OTLP/gRPC  http://{grpc}");
-    println!("  OTLP/HTTP  http://{http}/v1/traces");
-    println!("  web view   http://{http}/");
-    println!("Send traces with OTEL_EXPORTER_OTLP_ENDPOINT=http://{http}");
+    let _ = writeln!(out, "  OTLP/gRPC  http://{grpc}");
+    let _ = writeln!(out, "  OTLP/HTTP  http://{http}/v1/traces");
+    let _ = writeln!(out, "  web view   http://{http}/");
+    let _ = writeln!(
+        out,
+        "Send traces with OTEL_EXPORTER_OTLP_ENDPOINT=http://{http}"
+    );
     if options.token.is_some() {
-        println!("A token is required: senders add OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>; open the web view once as http://{http}/?token=<token>");
+        let _ = writeln!(
+        out,
+        "A token is required: senders add OTEL_EXPORTER_OTLP_HEADERS=authorization=Bearer%20<token>; open the web view once as http://{http}/?token=<token>");
     }
-    println!("Ctrl-C stops it.");
+    let _ = writeln!(out, "Ctrl-C stops it.");
 }

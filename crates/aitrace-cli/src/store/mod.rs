@@ -252,7 +252,9 @@ pub fn open_for_reading(path: &Path) -> Result<Connection, StoreError> {
             })
         }
     }
-    conn.execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -8000;")
+    // A small page cache: readers are several, and the file's pages are in the
+    // system's cache anyway.
+    conn.execute_batch("PRAGMA query_only = 1; PRAGMA cache_size = -2000;")
         .map_err(sqlite)?;
     Ok(conn)
 }

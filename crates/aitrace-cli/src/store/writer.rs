@@ -120,7 +120,7 @@ fn run(mut conn: Connection, mut rx: mpsc::Receiver<Msg>, options: &StoreOptions
         }
         if retention_due {
             match retention::run(&conn, options) {
-                Ok(report) if report.traces > 0 => eprintln!("aitrace serve: {report}"),
+                Ok(report) if report.traces > 0 => note!("aitrace serve: {report}"),
                 Ok(_) => {}
                 Err(e) => errors.report(&StoreError::from_sqlite(&options.path, &e), 0),
             }
@@ -213,7 +213,7 @@ impl ErrorLog {
             return;
         }
         self.last = Some(Instant::now());
-        eprintln!(
+        note!(
             "aitrace serve: {e} ({} span{} refused and not acknowledged; senders retry)",
             self.refused,
             if self.refused == 1 { "" } else { "s" }
