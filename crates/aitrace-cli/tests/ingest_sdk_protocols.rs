@@ -1,5 +1,6 @@
 //! The example workflow, exported by the SDK over OTLP/gRPC, OTLP/HTTP with
-//! protobuf and with JSON, each plain and gzip-compressed, arrives whole in
+//! protobuf and with JSON, each plain and gzip-compressed (and zstd over gRPC
+//! and HTTP protobuf), arrives whole in
 //! the store: tree shape, models, tokens, cost, errors, conversation, service
 //! and captured content, readable as soon as the exporter was acknowledged.
 
@@ -42,6 +43,8 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
         (Protocol::HttpProtobuf, Compression::Gzip),
         (Protocol::HttpJson, Compression::None),
         (Protocol::HttpJson, Compression::Gzip),
+        (Protocol::Grpc, Compression::Zstd),
+        (Protocol::HttpProtobuf, Compression::Zstd),
     ];
     let mut conversation = String::new();
     let mut services = Vec::new();
@@ -139,7 +142,7 @@ fn the_workflow_arrives_whole_over_every_protocol_and_compression() {
         services.push(service);
     }
 
-    // The six runs are one conversation, listed in the order they ran.
+    // The runs are one conversation, listed in the order they ran.
     let runs = query_json(&server.db, &["--conversation", &conversation]);
     let got: Vec<&str> = runs
         .iter()

@@ -1,7 +1,7 @@
 //! Restarting keeps everything: a trace whose spans arrived before a restart
 //! is completed by spans that arrive after it (its summary recomputed from
-//! both), and spans acknowledged just before a crash (SIGKILL) are there when
-//! the server comes back.
+//! both), a span sent twice is stored once, and spans acknowledged just
+//! before a crash (SIGKILL) are there when the server comes back.
 
 mod support;
 
@@ -91,6 +91,15 @@ fn traces_survive_a_restart_and_a_crash() {
     assert_eq!(whole["input_tokens"], 1500);
     assert!((whole["cost_usd"].as_f64().unwrap() - 0.0057).abs() < 1e-9);
     assert_eq!(whole["conversation_id"], "conv-restart");
+
+    // The same spans sent again (a retry after a lost answer) are stored once.
+    let mut call = generation("claude-sonnet-4-5", 500, 50, 0.0022);
+    call.push(conv());
+    post(&second, vec![span(TRACE, 4, 1, "chat claude-sonnet-4-5", t + 45_000_000, 20, call)]);
+    let again = stored_trace(&second.db, &id);
+    assert_eq!(again["span_count"], 4);
+    assert_eq!(again["model_calls"], 2);
+    assert_eq!(again["spans"], whole["spans"]);
 
     // A crash right after acknowledged requests loses none of them.
     let mut acknowledged = Vec::new();

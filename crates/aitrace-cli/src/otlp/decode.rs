@@ -250,6 +250,18 @@ mod tests {
     }
 
     #[test]
+    fn deflate_bodies_decompress() {
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(b"otlp").unwrap();
+        let body = e.finish().unwrap();
+        assert_eq!(
+            decompress(&body, Encoding::Deflate, 100).unwrap().as_ref(),
+            b"otlp"
+        );
+        assert_eq!(Encoding::of(Some("deflate")), Ok(Encoding::Deflate));
+    }
+
+    #[test]
     fn zstd_bodies_are_capped_too() {
         let bomb = zstd::encode_all(&vec![7u8; 8 * 1024 * 1024][..], 3).unwrap();
         assert_eq!(
