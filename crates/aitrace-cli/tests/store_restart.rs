@@ -95,7 +95,18 @@ fn traces_survive_a_restart_and_a_crash() {
     // The same spans sent again (a retry after a lost answer) are stored once.
     let mut call = generation("claude-sonnet-4-5", 500, 50, 0.0022);
     call.push(conv());
-    post(&second, vec![span(TRACE, 4, 1, "chat claude-sonnet-4-5", t + 45_000_000, 20, call)]);
+    post(
+        &second,
+        vec![span(
+            TRACE,
+            4,
+            1,
+            "chat claude-sonnet-4-5",
+            t + 45_000_000,
+            20,
+            call,
+        )],
+    );
     let again = stored_trace(&second.db, &id);
     assert_eq!(again["span_count"], 4);
     assert_eq!(again["model_calls"], 2);
