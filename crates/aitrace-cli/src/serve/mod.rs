@@ -218,7 +218,7 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
     let until_stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let grpc_task = tokio::spawn(
+    let mut grpc_task = tokio::spawn(
         tonic::transport::Server::builder()
             // HTTP/2's default flow-control windows (64 KiB for the whole
             // connection) let an exporter's 4 MiB batches through a few
@@ -235,7 +235,7 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
                 until_stopped(stopped.clone()),
             ),
     );
-    let http_task = tokio::spawn(
+    let mut http_task = tokio::spawn(
         axum::serve(http, http::router(shared.clone()))
             .with_graceful_shutdown(until_stopped(stopped.clone()))
             .into_future(),
@@ -250,12 +250,25 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
 
     let outcome = tokio::select! {
         _ = shutdown_signal() => Ok(()),
-        r = grpc_task => server_outcome("OTLP/gRPC", r.map(|r| r.map_err(|e| e.to_string()))),
-        r = http_task => server_outcome("OTLP/HTTP", r.map(|r| r.map_err(|e| e.to_string()))),
+        r = &mut grpc_task => server_outcome("OTLP/gRPC", r.map(|r| r.map_err(|e| e.to_string()))),
+        r = &mut http_task => server_outcome("OTLP/HTTP", r.map(|r| r.map_err(|e| e.to_string()))),
     };
     let _ = stop.send(true);
     retention.abort();
     note!("aitrace serve: stopping");
+    // Requests in flight get their answers (each after its commit); past the
+    // grace period the runtime's shutdown drops what is left, and a sender
+    // whose request was stored but not answered sends it again (stored once).
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        // A handle is awaited once: the one that ended the select is done.
+        if !grpc_task.is_finished() {
+            let _ = (&mut grpc_task).await;
+        }
+        if !http_task.is_finished() {
+            let _ = (&mut http_task).await;
+        }
+    })
+    .await;
     outcome
 }
 
