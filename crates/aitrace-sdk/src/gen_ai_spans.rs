@@ -198,22 +198,38 @@ pub fn adopt_received(spans: &mut [SpanData]) {
         .iter()
         .map(|s| (s.span_context.span_id(), (s.parent_span_id, model_span(s))))
         .collect();
-    // Whether an ancestor of `span` is an aitrace model call; the walk is
-    // bounded by the number of spans, so a parent cycle cannot loop for ever.
-    let under_model_call = |span: &SpanData| {
-        let mut at = span.parent_span_id;
-        for _ in 0..parents.len() {
-            match parents.get(&at) {
-                Some((_, true)) => return true,
-                Some((parent, false)) => at = *parent,
-                None => return false,
+    // Whether an ancestor of each span is an aitrace model call, remembered per
+    // span so that a deep trace costs one walk, not one walk per span; a walk
+    // longer than the number of spans is a parent cycle, and stops.
+    let mut under: HashMap<SpanId, bool> = HashMap::with_capacity(parents.len());
+    let mut under_model_call = |id: SpanId| {
+        let mut path = Vec::new();
+        let mut at = id;
+        let found = loop {
+            if let Some(&known) = under.get(&at) {
+                break known;
             }
+            let Some(&(parent, _)) = parents.get(&at) else {
+                break false;
+            };
+            path.push(at);
+            if path.len() > parents.len() {
+                break false;
+            }
+            match parents.get(&parent) {
+                Some((_, true)) => break true,
+                Some((_, false)) => at = parent,
+                None => break false,
+            }
+        };
+        for id in path {
+            under.insert(id, found);
         }
-        false
+        found
     };
     let adopt_now: Vec<bool> = spans
         .iter()
-        .map(|s| find(s, ai::SPAN_TYPE).is_none() && !under_model_call(s))
+        .map(|s| find(s, ai::SPAN_TYPE).is_none() && !under_model_call(s.span_context.span_id()))
         .collect();
     for (span, yes) in spans.iter_mut().zip(adopt_now) {
         if yes {
@@ -353,6 +369,10 @@ mod tests {
         assert!(usage_of(&with(vec![])).is_none());
     }
 
+    fn generation_attrs() -> Vec<KeyValue> {
+        vec![KeyValue::new(ai::SPAN_TYPE, "generation")]
+    }
+
     #[test]
     fn received_spans_are_adopted_unless_under_an_aitrace_model_call() {
         let chat = || {
@@ -378,6 +398,17 @@ mod tests {
         assert!(has_type(4));
         assert!(matches!(find(&spans[4], ai::COST_USD), Some(Value::F64(c)) if *c > 0.0));
         assert!(!has_type(0) && !has_type(3), "no GenAI meaning");
+        // A chain of 50 000 spans under a generation: every one is known to be
+        // under it (one walk, remembered), none adopted.
+        let mut chain = vec![span(1, 0, "g", 0, 9, generation_attrs())];
+        for i in 2..=50_000u64 {
+            chain.push(span(i, i - 1, "c", 0, 1, chat()));
+        }
+        adopt_received(&mut chain);
+        assert!(chain
+            .iter()
+            .skip(1)
+            .all(|s| find(s, ai::SPAN_TYPE).is_none()));
         // A parent cycle ends the walk.
         let mut cycle = vec![span(7, 8, "a", 0, 1, chat()), span(8, 7, "b", 0, 1, vec![])];
         adopt_received(&mut cycle);

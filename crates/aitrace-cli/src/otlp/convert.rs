@@ -61,6 +61,7 @@ impl Batch {
     /// reports it) and the others are kept.
     pub fn from_request(request: ExportTraceServiceRequest) -> Batch {
         let mut batch = Batch::default();
+        let mut seen: std::collections::HashMap<Vec<u8>, usize> = std::collections::HashMap::new();
         for rs in request.resource_spans {
             let ResourceSpans {
                 resource,
@@ -74,13 +75,11 @@ impl Batch {
                 schema_url,
             }
             .encode_to_vec();
-            let index = match batch.resources.iter().position(|r| r.encoded == encoded) {
-                Some(i) => i,
-                None => {
-                    batch.resources.push(ReceivedResource { encoded, service });
-                    batch.resources.len() - 1
-                }
-            };
+            // By content: a request may repeat one resource in many entries.
+            let index = *seen.entry(encoded.clone()).or_insert_with(|| {
+                batch.resources.push(ReceivedResource { encoded, service });
+                batch.resources.len() - 1
+            });
             for ss in scope_spans {
                 let ScopeSpans {
                     scope,

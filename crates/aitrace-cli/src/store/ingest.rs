@@ -24,6 +24,13 @@ use std::collections::{HashMap, HashSet};
 /// many; past it the cache starts again (a lookup costs one indexed query).
 const MAX_CACHED_RESOURCES: usize = 4096;
 
+/// A trace with more spans than this stored is no longer summarised from all
+/// its spans each time some arrive (that would cost its whole size per
+/// request): what arrives is added to its summary row instead. Then a client
+/// library's span under an aitrace generation is counted apart when the two
+/// arrive in different requests, and `local_roots` stays as it was.
+pub const LARGE_TRACE: i64 = 10_000;
+
 /// Separator after each model name in `traces.models`.
 pub const MODEL_SEP: char = '\u{1f}';
 
@@ -168,7 +175,19 @@ pub fn apply(
 
     let mut models: HashMap<String, i64> = HashMap::new();
     for trace_id in order {
-        let (mut spans, mut members) = load_trace(tx, trace_id)?;
+        let stored_spans: Option<i64> = tx
+            .prepare_cached("SELECT span_count FROM traces WHERE trace_id = ?1")?
+            .query_row([trace_id.to_bytes()], |r| r.get(0))
+            .optional()?;
+        if stored_spans.is_some_and(|n| n > LARGE_TRACE) {
+            let arriving: Vec<usize> = by_trace[&trace_id].clone();
+            add_to_large_trace(tx, trace_id, &arriving, &mut new, &mut stored, &mut models)?;
+            continue;
+        }
+        let (mut spans, mut members) = match stored_spans {
+            Some(_) => load_trace(tx, trace_id)?,
+            None => (Vec::new(), Vec::new()),
+        };
         let mut seen: HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
         for &i in &by_trace[&trace_id] {
             let s = &mut new[i];
@@ -250,21 +269,13 @@ fn resource_id(
     Ok(id)
 }
 
-/// The spans of `trace_id` stored before this transaction (empty for a trace
-/// not seen yet: one indexed lookup).
+/// The spans of `trace_id` stored before this transaction.
 fn load_trace(
     tx: &Transaction<'_>,
     trace_id: TraceId,
 ) -> rusqlite::Result<(Vec<SpanData>, Vec<Member>)> {
     let mut spans = Vec::new();
     let mut members = Vec::new();
-    let known: Option<i64> = tx
-        .prepare_cached("SELECT 1 FROM traces WHERE trace_id = ?1")?
-        .query_row([trace_id.to_bytes()], |r| r.get(0))
-        .optional()?;
-    if known.is_none() {
-        return Ok((spans, members));
-    }
     let mut stmt = tx.prepare_cached(
         "SELECT s.id, s.data, s.model, s.input_tokens, s.output_tokens, s.cost_usd, r.service
          FROM spans s JOIN resources r ON r.id = s.resource_id
@@ -352,6 +363,121 @@ fn update_figures(tx: &Transaction<'_>, rowid: i64, f: Option<&Figures>) -> rusq
         f.and_then(|f| f.output_tokens),
         f.and_then(|f| f.cost_usd),
     ])?;
+    Ok(())
+}
+
+/// Adds the arriving spans `arriving` (indexes into `new`) of a trace of more
+/// than [`LARGE_TRACE`] stored spans: each inserted unless already stored,
+/// and their summary added to the trace's row.
+fn add_to_large_trace(
+    tx: &Transaction<'_>,
+    trace_id: TraceId,
+    arriving: &[usize],
+    new: &mut [New],
+    stored: &mut [Stored],
+    models: &mut HashMap<String, i64>,
+) -> rusqlite::Result<()> {
+    let mut spans: Vec<SpanData> = Vec::new();
+    let mut from: Vec<usize> = Vec::new();
+    let mut seen: HashSet<SpanId> = HashSet::new();
+    for &i in arriving {
+        let s = &mut new[i];
+        let Some(data) = s.data.take() else { continue };
+        let id = data.span_context.span_id();
+        let known: Option<i64> = tx
+            .prepare_cached("SELECT 1 FROM spans WHERE trace_id = ?1 AND span_id = ?2")?
+            .query_row(params![trace_id.to_bytes(), id.to_bytes()], |r| r.get(0))
+            .optional()?;
+        if known.is_some() || !seen.insert(id) {
+            stored[s.job].duplicates += 1;
+            continue;
+        }
+        stored[s.job].inserted += 1;
+        spans.push(data);
+        from.push(i);
+    }
+    if spans.is_empty() {
+        return Ok(());
+    }
+    adopt_received(&mut spans);
+    for (span, &i) in spans.iter().zip(&from) {
+        let figures = Figures::of(span);
+        if let Some(f) = &figures {
+            let at = ns(span.start_time);
+            let last = models.entry(f.model.clone()).or_insert(at);
+            *last = (*last).max(at);
+        }
+        insert_span(
+            tx,
+            span,
+            &new[i].encoded,
+            new[i].resource_id,
+            figures.as_ref(),
+        )?;
+    }
+    let part = TraceSummary::from_spans(&spans);
+    let current: String = tx
+        .prepare_cached("SELECT models FROM traces WHERE trace_id = ?1")?
+        .query_row([trace_id.to_bytes()], |r| r.get(0))?;
+    let mut names = current;
+    for m in &part.models {
+        let name = format!("{}{MODEL_SEP}", m.model.replace(MODEL_SEP, " "));
+        if !names.split_inclusive(MODEL_SEP).any(|n| n == name) {
+            names.push_str(&name);
+        }
+    }
+    let n = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
+    tx.prepare_cached(
+        "UPDATE traces SET span_count = span_count + ?2, model_calls = model_calls + ?3,
+             embedding_calls = embedding_calls + ?4, input_tokens = input_tokens + ?5,
+             output_tokens = output_tokens + ?6, total_tokens = total_tokens + ?7,
+             cost_usd = cost_usd + ?8, unpriced_calls = unpriced_calls + ?9,
+             errors = errors + ?10, guardrails_tripped = guardrails_tripped + ?11,
+             tool_calls = tool_calls + ?12, handoffs = handoffs + ?13,
+             start_ns = min(start_ns, ?14), end_ns = max(end_ns, ?15),
+             conversation_id = coalesce(conversation_id, ?16), models = ?17
+         WHERE trace_id = ?1",
+    )?
+    .execute(params![
+        trace_id.to_bytes(),
+        n(part.span_count),
+        n(part.model_calls),
+        n(part.embedding_calls),
+        clamp(part.input_tokens),
+        clamp(part.output_tokens),
+        clamp(part.total_tokens),
+        part.cost_usd,
+        n(part.unpriced_calls),
+        n(part.errors),
+        n(part.guardrails_tripped),
+        n(part.tool_calls),
+        n(part.handoffs),
+        spans
+            .iter()
+            .map(|s| ns(s.start_time))
+            .min()
+            .unwrap_or(i64::MAX),
+        spans.iter().map(|s| ns(s.end_time)).max().unwrap_or(0),
+        spans.iter().find_map(conversation_of),
+        names,
+    ])?;
+    // The root, when it arrives now.
+    if let Some((root, i)) = spans
+        .iter()
+        .zip(&from)
+        .find(|(s, _)| s.parent_span_id == SpanId::INVALID || s.parent_span_is_remote)
+    {
+        tx.prepare_cached(
+            "UPDATE traces SET root_name = ?2, duration_ns = ?3, service = coalesce(?4, service),
+                 complete = (local_roots <= 1) WHERE trace_id = ?1",
+        )?
+        .execute(params![
+            trace_id.to_bytes(),
+            root.name.as_ref(),
+            ns(root.end_time).saturating_sub(ns(root.start_time)).max(0),
+            new[*i].service,
+        ])?;
+    }
     Ok(())
 }
 

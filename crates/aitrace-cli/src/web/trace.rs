@@ -48,6 +48,10 @@ fn is_content(key: &str) -> bool {
     CONTENT.contains(&key) || CONTENT_PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
+/// Spans drawn in the tree, at most: a page stays readable and quick for a
+/// trace of any size.
+const MAX_TREE_ROWS: usize = 2000;
+
 /// Width of the timeline drawing, in its own units.
 const TIMELINE_WIDTH: f64 = 1000.0;
 
@@ -146,7 +150,7 @@ pub fn page_of(conn: &Connection, id: &str, params: &Params) -> rusqlite::Result
     // The tree with the timeline.
     b.push_str("<table class=\"tree\" id=\"tree\"><thead><tr><th>Span</th><th>Type</th><th class=\"num\">Duration</th><th>Status</th><th>Details</th><th class=\"timeline\">Timeline</th></tr></thead><tbody>\n");
     let window = (t1 - t0).max(1) as f64;
-    for line in tree.lines() {
+    for line in tree.lines().iter().take(MAX_TREE_ROWS) {
         let span = line.span;
         let span_id = span.span_context.span_id();
         let mut classes = vec!["span"];
@@ -184,6 +188,14 @@ pub fn page_of(conn: &Connection, id: &str, params: &Params) -> rusqlite::Result
         );
     }
     b.push_str("</tbody></table>\n");
+    if tree.lines().len() > MAX_TREE_ROWS {
+        let _ = write!(
+            b,
+            "<p class=\"warning\" id=\"tree-cut\">The first {MAX_TREE_ROWS} of {} spans are drawn (the totals count them all); \
+             <code>aitrace query {trace_id}</code> prints them all.</p>",
+            tree.lines().len()
+        );
+    }
 
     match selected {
         Some(i) => b.push_str(&detail(&spans[i], &spans)),
