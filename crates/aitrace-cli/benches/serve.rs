@@ -12,6 +12,9 @@
 //!
 //! The store goes to a temporary directory (about 1 GB for a million spans),
 //! removed at the end. Needs Linux (/proc for memory).
+//!
+//! Under `cargo test` (no `--bench` argument) it runs the same steps with
+//! 5 000 spans, in a few seconds, and fails if a span is lost.
 
 #[path = "../tests/support/http.rs"]
 #[allow(dead_code)]
@@ -52,10 +55,11 @@ struct Args {
 }
 
 fn args() -> Args {
+    let smoke = !std::env::args().any(|a| a == "--bench");
     let mut a = Args {
-        spans: 1_000_000,
+        spans: if smoke { 5_000 } else { 1_000_000 },
         clients: 4,
-        http_spans: 100_000,
+        http_spans: if smoke { 1_000 } else { 100_000 },
         phoenix: None,
         phoenix_spans: 100_000,
     };
@@ -160,11 +164,13 @@ fn main() {
             "LOST SPANS"
         }
     );
+    assert_eq!(stored, expected as i64, "spans were lost");
     println!("| traces stored | {traces} |");
     println!("| store size | {:.0} MB |", file_size(&db) as f64 / 1e6);
 
     // Queries, warm.
-    queries(&server, &db, "warm");
+    let conversation = middle_conversation(args.spans);
+    queries(&server, &db, &conversation, "warm");
     println!("| resident memory after queries | {} |", rss(server.pid));
 
     // Restart with the full store: start-up, then the same queries, cold.
@@ -179,7 +185,7 @@ fn main() {
         "| resident memory, idle, full store | {} |",
         rss(server.pid)
     );
-    queries(&server, &db, "after restart");
+    queries(&server, &db, &conversation, "after restart");
     println!(
         "| resident memory after queries (peak) | {} ({}) |",
         rss(server.pid),
@@ -273,7 +279,10 @@ fn phoenix(cmd: &str, dir: &Path, spans: usize, clients: usize, base_ns: u64) {
         ),
         (
             "Phoenix conversation (session, REST)",
-            "/v1/projects/default/traces?limit=50&session_identifier=conv-000042".to_string(),
+            format!(
+                "/v1/projects/default/traces?limit=50&session_identifier={}",
+                middle_conversation(spans)
+            ),
         ),
     ] {
         let status = http::get(addr, &path, &[]).status;
@@ -325,7 +334,15 @@ fn time(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
     (t[runs / 2], t[runs - 1])
 }
 
-fn queries(server: &Server, db: &Path, when: &str) {
+/// A conversation in the middle of the first `spans` spans.
+fn middle_conversation(spans: usize) -> String {
+    format!(
+        "conv-{:06}",
+        spans / SPANS_PER_TRACE / TRACES_PER_CONVERSATION / 2
+    )
+}
+
+fn queries(server: &Server, db: &Path, conversation: &str, when: &str) {
     let get = |path: &str| {
         let r = http::get(server.http, path, &[]);
         assert_eq!(r.status, 200, "{path}: {}", r.text());
@@ -340,7 +357,6 @@ fn queries(server: &Server, db: &Path, when: &str) {
     );
     let list = get("/").text();
     let trace_id = list.split("data-trace-id=\"").nth(1).unwrap()[..32].to_string();
-    let conversation = "conv-000042";
     let older = list
         .split("id=\"older\"")
         .next()
