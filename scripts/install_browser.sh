@@ -9,7 +9,7 @@
 # Chromium: taken from $AITRACE_CHROMIUM, else /usr/bin/chromium; if absent, installed
 # with `apt-get install -y chromium` (needs root and the network: CI runs as root on
 # Debian; elsewhere, install it yourself or point AITRACE_CHROMIUM at a Chromium or
-# Chrome binary). playwright-core: installed into $AITRACE_PEERS_DIR/browser (default
+# Chrome binary). Node and npm: installed the same way when absent. playwright-core: installed into $AITRACE_PEERS_DIR/browser (default
 # $HOME/.cache/aitrace-peers/browser), outside the git tree. Prints `chromium=<path>`
 # and `node_path=<dir>` on stdout. Safe to run again: both are detected in milliseconds
 # when present; concurrent runs are serialised with flock(1) when available. The
@@ -50,7 +50,25 @@ fi
 "$chromium" --version >&2
 
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  log "node and npm are needed for playwright-core (Debian: apt-get install nodejs npm)"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's nodejs and npm with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends nodejs npm >&2
+  else
+    log "node and npm are needed for playwright-core (Debian: sudo apt-get install nodejs npm)"
+    exit 1
+  fi
+fi
+# playwright-core 1.65 needs Node 20; Debian 12's Node is 18, for which 1.49 (the
+# last release that supports it) is used. Both drive Debian's Chromium.
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ -z "${AITRACE_PLAYWRIGHT_VERSION:-}" ] && [ "$node_major" -lt 20 ]; then
+  PLAYWRIGHT_VERSION=1.49.1
+  STAMP="playwright-core $PLAYWRIGHT_VERSION"
+fi
+if [ "$node_major" -lt 18 ]; then
+  log "node $(node --version) is too old for playwright-core: 18 or newer is needed"
   exit 1
 fi
 if [ "$(cat "$DIR/.aitrace-installed" 2>/dev/null || true)" != "$STAMP" ]; then
