@@ -144,10 +144,15 @@ pub fn page_of(conn: &Connection, params: &Params) -> rusqlite::Result<Rendered>
     };
     let tokens = series(|m| &m.tokens);
     let costs = series(|m| &m.costs);
-    let per = if bucket >= DAY {
-        format!("{} day", bucket / DAY)
+    let (n, unit) = if bucket >= DAY {
+        (bucket / DAY, "day")
     } else {
-        format!("{} hour", bucket / HOUR)
+        (bucket / HOUR, "hour")
+    };
+    let per = if n == 1 {
+        unit.to_string()
+    } else {
+        format!("{n} {unit}s")
     };
     let _ = write!(
         b,
