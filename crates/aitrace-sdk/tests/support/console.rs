@@ -1,5 +1,4 @@
 //! Helpers shared by the exporter tests.
-#![allow(dead_code)]
 
 use opentelemetry::trace::TraceId;
 use opentelemetry_sdk::trace::SpanData;

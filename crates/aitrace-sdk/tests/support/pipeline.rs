@@ -1,6 +1,5 @@
 //! Shared steps of the reliability tests: a pipeline built (not installed) for one
 //! endpoint, and a bounded wait on its export counters.
-#![allow(dead_code)]
 
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::{Builder, StatsSnapshot, TracingGuard};

@@ -2,14 +2,14 @@
 //! installed by `scripts/install_peers.sh`) and checks what it received.
 #![allow(dead_code)]
 
-#[path = "../../../crates/aitrace-sdk/tests/support/mod.rs"]
-mod support;
+#[path = "../../../crates/aitrace-sdk/tests/support/peers.rs"]
+mod peers;
 
 use aitrace_sdk::config::{BatchConfig, Compression, ExporterKind, Protocol};
 use aitrace_sdk::Builder;
+pub use peers::{ReceivedSpan, Rotel};
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
-pub use support::{ReceivedSpan, Rotel};
 
 pub mod openai_stub;
 

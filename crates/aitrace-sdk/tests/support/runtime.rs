@@ -1,8 +1,7 @@
 //! Shared steps of the runtime-situation tests: install a pipeline to an
 //! in-process receiver, record a small agent run, check what arrived.
-#![allow(dead_code)]
 
-use crate::receiver::Receiver;
+use super::receiver::Receiver;
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::{Builder, ShutdownReport, TracingGuard};
 use std::time::Duration;

@@ -4,7 +4,6 @@
 //! Used where a test needs control a third-party collector does not give:
 //! TLS, received headers, slow, failing or missing answers, and the raw bytes a
 //! client put on the wire ([`Receiver::capture_wire`]).
-#![allow(dead_code)]
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};

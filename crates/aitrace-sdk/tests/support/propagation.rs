@@ -1,7 +1,6 @@
 //! Shared steps of the propagation tests: contexts and carriers for the round trips, and
 //! what a propagator read, for comparing aitrace with the reference implementations
 //! (which `support::reference` runs).
-#![allow(dead_code)]
 
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderInjector;
