@@ -28,19 +28,7 @@ const SPECIAL: u128 = 0x5bec_1a10_0000_0000_0000_0000_0000_0001;
 
 /// Runs the installer and returns (chromium, NODE_PATH).
 fn browser() -> (String, String) {
-    let script = repo_root().join("scripts/install_browser.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("the installer runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{} failed: {stdout}",
-        script.display()
-    );
+    let stdout = support::run_installer("install_browser.sh");
     let get = |k: &str| {
         stdout
             .lines()

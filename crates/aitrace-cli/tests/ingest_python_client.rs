@@ -5,30 +5,8 @@
 
 mod support;
 
-use std::process::{Command, Stdio};
-use support::{query_json, repo_root, span, stored_trace, Server, TempDir};
-
-/// Installs the Python SDK (idempotent) and returns its interpreter.
-fn python() -> String {
-    let script = repo_root().join("scripts/install_otel_python.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .expect("the installer runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{} failed: {stdout}",
-        script.display()
-    );
-    stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("python="))
-        .expect("python=… on stdout")
-        .to_string()
-}
+use std::process::Command;
+use support::{python, query_json, repo_root, span, stored_trace, Server, TempDir};
 
 #[test]
 fn a_python_application_is_received_over_grpc_and_http() {

@@ -10,6 +10,15 @@
 //! has a cost. From there on the console tree, the trace summary, the keep rules
 //! and the exporters see it as they see aitrace's own spans.
 //!
+//! # Other dialects
+//! Spans from OpenInference (`openinference.span.kind`, `llm.token_count.*`,
+//! `llm.model_name`, `llm.cost.total`) and older OpenLLMetry releases
+//! (`llm.request.type`, `traceloop.span.kind`, `gen_ai.usage.prompt_tokens`)
+//! are read too, GenAI names first: see [`span_type_of`] for the order. When a
+//! model call's tokens or model are only in another dialect's names, they are
+//! copied to aitrace's (`ai.prompt_tokens`, `ai.completion_tokens`, `ai.model`),
+//! which every reader of spans in this crate and `aitrace serve` understand.
+//!
 //! # Never counted twice
 //! A client library called inside an aitrace generation (the generation wraps
 //! the call, the library makes its own `chat` span under it) describes the same
@@ -19,8 +28,7 @@
 //! cost, so summaries, keep rules and backends that add up `gen_ai.usage.cost`
 //! count the call once.
 
-use aitrace::attributes::{ai, gen_ai};
-use aitrace::Usage;
+use aitrace::attributes::ai;
 use opentelemetry::trace::{SpanId, TraceContextExt};
 use opentelemetry::{Context, Key, KeyValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
@@ -29,6 +37,10 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
+
+mod read;
+use read::find;
+pub use read::{span_type_of, usage_of};
 
 /// Spans started inside an aitrace model call and not yet ended, at most this
 /// many (a span that never ends must not grow the set for ever; past the bound
@@ -150,38 +162,6 @@ impl<P: SpanProcessor> SpanProcessor for GenAiSpans<P> {
     }
 }
 
-/// The aitrace span type of a span made elsewhere, from its attributes; `None`
-/// for a span aitrace made (it has `ai.span.type`) or one with no GenAI meaning.
-pub fn span_type_of(span: &SpanData) -> Option<&'static str> {
-    use ai::span_type as t;
-    use aitrace::attributes::gen_ai::operation as op;
-    let mut operation = None;
-    let mut usage = false;
-    for kv in &span.attributes {
-        match kv.key.as_str() {
-            ai::SPAN_TYPE => return None,
-            gen_ai::OPERATION_NAME => operation = Some(&kv.value),
-            gen_ai::USAGE_INPUT_TOKENS | gen_ai::USAGE_OUTPUT_TOKENS => usage = true,
-            _ => {}
-        }
-    }
-    let operation = match operation {
-        Some(Value::String(s)) => s.as_str(),
-        // Token usage with no operation: a model call all the same.
-        _ => return usage.then_some(t::GENERATION),
-    };
-    Some(match operation {
-        op::CHAT | op::TEXT_COMPLETION | op::GENERATE_CONTENT => t::GENERATION,
-        op::EMBEDDINGS => t::EMBEDDING,
-        op::EXECUTE_TOOL => t::TOOL,
-        op::INVOKE_AGENT | op::CREATE_AGENT => t::AGENT,
-        op::INVOKE_WORKFLOW => t::WORKFLOW,
-        op::RETRIEVAL => t::RETRIEVAL,
-        _ if usage => t::GENERATION,
-        _ => return None,
-    })
-}
-
 /// Gives spans received from another process what [`GenAiSpans`] gives spans
 /// as they end, for a receiver that stores or shows them (`aitrace serve`):
 /// each span with no `ai.span.type` and a GenAI meaning gets its span type and,
@@ -256,7 +236,10 @@ pub fn adopt_received(spans: &mut [SpanData]) {
     }
 }
 
-/// Gives a span made elsewhere its span type and, for a priced model call, its cost.
+/// Gives a span made elsewhere its span type and, for a model call, what the
+/// rest of the pipeline reads: aitrace's token and model attributes when the
+/// span has them only in another dialect's names, and its cost when the model
+/// is priced and the span carries no cost yet.
 fn adopt(span: &mut SpanData) {
     let Some(span_type) = span_type_of(span) else {
         return;
@@ -268,19 +251,34 @@ fn adopt(span: &mut SpanData) {
     if span_type != ai::span_type::GENERATION && span_type != ai::span_type::EMBEDDING {
         return;
     }
-    if find(span, ai::COST_USD).is_some() || find(span, gen_ai::USAGE_COST).is_some() {
+    // Position 0 is the GenAI name, which the summary, the console and the
+    // store read already; any other dialect's figure is copied to aitrace's
+    // name, so that every reader sees it without knowing the dialect.
+    let mut normalized = Vec::new();
+    for (names, to) in [
+        (&read::INPUT_TOKENS, ai::PROMPT_TOKENS),
+        (&read::OUTPUT_TOKENS, ai::COMPLETION_TOKENS),
+    ] {
+        if let Some((i, n)) = read::first_count(span, names) {
+            if i > 0 {
+                normalized.push(KeyValue::new(
+                    Key::from_static_str(to),
+                    i64::try_from(n).unwrap_or(i64::MAX),
+                ));
+            }
+        }
+    }
+    let model = read::first_text(span, &read::MODEL).map(|(i, m)| (i, m.to_string()));
+    if let Some((i, m)) = &model {
+        if *i > 1 {
+            normalized.push(KeyValue::new(Key::from_static_str(ai::MODEL), m.clone()));
+        }
+    }
+    span.attributes.extend(normalized);
+    if read::has_cost(span) {
         return;
     }
-    let Some(usage) = usage_of(span) else {
-        return;
-    };
-    let model = [gen_ai::RESPONSE_MODEL, gen_ai::REQUEST_MODEL]
-        .iter()
-        .find_map(|k| match find(span, k) {
-            Some(Value::String(s)) if !s.as_str().is_empty() => Some(s.as_str().to_string()),
-            _ => None,
-        });
-    let Some(model) = model else {
+    let (Some(usage), Some((_, model))) = (usage_of(span), model) else {
         return;
     };
     let settings = aitrace::global_settings();
@@ -289,46 +287,12 @@ fn adopt(span: &mut SpanData) {
     }
 }
 
-/// The token usage of a span made elsewhere, from the `gen_ai.usage.*` attributes.
-pub fn usage_of(span: &SpanData) -> Option<Usage> {
-    let count = |key: &str| find(span, key).and_then(count_of);
-    let input = count(gen_ai::USAGE_INPUT_TOKENS);
-    let output = count(gen_ai::USAGE_OUTPUT_TOKENS);
-    if input.is_none() && output.is_none() {
-        return None;
-    }
-    Some(
-        Usage::new(input.unwrap_or(0), output.unwrap_or(0))
-            .with_cache_read(count(gen_ai::USAGE_CACHE_READ_INPUT_TOKENS).unwrap_or(0))
-            .with_cache_creation(count(gen_ai::USAGE_CACHE_CREATION_INPUT_TOKENS).unwrap_or(0))
-            .with_reasoning(count(gen_ai::USAGE_REASONING_OUTPUT_TOKENS).unwrap_or(0)),
-    )
-}
-
-/// A token count: a non-negative integer, or a string holding one (a bridge may
-/// write a `u64` too large for `i64` as a string).
-fn count_of(v: &Value) -> Option<u64> {
-    match v {
-        Value::I64(n) => u64::try_from(*n).ok(),
-        Value::F64(f) if f.is_finite() && *f >= 0.0 && f.fract() == 0.0 => Some(*f as u64),
-        Value::String(s) => s.as_str().trim().parse().ok(),
-        _ => None,
-    }
-}
-
-/// The last value of attribute `key`.
-fn find<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
-    span.attributes
-        .iter()
-        .rev()
-        .find(|kv| kv.key.as_str() == key)
-        .map(|kv| &kv.value)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::summary::test_spans::span;
+    use aitrace::attributes::gen_ai;
+    use aitrace::Usage;
 
     fn with(attrs: Vec<KeyValue>) -> SpanData {
         span(1, 0, "x", 0, 1, attrs)
@@ -452,5 +416,239 @@ mod tests {
         let before = s.attributes.len();
         adopt(&mut s);
         assert_eq!(s.attributes.len(), before + 1, "the span type only");
+    }
+
+    fn kv(k: &'static str, v: impl Into<Value>) -> KeyValue {
+        KeyValue::new(k, v)
+    }
+
+    #[test]
+    fn openinference_and_openllmetry_kinds_map_to_span_types() {
+        for (key, value, want) in [
+            ("openinference.span.kind", "LLM", Some("generation")),
+            ("openinference.span.kind", "EMBEDDING", Some("embedding")),
+            ("openinference.span.kind", "TOOL", Some("tool")),
+            ("openinference.span.kind", "AGENT", Some("agent")),
+            ("openinference.span.kind", "RETRIEVER", Some("retrieval")),
+            ("openinference.span.kind", "RERANKER", Some("retrieval")),
+            ("openinference.span.kind", "GUARDRAIL", Some("guardrail")),
+            ("openinference.span.kind", "CHAIN", Some("custom")),
+            ("openinference.span.kind", "EVALUATOR", Some("custom")),
+            ("openinference.span.kind", "UNKNOWN", None),
+            ("openinference.span.kind", "llm", None),
+            ("llm.request.type", "chat", Some("generation")),
+            ("llm.request.type", "completion", Some("generation")),
+            ("llm.request.type", "embedding", Some("embedding")),
+            ("llm.request.type", "rerank", Some("retrieval")),
+            ("llm.request.type", "unknown", None),
+            ("traceloop.span.kind", "workflow", Some("workflow")),
+            ("traceloop.span.kind", "task", Some("custom")),
+            ("traceloop.span.kind", "agent", Some("agent")),
+            ("traceloop.span.kind", "tool", Some("tool")),
+            ("traceloop.span.kind", "unknown", None),
+        ] {
+            assert_eq!(
+                span_type_of(&with(vec![kv(key, value)])),
+                want,
+                "{key}={value}"
+            );
+        }
+        // A kind that is not a string says nothing.
+        assert_eq!(
+            span_type_of(&with(vec![kv("openinference.span.kind", 3)])),
+            None
+        );
+    }
+
+    #[test]
+    fn the_genai_names_are_read_first() {
+        // The operation wins over the other dialects' kinds.
+        let s = with(vec![
+            kv("openinference.span.kind", "TOOL"),
+            kv("gen_ai.operation.name", "chat"),
+            kv("traceloop.span.kind", "workflow"),
+        ]);
+        assert_eq!(span_type_of(&s), Some("generation"));
+        // An operation aitrace does not know leaves the decision to the next dialect.
+        let s = with(vec![
+            kv("gen_ai.operation.name", "something_new"),
+            kv("openinference.span.kind", "RETRIEVER"),
+        ]);
+        assert_eq!(span_type_of(&s), Some("retrieval"));
+        let s = with(vec![
+            kv("llm.request.type", "embedding"),
+            kv("traceloop.span.kind", "task"),
+        ]);
+        assert_eq!(span_type_of(&s), Some("embedding"));
+        // Tokens in any dialect and no kind: a model call.
+        for key in ["gen_ai.usage.prompt_tokens", "llm.token_count.completion"] {
+            assert_eq!(
+                span_type_of(&with(vec![kv(key, 5)])),
+                Some("generation"),
+                "{key}"
+            );
+        }
+        // Token counts: GenAI first, then OpenLLMetry, then OpenInference.
+        let u = usage_of(&with(vec![
+            kv("llm.token_count.prompt", 1),
+            kv("gen_ai.usage.prompt_tokens", 2),
+            kv("gen_ai.usage.input_tokens", 3),
+            kv("llm.token_count.completion", 4),
+            kv("gen_ai.usage.completion_tokens", 5),
+        ]))
+        .unwrap();
+        assert_eq!((u.input_tokens, u.output_tokens), (3, 5));
+    }
+
+    #[test]
+    fn an_openinference_model_call_gets_aitrace_figures_and_its_cost() {
+        let mut s = with(vec![
+            kv("openinference.span.kind", "LLM"),
+            kv("llm.model_name", "gpt-4o-mini-2024-07-18"),
+            kv("llm.token_count.prompt", 1200),
+            kv("llm.token_count.completion", 300),
+            kv("llm.token_count.prompt_details.cache_read", 200),
+            kv("llm.token_count.completion_details.reasoning", 10),
+        ]);
+        adopt(&mut s);
+        assert_eq!(find(&s, ai::SPAN_TYPE), Some(&Value::from("generation")));
+        assert_eq!(find(&s, ai::PROMPT_TOKENS), Some(&Value::I64(1200)));
+        assert_eq!(find(&s, ai::COMPLETION_TOKENS), Some(&Value::I64(300)));
+        assert_eq!(
+            find(&s, ai::MODEL),
+            Some(&Value::from("gpt-4o-mini-2024-07-18"))
+        );
+        let usage = Usage::new(1200, 300)
+            .with_cache_read(200)
+            .with_reasoning(10);
+        let want = aitrace::global_settings()
+            .prices()
+            .cost("gpt-4o-mini-2024-07-18", &usage)
+            .expect("gpt-4o-mini is priced")
+            .total_usd();
+        assert_eq!(find(&s, ai::COST_USD), Some(&Value::F64(want)));
+        // What the summary reads.
+        let summary = crate::summary::TraceSummary::from_spans(std::slice::from_ref(&s));
+        assert_eq!(summary.model_calls, 1);
+        assert_eq!((summary.input_tokens, summary.output_tokens), (1200, 300));
+        assert_eq!(summary.cost_usd, want);
+        // An embedding names its model in its own attribute.
+        let mut e = with(vec![
+            kv("openinference.span.kind", "EMBEDDING"),
+            kv("embedding.model_name", "text-embedding-3-small"),
+            kv("llm.token_count.prompt", 8),
+        ]);
+        adopt(&mut e);
+        assert_eq!(
+            find(&e, ai::MODEL),
+            Some(&Value::from("text-embedding-3-small"))
+        );
+        assert_eq!(find(&e, ai::PROMPT_TOKENS), Some(&Value::I64(8)));
+        assert!(
+            find(&e, ai::COST_USD).is_none(),
+            "the price table has no embedding models"
+        );
+    }
+
+    #[test]
+    fn an_older_openllmetry_model_call_is_costed_and_genai_figures_are_not_copied() {
+        let mut s = with(vec![
+            kv("llm.request.type", "chat"),
+            kv("gen_ai.system", "openai"),
+            kv("gen_ai.request.model", "gpt-4o"),
+            kv("gen_ai.usage.prompt_tokens", 1000),
+            kv("gen_ai.usage.completion_tokens", 200),
+        ]);
+        adopt(&mut s);
+        assert_eq!(find(&s, ai::SPAN_TYPE), Some(&Value::from("generation")));
+        assert_eq!(find(&s, ai::PROMPT_TOKENS), Some(&Value::I64(1000)));
+        assert_eq!(find(&s, ai::COMPLETION_TOKENS), Some(&Value::I64(200)));
+        assert!(
+            find(&s, ai::MODEL).is_none(),
+            "gen_ai.request.model is read already"
+        );
+        let want = aitrace::global_settings()
+            .prices()
+            .cost("gpt-4o", &Usage::new(1000, 200))
+            .unwrap()
+            .total_usd();
+        assert_eq!(find(&s, ai::COST_USD), Some(&Value::F64(want)));
+        // Current names: nothing copied, the span type and the cost only.
+        let mut s = with(vec![
+            kv("gen_ai.operation.name", "chat"),
+            kv("gen_ai.request.model", "gpt-4o"),
+            kv("gen_ai.usage.input_tokens", 1000),
+        ]);
+        adopt(&mut s);
+        assert!(find(&s, ai::PROMPT_TOKENS).is_none());
+    }
+
+    #[test]
+    fn an_openinference_cost_is_kept_and_counted_once() {
+        let mut s = with(vec![
+            kv("openinference.span.kind", "LLM"),
+            kv("llm.model_name", "gpt-4o"),
+            kv("llm.token_count.prompt", 1000),
+            kv("llm.cost.total", 0.5),
+        ]);
+        adopt(&mut s);
+        assert!(find(&s, ai::COST_USD).is_none(), "not priced again");
+        let summary = crate::summary::TraceSummary::from_spans(std::slice::from_ref(&s));
+        assert_eq!(summary.cost_usd, 0.5, "its own cost is what counts");
+    }
+
+    #[test]
+    fn bad_dialect_values_are_skipped_never_a_panic() {
+        let mut s = with(vec![
+            kv("openinference.span.kind", "LLM"),
+            kv("llm.model_name", ""),
+            kv("gen_ai.usage.input_tokens", -3),
+            kv("gen_ai.usage.prompt_tokens", "many"),
+            kv("llm.token_count.prompt", 40),
+            kv("llm.token_count.completion", f64::INFINITY),
+            kv("gen_ai.usage.completion_tokens", 1.5),
+        ]);
+        let u = usage_of(&s).unwrap();
+        assert_eq!(
+            (u.input_tokens, u.output_tokens),
+            (40, 0),
+            "the first valid count"
+        );
+        adopt(&mut s);
+        assert_eq!(find(&s, ai::PROMPT_TOKENS), Some(&Value::I64(40)));
+        assert!(find(&s, ai::COMPLETION_TOKENS).is_none());
+        assert!(find(&s, ai::MODEL).is_none(), "an empty model is no model");
+        assert!(find(&s, ai::COST_USD).is_none(), "no model, no price");
+        // A count past i64::MAX is kept at the bound, not wrapped.
+        let mut s = with(vec![
+            kv("openinference.span.kind", "LLM"),
+            kv("llm.token_count.prompt", "18446744073709551615"),
+        ]);
+        adopt(&mut s);
+        assert_eq!(find(&s, ai::PROMPT_TOKENS), Some(&Value::I64(i64::MAX)));
+    }
+
+    #[test]
+    fn a_dialect_span_under_an_aitrace_model_call_is_not_counted_twice() {
+        let mut spans = vec![
+            span(1, 0, "chat gpt-4o", 0, 10, generation_attrs()),
+            span(
+                2,
+                1,
+                "ChatCompletion",
+                1,
+                9,
+                vec![
+                    kv("openinference.span.kind", "LLM"),
+                    kv("llm.model_name", "gpt-4o"),
+                    kv("llm.token_count.prompt", 1000),
+                ],
+            ),
+        ];
+        adopt_received(&mut spans);
+        assert!(find(&spans[1], ai::SPAN_TYPE).is_none());
+        assert!(find(&spans[1], ai::PROMPT_TOKENS).is_none());
+        let summary = crate::summary::TraceSummary::from_spans(&spans);
+        assert_eq!(summary.model_calls, 1);
     }
 }

@@ -425,10 +425,12 @@ pub(crate) fn output_tokens_of(span: &SpanData) -> Option<u64> {
     attr_u64(span, ai::COMPLETION_TOKENS).or_else(|| attr_u64(span, gen_ai::USAGE_OUTPUT_TOKENS))
 }
 
-/// The cost of a model call (`ai.cost_usd`, else `gen_ai.usage.cost` as another
-/// instrumentation may have written it).
+/// The cost of a model call (`ai.cost_usd`, else `gen_ai.usage.cost` or
+/// OpenInference's `llm.cost.total` as another instrumentation may have written it).
 pub(crate) fn cost_usd_of(span: &SpanData) -> Option<f64> {
-    attr_f64(span, ai::COST_USD).or_else(|| attr_f64(span, gen_ai::USAGE_COST))
+    attr_f64(span, ai::COST_USD)
+        .or_else(|| attr_f64(span, gen_ai::USAGE_COST))
+        .or_else(|| attr_f64(span, aitrace::attributes::openinference::LLM_COST_TOTAL))
 }
 
 /// The value of attribute `key` (the last one when set twice).

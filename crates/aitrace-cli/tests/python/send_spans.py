@@ -9,40 +9,12 @@ import json
 import sys
 
 from opentelemetry import trace
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.trace import Status, StatusCode
 
+import checked_export
+
 protocol, endpoint, conversation = sys.argv[1], sys.argv[2], sys.argv[3]
-if protocol == "grpc":
-    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
-    inner = OTLPSpanExporter(endpoint=endpoint, insecure=True)
-else:
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    inner = OTLPSpanExporter(endpoint=endpoint + "/v1/traces")
-
-
-class Checked(SpanExporter):
-    """Passes spans on and remembers whether any export failed."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.failed = 0
-
-    def export(self, spans):
-        result = self.inner.export(spans)
-        if result != SpanExportResult.SUCCESS:
-            self.failed += len(spans)
-        return result
-
-    def shutdown(self):
-        self.inner.shutdown()
-
-
-exporter = Checked(inner)
-provider = TracerProvider(resource=Resource.create({"service.name": f"python-{protocol}"}))
-provider.add_span_processor(SimpleSpanProcessor(exporter))
+provider, exporter = checked_export.provider(protocol, endpoint, f"python-{protocol}")
 tracer = provider.get_tracer("send_spans")
 
 with tracer.start_as_current_span("agent run") as root:

@@ -327,3 +327,36 @@ pub fn span<'a>(trace: &'a Json, name: &str) -> &'a Json {
         .find(|s| s["name"] == name)
         .unwrap_or_else(|| panic!("no span {name} in {trace}"))
 }
+
+/// Runs the installer `scripts/<name>` (they are idempotent) and returns what
+/// it printed on stdout (`key=value` lines).
+///
+/// # Panics
+/// If the installer fails.
+pub fn run_installer(name: &str) -> String {
+    let script = repo_root().join("scripts").join(name);
+    let out = Command::new("bash")
+        .arg(&script)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("the installer runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{} failed: {stdout}",
+        script.display()
+    );
+    stdout
+}
+
+/// Installs the OpenTelemetry Python SDK, `openai` and its OpenInference and
+/// OpenLLMetry instrumentations (`scripts/install_otel_python.sh`) and returns
+/// the interpreter of their virtual environment.
+pub fn python() -> String {
+    run_installer("install_otel_python.sh")
+        .lines()
+        .find_map(|l| l.strip_prefix("python="))
+        .expect("python=… on stdout")
+        .to_string()
+}

@@ -49,6 +49,11 @@ pub mod kind {
     pub const GUARDRAIL: &str = "GUARDRAIL";
     pub const EMBEDDING: &str = "EMBEDDING";
     pub const RETRIEVER: &str = "RETRIEVER";
+    // Read on spans from other instrumentation; aitrace never writes these.
+    pub const RERANKER: &str = "RERANKER";
+    pub const EVALUATOR: &str = "EVALUATOR";
+    pub const PROMPT: &str = "PROMPT";
+    pub const DECISION: &str = "DECISION";
 }
 
 /// The [`SPAN_KIND`] of a span of type `span_type` (a value of
