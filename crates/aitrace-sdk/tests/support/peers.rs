@@ -5,9 +5,8 @@
 //! the spans.
 //!
 //! Part of [`super`] for the aitrace-sdk tests; the tests of other workspace
-//! members (examples) include this file alone, as their `support`, with
-//! `#[path = ".../crates/aitrace-sdk/tests/support/peers.rs"] mod support;`
-//! (which is why its modules name their files).
+//! members (examples) include this file alone, with a `#[path]` attribute
+//! naming it (which is why its modules name their files).
 #![allow(dead_code, unused_imports)]
 
 #[path = "mlflow.rs"]
