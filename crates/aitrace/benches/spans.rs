@@ -24,6 +24,9 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{global, Array, Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -474,6 +477,8 @@ struct Env {
     global: global::BoxedTracer,
     _parent: Option<opentelemetry::ContextGuard>,
     disabled: bool,
+    /// The meter provider whose instruments are installed (`metrics/…/on`).
+    meters: Option<SdkMeterProvider>,
 }
 
 impl Env {
@@ -485,6 +490,8 @@ impl Env {
             "unsampled" => Sampler::AlwaysOff,
             "recorded" => Sampler::AlwaysOn,
             "off" => Sampler::AlwaysOff,
+            "metrics" if rest.starts_with("unsampled_") => Sampler::AlwaysOff,
+            "metrics" => Sampler::AlwaysOn,
             _ => return None,
         };
         let p = provider(sampler);
@@ -494,11 +501,25 @@ impl Env {
         }
         let disabled = rest.starts_with("disabled/");
         aitrace::set_enabled(!disabled);
+        // `metrics/<span>/on`: the GenAI instruments of a meter provider that
+        // aggregates in memory (exported once a day: never, in a benchmark).
+        let meters = (group == "metrics" && rest.ends_with("/on")).then(|| {
+            let reader = PeriodicReader::builder(NoopMetricExporter)
+                .with_interval(Duration::from_secs(24 * 3600))
+                .build();
+            SdkMeterProvider::builder().with_reader(reader).build()
+        });
+        aitrace::metrics::set_global_instruments(
+            meters
+                .as_ref()
+                .map(|p| aitrace::metrics::Instruments::from_provider(p).with_bound_series()),
+        );
         Some(Env {
             raw,
             global: global::tracer("raw"),
             _parent: child.then(|| unsampled_parent().attach()),
             disabled,
+            meters,
         })
     }
 
@@ -528,6 +549,11 @@ impl Env {
             ("off", "no_provider/aitrace_generation" | "disabled/aitrace_generation") => {
                 Box::new(ai_generation)
             }
+            ("metrics", "generation/on" | "generation/off") => Box::new(ai_generation),
+            ("metrics", "unsampled_generation/on" | "unsampled_generation/off") => {
+                Box::new(ai_generation)
+            }
+            ("metrics", "run/on" | "run/off") => Box::new(ai_run),
             _ => return None,
         };
         Some(f)
@@ -539,6 +565,29 @@ impl Drop for Env {
         if self.disabled {
             aitrace::set_enabled(true);
         }
+        if self.meters.take().is_some() {
+            aitrace::metrics::set_global_instruments(None);
+        }
+    }
+}
+
+/// A metric exporter that drops what it gets.
+#[derive(Debug)]
+struct NoopMetricExporter;
+
+impl PushMetricExporter for NoopMetricExporter {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        black_box(metrics);
+        Ok(())
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+    fn temporality(&self) -> Temporality {
+        Temporality::Cumulative
     }
 }
 
@@ -574,6 +623,17 @@ const GROUPS: &[(&str, &[&str])] = &[
             "handoff/aitrace",
             "run/raw",
             "run/aitrace",
+        ],
+    ),
+    (
+        "metrics",
+        &[
+            "generation/off",
+            "generation/on",
+            "unsampled_generation/off",
+            "unsampled_generation/on",
+            "run/off",
+            "run/on",
         ],
     ),
     (
@@ -660,6 +720,24 @@ const PAIRS: &[(&str, &str, &str, Option<f64>)] = &[
         "agent run (7 spans)",
         "recorded/run/aitrace",
         "recorded/run/raw",
+        None,
+    ),
+    (
+        "recorded generation, metrics on vs off",
+        "metrics/generation/on",
+        "metrics/generation/off",
+        Some(1.15),
+    ),
+    (
+        "unsampled generation, metrics on vs off",
+        "metrics/unsampled_generation/on",
+        "metrics/unsampled_generation/off",
+        None,
+    ),
+    (
+        "agent run (7 spans), metrics on vs off",
+        "metrics/run/on",
+        "metrics/run/off",
         None,
     ),
     (

@@ -1,5 +1,6 @@
 //! What the span API records with, in one value: whether spans record at all,
-//! the settings they record with, and the hooks that hear of them.
+//! the settings they record with, the hooks that hear of them, and the metric
+//! instruments they count into.
 //!
 //! The process holds one [`Instrumentation`], swapped whole by
 //! [`set_global_instrumentation`] (and by [`crate::set_enabled`],
@@ -14,14 +15,15 @@
 //! load), instead of taking the process-wide lock.
 
 use crate::hooks::{Registered, TraceProcessor};
+use crate::metrics::Instruments;
 use crate::settings::Settings;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// Whether spans record, the settings they record with, and the hooks that hear
-/// of them.
+/// Whether spans record, the settings they record with, the hooks that hear
+/// of them, and the metric instruments (if any) they count into.
 ///
 /// ```
 /// use aitrace::instrumentation::{with_instrumentation, Instrumentation};
@@ -38,6 +40,9 @@ pub struct Instrumentation {
     pub(crate) enabled: bool,
     pub(crate) settings: Arc<Settings>,
     pub(crate) hooks: Arc<[Arc<Registered>]>,
+    /// The GenAI metric instruments; `None` (the default) records no metrics and
+    /// costs a span one check of this `Option`.
+    pub(crate) metrics: Option<Arc<Instruments>>,
 }
 
 impl fmt::Debug for Instrumentation {
@@ -46,6 +51,7 @@ impl fmt::Debug for Instrumentation {
             .field("enabled", &self.enabled)
             .field("settings", &self.settings)
             .field("hooks", &self.hooks.len())
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }
@@ -63,6 +69,7 @@ impl Instrumentation {
             enabled: true,
             settings: Arc::new(Settings::default()),
             hooks: Arc::from(Vec::new()),
+            metrics: None,
         }
     }
 
@@ -77,6 +84,7 @@ impl Instrumentation {
             enabled,
             settings: Arc::new(Settings::from_env_lossy()),
             hooks: Arc::from(Vec::new()),
+            metrics: None,
         }
     }
 
@@ -109,6 +117,23 @@ impl Instrumentation {
     pub fn without_trace_processors(mut self) -> Self {
         self.hooks = Arc::from(Vec::new());
         self
+    }
+
+    /// Records metrics into `instruments` (see [`crate::metrics`]).
+    pub fn with_metrics(mut self, instruments: Instruments) -> Self {
+        self.metrics = Some(Arc::new(instruments));
+        self
+    }
+
+    /// Records no metrics.
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics = None;
+        self
+    }
+
+    /// The metric instruments spans count into, if any.
+    pub fn metrics(&self) -> Option<&Instruments> {
+        self.metrics.as_deref()
     }
 
     /// Whether spans record.

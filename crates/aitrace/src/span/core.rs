@@ -5,6 +5,7 @@ use super::budget::UserAttributes;
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
+use crate::metrics::Recorder;
 use crate::settings::Settings;
 use opentelemetry::trace::{
     Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
@@ -65,6 +66,9 @@ pub struct SpanCore {
     hooked: bool,
     /// Attributes of the user's set so far (see [`SpanCore::set_user_attribute`]).
     pub(crate) user_attributes: UserAttributes,
+    /// Present when metric instruments were installed when the span started
+    /// (whether or not it records): what its kind records when it ends.
+    metrics: Option<Recorder>,
 }
 
 impl SpanCore {
@@ -92,17 +96,21 @@ impl SpanCore {
         // onto spans that record.
         let scope = parent.get::<Scope>();
         // What the API records with, read once (one thread-local access): on or
-        // off, the settings outside a trace, whether any hook listens.
-        let (enabled, settings, hooks_on) = crate::instrumentation::with_current(|i| {
-            let settings = match scope {
-                Some(sc) => sc.settings.clone(),
-                None => i.settings.clone(),
-            };
-            (i.enabled, settings, !i.hooks.is_empty())
-        });
+        // off, the settings outside a trace, whether any hook listens, the metric
+        // instruments if any (`None` costs nothing more here).
+        let (enabled, settings, hooks_on, instruments) =
+            crate::instrumentation::with_current(|i| {
+                let settings = match scope {
+                    Some(sc) => sc.settings.clone(),
+                    None => i.settings.clone(),
+                };
+                (i.enabled, settings, !i.hooks.is_empty(), i.metrics.clone())
+            });
         if !enabled {
             return SpanCore::disabled(parent, settings);
         }
+        // Metrics count every span, sampled or not: timed from here.
+        let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
         // A child of a span of this process that was not recorded (its sampler
         // dropped it) is not recorded either, with every standard sampler:
         // parent-based ones follow the parent, and a trace-id ratio gives the same
@@ -121,7 +129,9 @@ impl SpanCore {
                     false,
                     psc.trace_state().clone(),
                 );
-                return SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
+                let mut core = SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
+                core.metrics = metrics;
+                return core;
             }
         }
         let d = settings.dialects;
@@ -226,6 +236,7 @@ impl SpanCore {
             info,
             hooked,
             user_attributes: UserAttributes::default(),
+            metrics,
         }
     }
 
@@ -260,6 +271,7 @@ impl SpanCore {
             info: None,
             hooked: false,
             user_attributes: UserAttributes::default(),
+            metrics: None,
         }
     }
 
@@ -334,8 +346,12 @@ impl SpanCore {
         });
     }
 
-    /// Marks the span failed: status Error, an `exception` event, and `error.type`.
+    /// Marks the span failed: status Error, an `exception` event, and `error.type`
+    /// (also on its metrics, recorded or not).
     pub(crate) fn fail(&mut self, error_type: &str, message: &str) {
+        if let Some(m) = &mut self.metrics {
+            m.failed(error_type);
+        }
         self.for_hooks(|info| {
             info.error = Some(message.to_string());
             info.attributes
@@ -386,6 +402,12 @@ impl Drop for SpanCore {
 impl SpanCore {
     pub(crate) fn is_ended(&self) -> bool {
         self.ended
+    }
+
+    /// What the span's metrics are recorded with, when instruments were installed
+    /// when it started.
+    pub(crate) fn metrics(&self) -> Option<&Recorder> {
+        self.metrics.as_ref()
     }
 }
 
