@@ -11,7 +11,7 @@ use crate::stats::{ExportFailure, ExportStats, StatsSnapshot};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What the guard waits on beyond the provider: the OTLP exporters, told to end
@@ -104,6 +104,10 @@ pub struct TracingGuard {
     config: Config,
     warnings: Vec<ConfigWarning>,
     shut_down: bool,
+    /// What the span API reaches the provider through ([`crate::pipeline`]),
+    /// and whether [`crate::Builder::install`] installed it.
+    pipeline: Option<Arc<dyn aitrace::pipeline::Pipeline>>,
+    pipeline_installed: bool,
     /// One flush at a time: each sets and clears the exporters' deadline.
     flushing: Mutex<()>,
 }
@@ -114,13 +118,15 @@ impl TracingGuard {
         stats: ExportStats,
         waiters: Waiters,
         keep_stats: Option<KeepRuleStatsHandle>,
-        metrics: Option<MetricsPipeline>,
         config: Config,
         warnings: Vec<ConfigWarning>,
+        pipeline: Option<Arc<dyn aitrace::pipeline::Pipeline>>,
     ) -> TracingGuard {
         TracingGuard {
+            pipeline,
+            pipeline_installed: false,
             provider,
-            metrics,
+            metrics: None,
             stats,
             waiters,
             keep_stats,
@@ -128,6 +134,21 @@ impl TracingGuard {
             warnings,
             shut_down: false,
             flushing: Mutex::new(()),
+        }
+    }
+
+    /// The guard also keeps, flushes and shuts down `metrics`.
+    pub(crate) fn with_metrics(mut self, metrics: Option<MetricsPipeline>) -> TracingGuard {
+        self.metrics = metrics;
+        self
+    }
+
+    /// Installs the span pipeline of this guard's provider for the span API
+    /// (removed at shutdown).
+    pub(crate) fn install_pipeline(&mut self) {
+        if let Some(p) = &self.pipeline {
+            aitrace::pipeline::set_global_pipeline(p.clone());
+            self.pipeline_installed = true;
         }
     }
 
@@ -351,6 +372,10 @@ impl TracingGuard {
     #[allow(clippy::result_large_err)]
     fn shutdown_inner(&mut self, timeout: Duration) -> Result<ShutdownReport, ShutdownError> {
         self.shut_down = true;
+        // Spans started from now on look the global provider up again.
+        if let Some(p) = self.pipeline.as_ref().filter(|_| self.pipeline_installed) {
+            aitrace::pipeline::remove_global_pipeline(p);
+        }
         let start = Instant::now();
         let deadline = deadline_from(start, timeout);
         self.waiters

@@ -11,6 +11,7 @@ use crate::guard::{TracingGuard, Waiters};
 use crate::keep_rules::{KeepRuleSampler, KeepRules, KeepRulesProcessor};
 use crate::metrics::pipeline::MetricsPipeline;
 use crate::otlp::{Deadline, ExporterBuildError, OtlpExporter};
+use crate::pipeline::{PipelineIds, SpanPipeline};
 use crate::queue::Admission;
 use crate::resource::build_resource;
 use crate::stats::ExportStats;
@@ -18,10 +19,11 @@ use opentelemetry::propagation::TextMapCompositePropagator;
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor, Span, SpanData,
-    SpanProcessor,
+    BatchConfigBuilder, BatchSpanProcessor, SdkTracerProvider, ShouldSample, SimpleSpanProcessor,
+    Span, SpanData, SpanProcessor,
 };
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why tracing could not be set up.
@@ -353,9 +355,9 @@ impl Builder {
                 stats,
                 Waiters::default(),
                 None,
-                None,
                 config,
                 Vec::new(),
+                None,
             ));
         }
         warnings.extend(config.validate());
@@ -425,17 +427,24 @@ impl Builder {
         // `tracing` spans) are given their type and cost before anything else
         // sees them: keep rules, console, exporters.
         let mut keep_stats = None;
-        if rules.any() {
+        // The sampler is also the span pipeline's (the same decisions, taken
+        // before a span is built), and the ids let it keep a root's trace id.
+        let sampler: Arc<dyn ShouldSample> = if rules.any() {
             let keep = KeepRulesProcessor::new(Fanout(processors), rules);
             keep_stats = Some(keep.stats_handle());
+            let sampler = KeepRuleSampler::new(head);
             builder = builder
-                .with_sampler(KeepRuleSampler::new(head))
+                .with_sampler(sampler.clone())
                 .with_span_processor(GenAiSpans::new(keep));
+            Arc::new(sampler)
         } else {
             builder = builder
-                .with_sampler(head)
+                .with_sampler(head.clone())
                 .with_span_processor(GenAiSpans::new(Fanout(processors)));
-        }
+            Arc::new(head)
+        };
+        let provider = builder.with_id_generator(PipelineIds::default()).build();
+        let pipeline = SpanPipeline::new(&provider, sampler);
         // Metrics go where `OTEL_METRICS_EXPORTER` says (by default where the
         // traces go); the summary follows the traces' console output.
         let metrics = MetricsPipeline::build(
@@ -448,27 +457,32 @@ impl Builder {
             waiters.exporters.push(deadline.clone());
         }
         Ok(TracingGuard::new(
-            Some(builder.build()),
+            Some(provider),
             stats,
             waiters,
             keep_stats,
-            metrics,
             config,
             warnings,
-        ))
+            Some(Arc::new(pipeline)),
+        )
+        .with_metrics(metrics))
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
-    /// aitrace settings, the enabled switch, the metric instruments spans record
-    /// into (none when metrics go nowhere; see [`aitrace::metrics`]), and
-    /// aitrace's panic hook (in front of the one in place; see
-    /// `aitrace::install_panic_hook`).
+    /// aitrace settings, the enabled switch, aitrace's panic hook (in front of
+    /// the one in place; see `aitrace::install_panic_hook`), the metric
+    /// instruments spans record into (none when metrics go nowhere; see
+    /// [`aitrace::metrics`]), and the span pipeline ([`crate::pipeline`]):
+    /// aitrace's spans reach this provider without a lookup per span, and dropped
+    /// ones are decided before they are built. Until the guard shuts down, they go
+    /// to this provider even if something replaces the global provider afterwards.
     ///
     /// # Errors
     /// See [`InitError`].
     pub fn install(self) -> Result<TracingGuard, InitError> {
-        let guard = self.build()?;
-        let config = guard.config();
+        let mut guard = self.build()?;
+        let config = guard.config().clone();
+        let config = &config;
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
         aitrace::metrics::set_global_instruments(guard.instruments().cloned());
@@ -480,6 +494,8 @@ impl Builder {
         if let Some(p) = guard.provider() {
             opentelemetry::global::set_tracer_provider(p.clone());
         }
+        // aitrace's spans reach the provider without a lookup per span.
+        guard.install_pipeline();
         Ok(guard)
     }
 }

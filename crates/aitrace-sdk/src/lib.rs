@@ -14,6 +14,7 @@ pub mod keep_rules;
 pub mod metrics;
 #[cfg(feature = "otlp")]
 pub mod otlp;
+pub mod pipeline;
 pub mod propagation;
 #[cfg(feature = "otlp")]
 mod queue;
@@ -29,6 +30,7 @@ pub mod testing;
 mod trace_buffer;
 #[cfg(feature = "tracing")]
 pub mod tracing_bridge;
+pub mod tree;
 
 /// The span API, re-exported.
 pub use aitrace;

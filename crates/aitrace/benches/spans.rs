@@ -15,7 +15,11 @@
 mod support;
 use support::median_ns;
 
+use aitrace::pipeline::{remove_global_pipeline, set_global_pipeline, Pipeline};
 use aitrace::{GuardrailType, Usage};
+use aitrace_sdk::config::SamplerConfig;
+use aitrace_sdk::pipeline::{PipelineIds, SpanPipeline};
+use aitrace_sdk::sampler::head_sampler;
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use opentelemetry::trace::noop::NoopTracerProvider;
 use opentelemetry::trace::{
@@ -45,9 +49,12 @@ impl SpanExporter for NoopExporter {
     }
 }
 
+/// A provider as `aitrace_sdk` builds one for the span pipeline (its id
+/// generator), with the SDK's own `sampler`.
 fn provider(sampler: Sampler) -> SdkTracerProvider {
     SdkTracerProvider::builder()
         .with_sampler(sampler)
+        .with_id_generator(PipelineIds::default())
         .with_simple_exporter(NoopExporter)
         .build()
 }
@@ -477,6 +484,7 @@ struct Env {
     global: global::BoxedTracer,
     _parent: Option<opentelemetry::ContextGuard>,
     disabled: bool,
+    pipeline: Option<Arc<dyn Pipeline>>,
     /// The meter provider whose instruments are installed (`metrics/…/on`).
     meters: Option<SdkMeterProvider>,
 }
@@ -485,17 +493,30 @@ impl Env {
     fn for_case(case: &str) -> Option<Env> {
         let (group, rest) = case.split_once('/')?;
         let child = rest.contains("_child/");
-        let sampler = match group {
-            "unsampled" if child => Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
-            "unsampled" => Sampler::AlwaysOff,
-            "recorded" => Sampler::AlwaysOn,
-            "off" => Sampler::AlwaysOff,
-            "metrics" if rest.starts_with("unsampled_") => Sampler::AlwaysOff,
-            "metrics" => Sampler::AlwaysOn,
+        let (sampler, config) = match group {
+            "unsampled" if child => (
+                Sampler::ParentBased(Box::new(Sampler::AlwaysOn)),
+                SamplerConfig::ParentBasedAlwaysOn,
+            ),
+            "unsampled" => (Sampler::AlwaysOff, SamplerConfig::AlwaysOff),
+            "recorded" => (Sampler::AlwaysOn, SamplerConfig::AlwaysOn),
+            "off" => (Sampler::AlwaysOff, SamplerConfig::AlwaysOff),
+            "metrics" if rest.starts_with("unsampled_") => {
+                (Sampler::AlwaysOff, SamplerConfig::AlwaysOff)
+            }
+            "metrics" => (Sampler::AlwaysOn, SamplerConfig::AlwaysOn),
             _ => return None,
         };
         let p = provider(sampler);
         let raw = install(&p);
+        // As `aitrace_sdk::Builder::install` does; `*_global` cases measure the
+        // span API without it (the global provider looked up for every span).
+        let pipeline = (group != "off" && !rest.ends_with("_global")).then(|| {
+            let pipeline: Arc<dyn Pipeline> =
+                Arc::new(SpanPipeline::for_head_sampler(&p, head_sampler(config)));
+            set_global_pipeline(pipeline.clone());
+            pipeline
+        });
         if group == "off" {
             global::set_tracer_provider(NoopTracerProvider::new());
         }
@@ -519,6 +540,7 @@ impl Env {
             global: global::tracer("raw"),
             _parent: child.then(|| unsampled_parent().attach()),
             disabled,
+            pipeline,
             meters,
         })
     }
@@ -531,9 +553,9 @@ impl Env {
             ("unsampled", "agent/raw") => Box::new(|| raw_agent(raw)),
             ("unsampled", "agent/raw_global") => Box::new(|| raw_agent(&self.global)),
             ("unsampled", "agent/raw_eager") => Box::new(|| raw_agent_eager(raw)),
-            ("unsampled", "agent/aitrace") => Box::new(ai_agent),
+            ("unsampled", "agent/aitrace" | "agent/aitrace_global") => Box::new(ai_agent),
             (_, "generation/raw") => Box::new(|| raw_generation(raw)),
-            (_, "generation/aitrace") => Box::new(ai_generation),
+            (_, "generation/aitrace" | "generation/aitrace_global") => Box::new(ai_generation),
             ("recorded", "agent/raw") => Box::new(|| raw_agent_full(raw)),
             ("recorded", "agent/aitrace") => Box::new(ai_agent_full),
             (_, "tool/raw") => Box::new(|| raw_tool(raw)),
@@ -543,7 +565,7 @@ impl Env {
             (_, "handoff/raw") => Box::new(|| raw_handoff(raw)),
             (_, "handoff/aitrace") => Box::new(ai_handoff),
             (_, "run/raw") => Box::new(|| raw_run(raw)),
-            (_, "run/aitrace") => Box::new(ai_run),
+            (_, "run/aitrace" | "run/aitrace_global") => Box::new(ai_run),
             ("off", "no_provider/raw_global") => Box::new(|| raw_agent(&self.global)),
             ("off", "no_provider/aitrace_agent" | "disabled/aitrace_agent") => Box::new(ai_agent),
             ("off", "no_provider/aitrace_generation" | "disabled/aitrace_generation") => {
@@ -564,6 +586,9 @@ impl Drop for Env {
     fn drop(&mut self) {
         if self.disabled {
             aitrace::set_enabled(true);
+        }
+        if let Some(p) = &self.pipeline {
+            remove_global_pipeline(p);
         }
         if self.meters.take().is_some() {
             aitrace::metrics::set_global_instruments(None);
@@ -600,12 +625,15 @@ const GROUPS: &[(&str, &[&str])] = &[
             "agent/raw_global",
             "agent/raw_eager",
             "agent/aitrace",
+            "agent/aitrace_global",
             "generation/raw",
             "generation/aitrace",
             "agent_child/raw",
             "agent_child/aitrace",
             "generation_child/raw",
             "generation_child/aitrace",
+            "run/raw",
+            "run/aitrace",
         ],
     ),
     (
@@ -623,6 +651,7 @@ const GROUPS: &[(&str, &[&str])] = &[
             "handoff/aitrace",
             "run/raw",
             "run/aitrace",
+            "run/aitrace_global",
         ],
     ),
     (
@@ -666,6 +695,12 @@ const PAIRS: &[(&str, &str, &str, Option<f64>)] = &[
         "  the same vs raw with sampling attributes",
         "unsampled/agent/aitrace",
         "unsampled/agent/raw_eager",
+        None,
+    ),
+    (
+        "  the same without the span pipeline (global lookup)",
+        "unsampled/agent/aitrace_global",
+        "unsampled/agent/raw",
         None,
     ),
     (
@@ -721,6 +756,18 @@ const PAIRS: &[(&str, &str, &str, Option<f64>)] = &[
         "recorded/run/aitrace",
         "recorded/run/raw",
         None,
+    ),
+    (
+        "  the same without the span pipeline (global lookup)",
+        "recorded/run/aitrace_global",
+        "recorded/run/raw",
+        None,
+    ),
+    (
+        "unsampled agent run (7 spans, root dropped)",
+        "unsampled/run/aitrace",
+        "unsampled/run/raw",
+        Some(1.0),
     ),
     (
         "recorded generation, metrics on vs off",
@@ -794,10 +841,51 @@ fn all_groups(c: &mut Criterion) {
     }
 }
 
+/// Thread counts of the `threads` group.
+const THREADS: [usize; 2] = [1, 4];
+
+/// Seconds for `threads` threads to call `f` `n` times each, all at once (from
+/// when all have started to when the last has finished).
+fn timed_threads(f: &(dyn Fn() + Sync), threads: usize, n: u64) -> f64 {
+    let start = std::sync::Barrier::new(threads + 1);
+    let mut t = None;
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                start.wait();
+                for _ in 0..n {
+                    f();
+                }
+            });
+        }
+        start.wait();
+        t = Some(std::time::Instant::now());
+    });
+    t.expect("set").elapsed().as_secs_f64()
+}
+
+/// The unsampled root agent, raw and aitrace, on 1 and 4 threads at once: the
+/// time per span on each thread (shared counters and locks would show here).
+fn threads_group(c: &mut Criterion) {
+    let env = Env::for_case("unsampled/agent/aitrace").expect("a known case");
+    let raw = &env.raw;
+    let raw_f = || raw_agent(raw);
+    let sides: [(&str, &(dyn Fn() + Sync)); 2] = [("raw", &raw_f), ("aitrace", &ai_agent)];
+    let mut g = c.benchmark_group("threads");
+    for threads in THREADS {
+        for (side, f) in sides {
+            g.bench_function(BenchmarkId::new(format!("agent_{threads}"), side), |b| {
+                b.iter_custom(|n| Duration::from_secs_f64(timed_threads(f, threads, n)))
+            });
+        }
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = all_groups
+    targets = all_groups, threads_group
 }
 
 /// Runs one case `iterations` times without criterion, for instruction counts:
@@ -895,6 +983,28 @@ fn summary() {
         };
         println!(
             "| {what} | {a:.0} | {b:.0} | {:.2}x | {paired:.2}x | {target} |",
+            a / b
+        );
+    }
+    threads_summary();
+}
+
+/// The paired ratios of the `threads` group, after the summary rows.
+fn threads_summary() {
+    let env = Env::for_case("unsampled/agent/aitrace").expect("a known case");
+    let raw = &env.raw;
+    let raw_f = || raw_agent(raw);
+    for threads in THREADS {
+        let id = |side| format!("threads/agent_{threads}/{side}");
+        let (Some(a), Some(b)) = (median_ns(&id("aitrace")), median_ns(&id("raw"))) else {
+            continue;
+        };
+        let paired = support::paired_ratio(&|n| timed_threads(&ai_agent, threads, n), &|n| {
+            timed_threads(&raw_f, threads, n)
+        });
+        let verdict = if paired <= 1.2 { "met" } else { "missed" };
+        println!(
+            "| unsampled agent (root dropped), {threads} thread(s) at once | {a:.0} | {b:.0} | {:.2}x | {paired:.2}x | <= 1.2x: {verdict} |",
             a / b
         );
     }

@@ -5,8 +5,6 @@
 //! valid trace id and span id (inherited from the parent when there is one), so
 //! ids promised to logs and API responses are still there. Nothing is sampled.
 
-use std::sync::atomic::Ordering;
-
 pub use crate::env::OTEL_SDK_DISABLED as ENV_SDK_DISABLED;
 
 /// Turns tracing on or off for the whole process; overrides `OTEL_SDK_DISABLED`.
@@ -24,19 +22,22 @@ pub fn is_enabled() -> bool {
     crate::instrumentation::with_current(|i| i.enabled)
 }
 
-/// A random 64-bit value: SipHash, keyed per thread from the OS, of a process-wide
+/// A random 64-bit value: SipHash, keyed per thread from the OS, of a per-thread
 /// counter. Ids of spans that are not recorded come from here (no dependency on a
-/// random number crate in the API crate).
+/// random number crate in the API crate). Nothing is shared between threads: a
+/// process-wide counter would be one cache line written by every span of every
+/// thread.
 fn random_word(salt: u64) -> u64 {
+    use std::cell::Cell;
     use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::AtomicU64;
-    static COUNTER: AtomicU64 = AtomicU64::new(1);
     thread_local! {
-        static STATE: std::collections::hash_map::RandomState = std::collections::hash_map::RandomState::new();
+        static STATE: (std::collections::hash_map::RandomState, Cell<u64>) =
+            (std::collections::hash_map::RandomState::new(), Cell::new(0));
     }
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    STATE.with(|s| {
-        let mut h = s.build_hasher();
+    STATE.with(|(key, counter)| {
+        let n = counter.get().wrapping_add(1);
+        counter.set(n);
+        let mut h = key.build_hasher();
         h.write_u64(n ^ salt);
         h.finish()
     })

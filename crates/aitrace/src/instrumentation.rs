@@ -1,6 +1,5 @@
 //! What the span API records with, in one value: whether spans record at all,
-//! the settings they record with, the hooks that hear of them, and the metric
-//! instruments they count into.
+//! the settings they record with, and the hooks that hear of them.
 //!
 //! The process holds one [`Instrumentation`], swapped whole by
 //! [`set_global_instrumentation`] (and by [`crate::set_enabled`],
@@ -16,14 +15,15 @@
 
 use crate::hooks::{Registered, TraceProcessor};
 use crate::metrics::Instruments;
+use crate::pipeline::Pipeline;
 use crate::settings::Settings;
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-/// Whether spans record, the settings they record with, the hooks that hear
-/// of them, and the metric instruments (if any) they count into.
+/// Whether spans record, the settings they record with, and the hooks that hear
+/// of them.
 ///
 /// ```
 /// use aitrace::instrumentation::{with_instrumentation, Instrumentation};
@@ -40,6 +40,9 @@ pub struct Instrumentation {
     pub(crate) enabled: bool,
     pub(crate) settings: Arc<Settings>,
     pub(crate) hooks: Arc<[Arc<Registered>]>,
+    /// The pipeline an SDK installed; `None`: the global provider, looked up for
+    /// every span ([`crate::pipeline::GlobalProvider`]).
+    pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
     /// The GenAI metric instruments; `None` (the default) records no metrics and
     /// costs a span one check of this `Option`.
     pub(crate) metrics: Option<Arc<Instruments>>,
@@ -51,6 +54,7 @@ impl fmt::Debug for Instrumentation {
             .field("enabled", &self.enabled)
             .field("settings", &self.settings)
             .field("hooks", &self.hooks.len())
+            .field("pipeline", &self.pipeline)
             .field("metrics", &self.metrics.is_some())
             .finish()
     }
@@ -69,6 +73,7 @@ impl Instrumentation {
             enabled: true,
             settings: Arc::new(Settings::default()),
             hooks: Arc::from(Vec::new()),
+            pipeline: None,
             metrics: None,
         }
     }
@@ -84,6 +89,7 @@ impl Instrumentation {
             enabled,
             settings: Arc::new(Settings::from_env_lossy()),
             hooks: Arc::from(Vec::new()),
+            pipeline: None,
             metrics: None,
         }
     }
@@ -119,6 +125,13 @@ impl Instrumentation {
         self
     }
 
+    /// Spans go through `pipeline` (see [`crate::pipeline`]); `None`: through the
+    /// global tracer provider.
+    pub fn with_pipeline(mut self, pipeline: Option<Arc<dyn Pipeline>>) -> Self {
+        self.pipeline = pipeline;
+        self
+    }
+
     /// Records metrics into `instruments` (see [`crate::metrics`]).
     pub fn with_metrics(mut self, instruments: Instruments) -> Self {
         self.metrics = Some(Arc::new(instruments));
@@ -144,6 +157,11 @@ impl Instrumentation {
     /// The settings spans record with.
     pub fn settings(&self) -> &Arc<Settings> {
         &self.settings
+    }
+
+    /// The pipeline spans go through, when an SDK installed one.
+    pub fn pipeline(&self) -> Option<&Arc<dyn Pipeline>> {
+        self.pipeline.as_ref()
     }
 }
 

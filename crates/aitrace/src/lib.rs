@@ -107,6 +107,7 @@ pub mod instrumentation;
 pub mod metrics;
 pub mod model_calls;
 mod panic_hook;
+pub mod pipeline;
 pub mod pricing;
 pub mod propagation;
 pub mod settings;

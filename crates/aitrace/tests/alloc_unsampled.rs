@@ -254,3 +254,35 @@ fn recording_only_attributes_cost_nothing_when_unsampled() {
         "a span with more attributes must not allocate more when unsampled: {counts:?}"
     );
 }
+
+/// Through the span pipeline an SDK installs (here on this thread only), the
+/// head sampler decides a root before it is built: a dropped root is its context
+/// alone, two allocations like a child of a dropped span, a third of the raw
+/// span's six.
+#[test]
+fn a_root_dropped_through_the_span_pipeline_allocates_only_its_context() {
+    use aitrace::instrumentation::{with_instrumentation, Instrumentation};
+    use aitrace_sdk::config::SamplerConfig;
+    use aitrace_sdk::pipeline::{PipelineIds, SpanPipeline};
+    use aitrace_sdk::sampler::head_sampler;
+    use std::sync::Arc;
+
+    setup();
+    let sampler = head_sampler(SamplerConfig::ParentBasedAlwaysOff);
+    let provider = SdkTracerProvider::builder()
+        .with_sampler(sampler.clone())
+        .with_id_generator(PipelineIds::default())
+        .build();
+    let pipeline = Arc::new(SpanPipeline::for_head_sampler(&provider, sampler));
+    let raw = allocations(raw_through_global);
+    with_instrumentation(Instrumentation::new().with_pipeline(Some(pipeline)), || {
+        // Warm up what is set up on first use on this thread.
+        for (_, span) in spans() {
+            span();
+        }
+        for (what, span) in spans() {
+            let n = allocations(span);
+            assert_eq!(n, 2, "{what}, a dropped root (raw span: {raw})");
+        }
+    });
+}

@@ -6,25 +6,16 @@ use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
 use crate::metrics::Recorder;
+use crate::pipeline::{GlobalProvider, Pipeline, Presampled};
 use crate::settings::Settings;
 use opentelemetry::trace::{
-    Span as _, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
-    TraceState, Tracer, TracerProvider,
+    SpanBuilder, SpanContext, SpanId, SpanKind, Status, TraceContextExt, TraceFlags, TraceId,
+    TraceState,
 };
-use opentelemetry::{global, Context, InstrumentationScope, KeyValue, StringValue};
+use opentelemetry::{Context, KeyValue, StringValue};
 use std::borrow::Cow;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-
-/// The instrumentation scope of every aitrace span.
-fn scope_ref() -> &'static InstrumentationScope {
-    static SCOPE: OnceLock<InstrumentationScope> = OnceLock::new();
-    SCOPE.get_or_init(|| {
-        InstrumentationScope::builder("aitrace")
-            .with_version(env!("CARGO_PKG_VERSION"))
-            .build()
-    })
-}
 
 /// Whether spans of `span_type` are model calls that record usage and cost.
 fn is_model_call(span_type: &str) -> bool {
@@ -96,107 +87,93 @@ impl SpanCore {
         // onto spans that record.
         let scope = parent.get::<Scope>();
         // What the API records with, read once (one thread-local access): on or
-        // off, the settings outside a trace, whether any hook listens, the metric
-        // instruments if any (`None` costs nothing more here).
-        let (enabled, settings, hooks_on, instruments) =
+        // off, the settings outside a trace, whether any hook listens, the
+        // pipeline spans go through, the metric instruments if any (`None` costs
+        // one more `Option` copy here).
+        let (enabled, settings, hooks_on, installed, instruments) =
             crate::instrumentation::with_current(|i| {
                 let settings = match scope {
                     Some(sc) => sc.settings.clone(),
                     None => i.settings.clone(),
                 };
-                (i.enabled, settings, !i.hooks.is_empty(), i.metrics.clone())
+                (
+                    i.enabled,
+                    settings,
+                    !i.hooks.is_empty(),
+                    i.pipeline.clone(),
+                    i.metrics.clone(),
+                )
             });
         if !enabled {
             return SpanCore::disabled(parent, settings);
         }
         // Metrics count every span, sampled or not: timed from here.
         let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
-        // A child of a span of this process that was not recorded (its sampler
-        // dropped it) is not recorded either, with every standard sampler:
-        // parent-based ones follow the parent, and a trace-id ratio gives the same
-        // answer for the same trace. Its context is made here, without asking the
-        // provider: no tracer lookup, no attributes, no boxed span. (A custom
-        // sampler that would record such a child never sees it; see
-        // docs/performance.md.)
-        {
-            let p = parent.span();
-            let psc = p.span_context();
-            if psc.is_valid() && !psc.is_remote() && !psc.is_sampled() && !p.is_recording() {
-                let sc = SpanContext::new(
-                    psc.trace_id(),
-                    SpanId::from_bytes(crate::enabled::random_u64().to_be_bytes()),
-                    psc.trace_flags(),
-                    false,
-                    psc.trace_state().clone(),
-                );
+        let pipeline: &dyn Pipeline = match &installed {
+            Some(p) => &**p,
+            None => &GlobalProvider,
+        };
+        // The head sampler first, when it can decide before the span exists: a
+        // dropped span is its context alone (no name, no attributes, no tracer).
+        let (records, trace_id) = match pipeline.presample(parent, &s.kind) {
+            Presampled::Dropped(sc) => {
                 let mut core = SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
                 core.metrics = metrics;
                 return core;
             }
-        }
+            Presampled::Records { trace_id } => (true, trace_id),
+            Presampled::Unknown => (false, None),
+        };
         let d = settings.dialects;
+        let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
         // Room for what a span usually ends with, inherited attributes included:
         // the SDK keeps this vector as the span's attribute list, and growing it
         // later (past 8, which the kind marker made common) costs a reallocation and
-        // a copy, about 500 instructions. The size of one allocation changes nothing
-        // for an unsampled span.
-        let mut start_attrs = Vec::with_capacity(16);
-        {
-            let mut a = Attrs {
-                out: &mut start_attrs,
-                d,
-            };
-            a.ai(ai::SPAN_TYPE, s.span_type);
-            sampling(&mut a);
-        }
+        // a copy, about 500 instructions.
+        let mut attrs = Vec::with_capacity(16 + inherited.len());
+        let mut a = Attrs { out: &mut attrs, d };
+        a.ai(ai::SPAN_TYPE, s.span_type);
+        sampling(&mut a);
         // A custom span whose user gave a kind of theirs keeps it (only custom
         // spans take user attributes at start, so only they pay for the look).
         let kind_given = s.span_type == ai::span_type::CUSTOM
-            && start_attrs
-                .iter()
-                .any(|kv| kv.key.as_str() == oi::SPAN_KIND);
-        // Hooks need the name and attributes after the span is built; copy them
-        // only for hooks. A span started by a hook does not run hooks again.
-        let hooked = hooks_on && !hooks::entered_from_hook();
-        let hook_name = hooked.then(|| s.name.clone());
-        let mut hook_attrs = if hooked {
-            start_attrs.clone()
-        } else {
-            Vec::new()
-        };
-        // The global provider may be replaced at any time (tests and applications
-        // call `global::set_tracer_provider` more than once), and it offers no way
-        // to tell whether it changed: the tracer is looked up for every span so
-        // that no span goes to a provider that was replaced. See docs/performance.md.
-        let tracer = global::tracer_provider().tracer_with_scope(scope_ref().clone());
-        let mut builder = tracer
-            .span_builder(s.name)
-            .with_kind(s.kind)
-            .with_attributes(start_attrs);
-        if let Some(t) = s.start_time {
-            builder = builder.with_start_time(t);
-        }
-        let mut span = tracer.build_with_context(builder, parent);
-        let recording = span.is_recording();
-        if recording {
-            // Set on the span before it goes into the context: one call through
-            // the boxed span instead of one through the context's lock per attribute.
-            let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
-            let mut more = Vec::with_capacity(16 + inherited.len());
-            more.extend(inherited.iter().cloned());
-            let mut a = Attrs { out: &mut more, d };
+            && attrs.iter().any(|kv| kv.key.as_str() == oi::SPAN_KIND);
+        // What only a recording span needs: given at creation when the sampler
+        // already said the span records, else set once the span says it does.
+        let mut rest = Some(move |out: &mut Vec<KeyValue>| {
+            out.extend(inherited.iter().cloned());
+            let mut a = Attrs { out, d };
             if !kind_given {
                 // The kind marker backends classify the span by: one static
                 // attribute on recording spans (its cost is in docs/performance.md).
                 a.interop(oi::SPAN_KIND, oi::kind_of(s.span_type));
             }
             rest(&mut a);
+        });
+        if records {
+            (rest.take().expect("not taken yet"))(&mut attrs);
+        }
+        // Hooks need the name and attributes after the span is built; copy them
+        // only for hooks. A span started by a hook does not run hooks again.
+        let hooked = hooks_on && !hooks::entered_from_hook();
+        let hook_name = hooked.then(|| s.name.clone());
+        let mut hook_attrs = if hooked { attrs.clone() } else { Vec::new() };
+        let mut builder = SpanBuilder::from_name(s.name)
+            .with_kind(s.kind)
+            .with_attributes(attrs);
+        if let Some(t) = s.start_time {
+            builder = builder.with_start_time(t);
+        }
+        let cx = pipeline.start(builder, parent, trace_id);
+        let recording = cx.span().is_recording();
+        if let Some(rest) = rest.filter(|_| recording) {
+            let mut more = Vec::with_capacity(16 + inherited.len());
+            rest(&mut more);
             if hooked {
                 hook_attrs.extend(more.iter().cloned());
             }
-            span.set_attributes(more);
+            cx.span().set_attributes(more);
         }
-        let cx = parent.with_span(span);
         // Known as open while it runs, when a pipeline tracks model calls.
         let model_call = recording
             && is_model_call(s.span_type)
