@@ -8,7 +8,9 @@
 //! usage on a priced model, the cost attributes an aitrace generation carries
 //! (`ai.cost_usd`, `ai.cost_microcents`, `gen_ai.usage.cost`), unless it already
 //! has a cost. From there on the console tree, the trace summary, the keep rules
-//! and the exporters see it as they see aitrace's own spans.
+//! and the exporters see it as they see aitrace's own spans, and its call counts
+//! in the GenAI metrics when instruments are installed (see
+//! [`aitrace::metrics`]; only sampled spans reach a processor).
 //!
 //! # Never counted twice
 //! A client library called inside an aitrace generation (the generation wraps
@@ -132,7 +134,10 @@ impl<P: SpanProcessor> SpanProcessor for GenAiSpans<P> {
     fn on_end(&self, mut span: SpanData) {
         let nested = self.take_nested(span.span_context.span_id());
         if !nested {
-            adopt(&mut span);
+            if let Some(span_type) = adopt(&mut span) {
+                // Counted as aitrace's own spans are (these only when sampled).
+                crate::metrics::reported::count(&span, span_type);
+            }
         }
         self.inner.on_end(span)
     }
@@ -251,28 +256,28 @@ pub fn adopt_received(spans: &mut [SpanData]) {
         .collect();
     for (span, yes) in spans.iter_mut().zip(adopt_now) {
         if yes {
-            adopt(span);
+            // Received, not made here: counted by the process that made it.
+            let _ = adopt(span);
         }
     }
 }
 
-/// Gives a span made elsewhere its span type and, for a priced model call, its cost.
-fn adopt(span: &mut SpanData) {
-    let Some(span_type) = span_type_of(span) else {
-        return;
-    };
+/// Gives a span made elsewhere its span type and, for a priced model call, its
+/// cost; returns the type it gave.
+fn adopt(span: &mut SpanData) -> Option<&'static str> {
+    let span_type = span_type_of(span)?;
     span.attributes.push(KeyValue::new(
         Key::from_static_str(ai::SPAN_TYPE),
         span_type,
     ));
     if span_type != ai::span_type::GENERATION && span_type != ai::span_type::EMBEDDING {
-        return;
+        return Some(span_type);
     }
     if find(span, ai::COST_USD).is_some() || find(span, gen_ai::USAGE_COST).is_some() {
-        return;
+        return Some(span_type);
     }
     let Some(usage) = usage_of(span) else {
-        return;
+        return Some(span_type);
     };
     let model = [gen_ai::RESPONSE_MODEL, gen_ai::REQUEST_MODEL]
         .iter()
@@ -281,12 +286,13 @@ fn adopt(span: &mut SpanData) {
             _ => None,
         });
     let Some(model) = model else {
-        return;
+        return Some(span_type);
     };
     let settings = aitrace::global_settings();
     if let Some(cost) = settings.prices().cost(&model, &usage) {
         span.attributes.extend(cost.attributes(settings.dialects()));
     }
+    Some(span_type)
 }
 
 /// The token usage of a span made elsewhere, from the `gen_ai.usage.*` attributes.

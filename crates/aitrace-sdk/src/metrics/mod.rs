@@ -15,11 +15,16 @@
 //! - `console`: a [`MetricsSummary`] of the run, printed after the last trace
 //!   when the pipeline shuts down.
 //!
+//! Spans of other instrumentation count too, when [`crate::gen_ai_spans::GenAiSpans`]
+//! types them as they end (so only when sampled: a processor sees only spans
+//! that record).
+//!
 //! For tests, [`InMemoryMetrics`] records into memory.
 
 mod in_memory;
 #[cfg(feature = "otlp")]
 pub(crate) mod pipeline;
+pub(crate) mod reported;
 mod snapshot;
 mod summary;
 

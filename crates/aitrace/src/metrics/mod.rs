@@ -44,6 +44,13 @@
 //! - tools: [`names::TOOL_DURATION`]; agents: [`names::AGENT_DURATION`];
 //!   guardrails: [`names::GUARDRAIL_CHECKS`].
 //!
+//! # Spans of other instrumentation
+//! A `gen_ai` span that aitrace did not make (an LLM client's, a hand-written
+//! one) counts through [`Instruments::record_reported`], which `aitrace-sdk`'s
+//! `GenAiSpans` processor calls when such a span ends. A span processor sees
+//! only spans that record, so those count only when sampled; aitrace's own
+//! spans count always.
+//!
 //! # Bad input records nothing wrong
 //! Nothing here panics, whatever a provider or a clock reports:
 //! - a token count above [`MAX_TOKENS_PER_CALL`] is recorded as that number, so
@@ -56,11 +63,13 @@
 
 pub mod names;
 mod record;
+mod reported;
 mod series;
 mod sets;
 
 pub use record::MAX_TOKENS_PER_CALL;
 pub(crate) use record::{ModelCall, Recorder};
+pub use reported::ReportedCall;
 pub(crate) use sets::{AgentSet, GuardrailSet, ModelSet, ToolSet};
 
 use opentelemetry::metrics::{Counter, Histogram, Meter, MeterProvider};

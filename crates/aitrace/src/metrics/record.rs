@@ -88,23 +88,13 @@ impl Recorder {
 
     /// A tool call: its duration, by tool name and type, and `error.type`.
     pub(crate) fn tool(&self, set: &ToolSet<'_>) {
-        let elapsed = self.elapsed();
-        let set = WithError {
-            set,
-            error_type: self.error_type(),
-        };
-        series::with(&self.instruments, &set, |s| s.tool_duration(elapsed));
+        tool(&self.instruments, set, self.elapsed(), self.error_type());
     }
 
     /// An agent invocation: its duration, by agent name, provider and model (when
     /// given), and `error.type`.
     pub(crate) fn agent(&self, set: &AgentSet<'_>) {
-        let elapsed = self.elapsed();
-        let set = WithError {
-            set,
-            error_type: self.error_type(),
-        };
-        series::with(&self.instruments, &set, |s| s.agent_duration(elapsed));
+        agent(&self.instruments, set, self.elapsed(), self.error_type());
     }
 
     /// A guardrail check, by name, type (when given) and whether it tripped (when
@@ -116,46 +106,7 @@ impl Recorder {
     /// A model call: duration, tokens, cost, cache and reasoning tokens, and the
     /// chunk timings of a streamed call.
     pub(crate) fn model_call(&self, call: &ModelCall<'_>) {
-        let elapsed = self.elapsed();
-        series::with(&self.instruments, &call.set, |s| {
-            // `error.type` is an attribute of the duration only.
-            if self.error_type.is_none() {
-                s.operation_duration(elapsed);
-            }
-            if let Some(u) = &call.usage {
-                s.input_tokens(tokens(u.input_tokens));
-                if call.output {
-                    s.output_tokens(tokens(u.output_tokens));
-                }
-                if u.cache_read_tokens > 0 {
-                    s.cache_read_tokens(tokens(u.cache_read_tokens));
-                }
-                if u.cache_creation_tokens > 0 {
-                    s.cache_creation_tokens(tokens(u.cache_creation_tokens));
-                }
-                if u.reasoning_tokens > 0 {
-                    s.reasoning_tokens(tokens(u.reasoning_tokens));
-                }
-            }
-            if let Some(c) = call.cost_usd.and_then(usd) {
-                s.cost(c);
-            }
-            if let Some(first) = call.first_chunk_s {
-                s.time_to_first_chunk(first);
-            }
-            for gap in call.chunk_gaps {
-                s.time_per_output_chunk(*gap);
-            }
-        });
-        if self.error_type.is_some() {
-            let failed = WithError {
-                set: &call.set,
-                error_type: self.error_type(),
-            };
-            series::with(&self.instruments, &failed, |s| {
-                s.operation_duration(elapsed)
-            });
-        }
+        model_call(&self.instruments, call, self.elapsed(), self.error_type());
     }
 
     /// The time between chunks of a streamed call noted so far, recorded before
@@ -166,6 +117,75 @@ impl Recorder {
                 s.time_per_output_chunk(*gap);
             }
         });
+    }
+}
+
+/// A tool call that took `elapsed` seconds.
+pub(crate) fn tool(
+    instruments: &Instruments,
+    set: &ToolSet<'_>,
+    elapsed: f64,
+    error_type: Option<&str>,
+) {
+    let set = WithError { set, error_type };
+    series::with(instruments, &set, |s| s.tool_duration(elapsed));
+}
+
+/// An agent invocation that took `elapsed` seconds.
+pub(crate) fn agent(
+    instruments: &Instruments,
+    set: &AgentSet<'_>,
+    elapsed: f64,
+    error_type: Option<&str>,
+) {
+    let set = WithError { set, error_type };
+    series::with(instruments, &set, |s| s.agent_duration(elapsed));
+}
+
+/// A model call that took `elapsed` seconds: duration, tokens, cost, cache and
+/// reasoning tokens, and the chunk timings of a streamed call.
+pub(crate) fn model_call(
+    instruments: &Instruments,
+    call: &ModelCall<'_>,
+    elapsed: f64,
+    error_type: Option<&str>,
+) {
+    series::with(instruments, &call.set, |s| {
+        // `error.type` is an attribute of the duration only.
+        if error_type.is_none() {
+            s.operation_duration(elapsed);
+        }
+        if let Some(u) = &call.usage {
+            s.input_tokens(tokens(u.input_tokens));
+            if call.output {
+                s.output_tokens(tokens(u.output_tokens));
+            }
+            if u.cache_read_tokens > 0 {
+                s.cache_read_tokens(tokens(u.cache_read_tokens));
+            }
+            if u.cache_creation_tokens > 0 {
+                s.cache_creation_tokens(tokens(u.cache_creation_tokens));
+            }
+            if u.reasoning_tokens > 0 {
+                s.reasoning_tokens(tokens(u.reasoning_tokens));
+            }
+        }
+        if let Some(c) = call.cost_usd.and_then(usd) {
+            s.cost(c);
+        }
+        if let Some(first) = call.first_chunk_s {
+            s.time_to_first_chunk(first);
+        }
+        for gap in call.chunk_gaps {
+            s.time_per_output_chunk(*gap);
+        }
+    });
+    if error_type.is_some() {
+        let failed = WithError {
+            set: &call.set,
+            error_type,
+        };
+        series::with(instruments, &failed, |s| s.operation_duration(elapsed));
     }
 }
 

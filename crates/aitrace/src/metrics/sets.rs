@@ -98,18 +98,23 @@ impl Visit for Compare<'_> {
 
 /// The attributes of a model call's metrics.
 pub(crate) struct ModelSet<'a> {
-    pub(crate) operation: &'static str,
-    pub(crate) provider: &'a str,
-    pub(crate) request_model: &'a str,
+    pub(crate) operation: &'a str,
+    /// Always given by aitrace's spans; other instrumentation may not say.
+    pub(crate) provider: Option<&'a str>,
+    pub(crate) request_model: Option<&'a str>,
     pub(crate) response_model: Option<&'a str>,
     pub(crate) server: Option<(&'a str, u16)>,
 }
 
 impl AttributeSet for ModelSet<'_> {
     fn describe<V: Visit>(&self, v: &mut V) {
-        v.static_str(attr::OPERATION_NAME, self.operation);
-        v.str(attr::PROVIDER_NAME, self.provider);
-        v.str(attr::REQUEST_MODEL, self.request_model);
+        v.str(attr::OPERATION_NAME, self.operation);
+        if let Some(p) = self.provider {
+            v.str(attr::PROVIDER_NAME, p);
+        }
+        if let Some(m) = self.request_model {
+            v.str(attr::REQUEST_MODEL, m);
+        }
         if let Some(m) = self.response_model {
             v.str(attr::RESPONSE_MODEL, m);
         }
@@ -196,8 +201,8 @@ mod tests {
     fn a_set_is_its_own_attributes_and_nothing_else() {
         let call = ModelSet {
             operation: "chat",
-            provider: "openai",
-            request_model: "gpt-4o",
+            provider: Some("openai"),
+            request_model: Some("gpt-4o"),
             response_model: Some("gpt-4o-2024-08-06"),
             server: Some(("api.openai.com", 443)),
         };

@@ -89,8 +89,8 @@ impl Kind for Embedding {
             m.model_call(&ModelCall {
                 set: ModelSet {
                     operation: gen_ai::operation::EMBEDDINGS,
-                    provider: &self.provider,
-                    request_model: &self.model,
+                    provider: Some(&self.provider),
+                    request_model: Some(&self.model),
                     response_model: None,
                     server: self.server.as_ref().map(|(a, port)| (&**a, *port)),
                 },

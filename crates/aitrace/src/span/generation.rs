@@ -133,8 +133,8 @@ impl Generation {
         ModelCall {
             set: ModelSet {
                 operation: self.operation.as_str(),
-                provider: &self.provider,
-                request_model: &self.model,
+                provider: Some(&self.provider),
+                request_model: Some(&self.model),
                 response_model: self.response_model.as_deref(),
                 server: self.server.as_ref().map(|(a, port)| (&**a, *port)),
             },
