@@ -64,8 +64,9 @@ pub struct Generation {
     first_token_ms: Option<f64>,
     /// With metrics on: when the last chunk of a streamed answer arrived, and the
     /// seconds between chunks not yet recorded (at most [`MAX_PENDING_CHUNKS`]).
-    last_chunk: Option<Instant>,
-    chunk_gaps: Vec<f64>,
+    /// Boxed, and made at the first chunk: a call that streams nothing (or with
+    /// metrics off) carries one pointer instead of 40 bytes through every move.
+    chunks: Option<Box<Chunks>>,
     /// Whether finish reasons were recorded (an incomplete call says it in them).
     finish_reasons: bool,
 }
@@ -104,8 +105,7 @@ impl Generation {
             usage: None,
             started: None,
             first_token_ms: None,
-            last_chunk: None,
-            chunk_gaps: Vec::new(),
+            chunks: None,
             finish_reasons: false,
         }
     }
@@ -142,9 +142,18 @@ impl Generation {
             output: true,
             cost_usd,
             first_chunk_s: self.first_token_ms.map(|ms| ms / 1000.0),
-            chunk_gaps: &self.chunk_gaps,
+            chunk_gaps: self.chunks.as_ref().map_or(&[][..], |c| &c.gaps),
         }
     }
+}
+
+/// The chunk timings of a streamed call with metrics on.
+#[derive(Debug, Default)]
+struct Chunks {
+    /// When the last chunk arrived.
+    last: Option<Instant>,
+    /// Seconds between chunks, not yet recorded.
+    gaps: Vec<f64>,
 }
 
 /// Chunk timings a streamed call holds before it records them: past this many,
@@ -462,7 +471,7 @@ impl AiSpan<Generation> {
                 let since = now.saturating_duration_since(started);
                 self.kind.first_token_ms = Some(since.as_secs_f64() * 1000.0);
                 if self.core.metrics().is_some() {
-                    self.kind.last_chunk = Some(now);
+                    self.kind.chunks.get_or_insert_with(Box::default).last = Some(now);
                 }
             }
         }
@@ -489,12 +498,15 @@ impl AiSpan<Generation> {
             return;
         };
         let now = Instant::now();
-        if let Some(previous) = self.kind.last_chunk.replace(now) {
+        let chunks = self.kind.chunks.get_or_insert_with(Box::default);
+        if let Some(previous) = chunks.last.replace(now) {
             let gap = now.saturating_duration_since(previous).as_secs_f64();
-            self.kind.chunk_gaps.push(gap);
-            if self.kind.chunk_gaps.len() >= MAX_PENDING_CHUNKS {
+            chunks.gaps.push(gap);
+            if chunks.gaps.len() >= MAX_PENDING_CHUNKS {
                 metrics.chunk_gaps(&self.kind.model_call(None));
-                self.kind.chunk_gaps.clear();
+                if let Some(c) = &mut self.kind.chunks {
+                    c.gaps.clear();
+                }
             }
         }
     }
