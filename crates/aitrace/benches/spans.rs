@@ -968,7 +968,9 @@ fn summary() {
         let (Some(a), Some(b)) = (median_ns(ai), median_ns(base)) else {
             continue;
         };
-        let paired = {
+        let paired = if ai.starts_with("metrics/") {
+            metrics_paired(ai, base)
+        } else {
             let env = Env::for_case(ai).expect("a known group");
             let (fa, fb) = (
                 env.case(ai).expect("a case"),
@@ -1011,6 +1013,29 @@ fn threads_summary() {
 }
 
 /// The paired ratio of two cases (see `support::paired_ratio`).
+/// The paired ratio of a `metrics/…/on` case to its `…/off` case: the same span
+/// code, with the instruments put in force before each batch of the `on` side
+/// and taken away before each batch of the `off` side (outside the timed loop).
+fn metrics_paired(on: &str, off: &str) -> f64 {
+    let env = Env::for_case(on).expect("a known group");
+    let f = env.case(on).expect("a case");
+    assert!(env.case(off).is_some(), "{off}: a case");
+    let provider = env.meters.as_ref().expect("metrics on");
+    let instruments = aitrace::metrics::Instruments::from_provider(provider).with_bound_series();
+    let ratio = support::paired_ratio(
+        &|n| {
+            aitrace::metrics::set_global_instruments(Some(instruments.clone()));
+            support::timed(&f, n)
+        },
+        &|n| {
+            aitrace::metrics::set_global_instruments(None);
+            support::timed(&f, n)
+        },
+    );
+    aitrace::metrics::set_global_instruments(None);
+    ratio
+}
+
 fn paired(a: &dyn Fn(), b: &dyn Fn()) -> f64 {
     support::paired_ratio(&|n| support::timed(a, n), &|n| support::timed(b, n))
 }

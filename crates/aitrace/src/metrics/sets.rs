@@ -71,11 +71,17 @@ impl Compare<'_> {
             return;
         }
         self.same = match self.attrs.get(self.at) {
-            Some(kv) => kv.key.as_str() == key && same_value(&kv.value),
+            Some(kv) => same_key(kv.key.as_str(), key) && same_value(&kv.value),
             None => false,
         };
         self.at += 1;
     }
+}
+
+/// Whether a kept key is `key`: kept keys are made from the same static strings
+/// (`Key::from_static_str`), so the address decides at once; the bytes otherwise.
+fn same_key(kept: &str, key: &'static str) -> bool {
+    std::ptr::eq(kept, key) || kept == key
 }
 
 impl Visit for Compare<'_> {

@@ -58,10 +58,10 @@ pub struct SpanCore {
     /// Attributes of the user's set so far (see [`SpanCore::set_user_attribute`]).
     pub(crate) user_attributes: UserAttributes,
     /// Present when metric instruments were installed when the span started
-    /// (whether or not it records): what its kind records when it ends. Boxed:
-    /// without a meter the guard grows by one pointer, not by the recorder,
-    /// which every move of the guard would copy (about 40 instructions a span).
-    metrics: Option<Box<Recorder>>,
+    /// (whether or not it records): what its kind records when it ends. Not
+    /// boxed: an allocation per span with metrics on costs more time (about
+    /// 25 ns) than moving the recorder's bytes with the guard costs without.
+    metrics: Option<Recorder>,
 }
 
 impl SpanCore {
@@ -110,7 +110,7 @@ impl SpanCore {
             return SpanCore::disabled(parent, settings);
         }
         // Metrics count every span, sampled or not: timed from here.
-        let metrics = instruments.map(|m| Box::new(Recorder::start(m, s.start_time)));
+        let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
         let pipeline: &dyn Pipeline = match &installed {
             Some(p) => &**p,
             None => &GlobalProvider,
@@ -386,7 +386,7 @@ impl SpanCore {
     /// What the span's metrics are recorded with, when instruments were installed
     /// when it started.
     pub(crate) fn metrics(&self) -> Option<&Recorder> {
-        self.metrics.as_deref()
+        self.metrics.as_ref()
     }
 }
 
