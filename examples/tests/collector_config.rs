@@ -3,6 +3,9 @@
 //! components that are defined and every defined component is used, the ports agree
 //! between the two files, and the compose file is valid against the Compose
 //! specification (with `check-jsonschema`, installed by `scripts/install_peers.sh`).
+//! The metrics path (collector → Prometheus → Grafana) holds together, and every
+//! query of the provisioned dashboard names only metrics and labels aitrace emits,
+//! as the collector's Prometheus exporter names them.
 
 #[path = "../../crates/aitrace-sdk/tests/support/peers.rs"]
 mod support;
@@ -284,8 +287,10 @@ fn images_are_pinned() {
     for (name, service) in compose["services"].as_hash().unwrap() {
         let image = service["image"].as_str().expect("image");
         let tag = image.rsplit_once(':').map(|(_, t)| t).unwrap_or("");
+        // `1.2.3` or `v1.2.3` (Prometheus tags its images so), never `latest`.
+        let version = tag.strip_prefix('v').unwrap_or(tag);
         assert!(
-            tag.chars().next().is_some_and(|c| c.is_ascii_digit()),
+            version.chars().next().is_some_and(|c| c.is_ascii_digit()),
             "service {name:?}: image {image} is not pinned to a version"
         );
     }
@@ -382,4 +387,311 @@ fn tail_sampling_policies_match_the_keep_rules() {
         .unwrap();
     let names: Vec<&str> = pipeline.iter().map(|p| p.as_str().unwrap()).collect();
     assert_eq!(names, ["memory_limiter", "tail_sampling", "batch"]);
+}
+
+/// The name the collector's Prometheus exporter gives an instrument, by the
+/// default translation of the collector version pinned in docker-compose.yml
+/// (`otel/opentelemetry-collector-contrib:0.142.0`, translation strategy
+/// `UnderscoreEscapingWithSuffixes`): the name split at every character other
+/// than a letter, digit or `:`, and joined with `_`; the unit (before any `/`) as
+/// a suffix unless it is a `{…}` annotation or already a word of the name, `s`
+/// spelt `seconds`, other units kept as written (`USD`); `_total` on counters.
+fn prometheus_name(n: &aitrace::metrics::names::InstrumentName) -> String {
+    let valid = |c: char| c.is_ascii_alphanumeric() || c == ':';
+    let mut words: Vec<String> = n
+        .name
+        .split(|c: char| !valid(c))
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let main = n.unit.split('/').next().unwrap_or("").trim();
+    if !main.is_empty() && !main.contains(['{', '}']) {
+        let unit = match main {
+            "s" => "seconds",
+            "ms" => "milliseconds",
+            "By" => "bytes",
+            "1" => "",
+            other => other,
+        };
+        let unit: String = unit
+            .chars()
+            .map(|c| if valid(c) { c } else { '_' })
+            .collect();
+        if !unit.is_empty() && !words.contains(&unit) {
+            words.push(unit);
+        }
+    }
+    if n.instrument == "counter" {
+        words.retain(|w| w != "total");
+        words.push("total".into());
+    }
+    words.join("_")
+}
+
+/// A label: the attribute key with `_` for every character Prometheus does not allow.
+fn prometheus_label(key: &str) -> String {
+    key.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// Every series name aitrace's metrics have in Prometheus (histograms as their
+/// `_bucket`, `_sum` and `_count` series), and every label they carry.
+fn emitted() -> (BTreeSet<String>, BTreeSet<String>) {
+    use aitrace::metrics::names::{self, attr};
+    let mut series = BTreeSet::new();
+    for n in names::ALL {
+        let name = prometheus_name(n);
+        if n.instrument == "histogram" {
+            for part in ["bucket", "sum", "count"] {
+                series.insert(format!("{name}_{part}"));
+            }
+        } else {
+            series.insert(name);
+        }
+    }
+    let labels: BTreeSet<String> = [
+        attr::TOKEN_TYPE,
+        attr::OPERATION_NAME,
+        attr::PROVIDER_NAME,
+        attr::REQUEST_MODEL,
+        attr::RESPONSE_MODEL,
+        attr::SERVER_ADDRESS,
+        attr::SERVER_PORT,
+        attr::ERROR_TYPE,
+        attr::TOOL_NAME,
+        attr::TOOL_TYPE,
+        attr::AGENT_NAME,
+        attr::GUARDRAIL_NAME,
+        attr::GUARDRAIL_TYPE,
+        attr::GUARDRAIL_TRIGGERED,
+        // resource attributes (resource_to_telemetry_conversion) and Prometheus's own
+        "service.name",
+        "job",
+        "instance",
+        "le",
+    ]
+    .iter()
+    .map(|k| prometheus_label(k))
+    .collect();
+    (series, labels)
+}
+
+#[test]
+fn prometheus_names_follow_the_collectors_translation() {
+    use aitrace::metrics::names;
+    // The rules, on the instruments docs/metrics.md lists with their names.
+    let doc = fs::read_to_string(repo_file("docs/metrics.md")).unwrap();
+    for n in names::ALL {
+        let row = format!("| `{}` | `{}` |", n.name, prometheus_name(n));
+        assert!(doc.contains(&row), "docs/metrics.md lacks the row {row}");
+    }
+    assert_eq!(
+        prometheus_name(&names::OPERATION_DURATION),
+        "gen_ai_client_operation_duration_seconds"
+    );
+    assert_eq!(
+        prometheus_name(&names::TOKEN_USAGE),
+        "gen_ai_client_token_usage"
+    );
+    assert_eq!(prometheus_name(&names::COST), "ai_client_cost_USD_total");
+    assert_eq!(
+        prometheus_name(&names::GUARDRAIL_CHECKS),
+        "ai_guardrail_checks_total"
+    );
+}
+
+/// Words of a PromQL expression that are not metric or label names.
+const PROMQL_WORDS: &[&str] = &[
+    "sum",
+    "by",
+    "without",
+    "rate",
+    "increase",
+    "histogram_quantile",
+    "avg",
+    "max",
+    "min",
+    "count",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "and",
+    "or",
+    "unless",
+    "clamp_min",
+];
+
+/// The metric and label names an expression refers to: its words outside
+/// strings, `[…]` ranges and `$variables`, less PromQL's own words and numbers.
+fn promql_names(expr: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = expr.chars().peekable();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut Vec<String>| {
+        let w = std::mem::take(word);
+        let number = w.chars().next().is_some_and(|c| c.is_ascii_digit());
+        if !w.is_empty() && !number && !PROMQL_WORDS.contains(&w.as_str()) {
+            out.push(w);
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                flush(&mut word, &mut out);
+                for d in chars.by_ref() {
+                    if d == '"' {
+                        break;
+                    }
+                }
+            }
+            '[' => {
+                flush(&mut word, &mut out);
+                for d in chars.by_ref() {
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            '$' => {
+                flush(&mut word, &mut out);
+                while chars
+                    .peek()
+                    .is_some_and(|d| d.is_ascii_alphanumeric() || *d == '_')
+                {
+                    chars.next();
+                }
+            }
+            c if c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '.' => word.push(c),
+            _ => flush(&mut word, &mut out),
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+fn dashboard() -> serde_json::Value {
+    let path = repo_file("grafana/dashboards/aitrace-genai.json");
+    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+#[test]
+fn every_dashboard_query_names_metrics_and_labels_aitrace_emits() {
+    let (series, labels) = emitted();
+    let d = dashboard();
+    let panels = d["panels"].as_array().expect("panels");
+    let mut used_series = BTreeSet::new();
+    for p in panels {
+        let title = p["title"].as_str().unwrap_or("?");
+        assert_eq!(p["datasource"]["uid"], "prometheus", "{title}");
+        let targets = p["targets"].as_array().expect("targets");
+        assert!(!targets.is_empty(), "{title}: no query");
+        for t in targets {
+            let expr = t["expr"].as_str().expect("expr");
+            let names = promql_names(expr);
+            let metrics: Vec<&String> = names.iter().filter(|n| series.contains(*n)).collect();
+            assert!(!metrics.is_empty(), "{title}: no aitrace metric in {expr}");
+            for n in &names {
+                assert!(
+                    series.contains(n) || labels.contains(n),
+                    "{title}: {n:?} in {expr} is neither a metric nor a label aitrace emits \
+                     (metrics: {series:?}; labels: {labels:?})"
+                );
+            }
+            used_series.extend(metrics.into_iter().cloned());
+        }
+    }
+    // The check can fail: a misspelt metric is caught.
+    let wrong = promql_names("sum(rate(gen_ai_client_operation_duration_count[5m]))");
+    assert!(!wrong.iter().any(|n| series.contains(n)));
+    // The panels the dashboard promises (docs/metrics.md).
+    let titles: Vec<&str> = panels.iter().filter_map(|p| p["title"].as_str()).collect();
+    for want in [
+        "Tokens per model",
+        "Cost per model",
+        "Model call duration p50 / p95",
+        "Time to first chunk p50 / p95",
+        "Model call error rate",
+        "Tool call duration p50 / p95",
+        "Guardrail checks and trips",
+    ] {
+        assert!(titles.contains(&want), "no panel {want:?}: {titles:?}");
+    }
+    for want in [
+        "gen_ai_client_token_usage_sum",
+        "ai_client_cost_USD_total",
+        "gen_ai_client_operation_duration_seconds_bucket",
+        "gen_ai_client_operation_time_to_first_chunk_seconds_bucket",
+        "ai_tool_duration_seconds_bucket",
+        "ai_guardrail_checks_total",
+    ] {
+        assert!(used_series.contains(want), "no query of {want}");
+    }
+}
+
+#[test]
+fn metrics_flow_from_the_collector_through_prometheus_to_grafana() {
+    let config = load("otel-config.yaml");
+    let compose = load("docker-compose.yml");
+    // A metrics pipeline from the OTLP receiver to the Prometheus exporter.
+    let all = pipelines(&config);
+    let (_, metrics) = all
+        .iter()
+        .find(|(n, _)| n == "metrics")
+        .expect("a metrics pipeline");
+    assert_eq!(str_list(&metrics["receivers"]), ["otlp"]);
+    assert!(str_list(&metrics["exporters"]).contains(&"prometheus".to_string()));
+    let exporter_port = endpoint_port(&config["exporters"]["prometheus"]["endpoint"]);
+
+    // Prometheus scrapes it, by the collector's service name.
+    let services = compose["services"].as_hash().unwrap();
+    let collector_name = services
+        .iter()
+        .find(|(_, s)| std::ptr::eq(*s, collector_service(&compose)))
+        .and_then(|(k, _)| k.as_str())
+        .unwrap()
+        .to_owned();
+    let prometheus = &compose["services"]["prometheus"];
+    let mounts = str_list(&prometheus["volumes"]);
+    assert!(
+        mounts.iter().any(|m| m.starts_with("./prometheus.yml:")),
+        "{mounts:?}"
+    );
+    let scrape = load("prometheus.yml");
+    let targets: Vec<String> = scrape["scrape_configs"]
+        .as_vec()
+        .expect("scrape_configs")
+        .iter()
+        .flat_map(|c| c["static_configs"].as_vec().cloned().unwrap_or_default())
+        .flat_map(|s| str_list(&s["targets"]))
+        .collect();
+    assert!(
+        targets.contains(&format!("{collector_name}:{exporter_port}")),
+        "Prometheus scrapes {targets:?}, not {collector_name}:{exporter_port}"
+    );
+    assert!(published(prometheus).contains(&(9090, 9090)));
+
+    // Grafana: the Prometheus data source the dashboard names, and the dashboard.
+    let grafana = &compose["services"]["grafana"];
+    let mounts = str_list(&grafana["volumes"]);
+    for dir in ["./grafana/provisioning:", "./grafana/dashboards:"] {
+        assert!(mounts.iter().any(|m| m.starts_with(dir)), "{mounts:?}");
+    }
+    assert!(published(grafana).contains(&(3000, 3000)));
+    let sources = load("grafana/provisioning/datasources/prometheus.yml");
+    let source = &sources["datasources"][0];
+    assert_eq!(source["uid"].as_str(), Some("prometheus"));
+    assert_eq!(source["url"].as_str(), Some("http://prometheus:9090"));
+    let providers = load("grafana/provisioning/dashboards/aitrace.yml");
+    let path = providers["providers"][0]["options"]["path"]
+        .as_str()
+        .expect("a dashboard path");
+    let mount = mounts
+        .iter()
+        .find(|m| m.starts_with("./grafana/dashboards:"))
+        .unwrap();
+    assert!(mount.contains(&format!(":{path}")), "{mount} vs {path}");
+    assert_eq!(dashboard()["uid"], "aitrace-genai");
 }

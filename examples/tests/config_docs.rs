@@ -14,12 +14,16 @@ fn has_row(name: &str) -> bool {
 #[test]
 fn every_otel_variable_has_a_row() {
     for name in ENV_VARIABLES {
-        // Trace-specific forms are described once, next to their generic variable.
-        let generic = name.replace("OTEL_EXPORTER_OTLP_TRACES_", "OTEL_EXPORTER_OTLP_");
+        // Trace- and metrics-specific forms are described once, next to their
+        // generic variable.
+        let generic = name
+            .replace("OTEL_EXPORTER_OTLP_TRACES_", "OTEL_EXPORTER_OTLP_")
+            .replace("OTEL_EXPORTER_OTLP_METRICS_", "OTEL_EXPORTER_OTLP_");
         let listed = has_row(name) || (generic != *name && has_row(&generic));
         assert!(listed, "{name} is missing from docs/configuration.md");
     }
     assert!(DOC.contains("insert `TRACES_` after `OTEL_EXPORTER_OTLP_`"));
+    assert!(DOC.contains("insert `METRICS_`\nafter `OTEL_EXPORTER_OTLP_`"));
 }
 
 #[test]
@@ -66,6 +70,11 @@ fn documented_defaults_match_the_code() {
         .contains(&format!("`{}`", c.batch.max_export_batch_size)));
     assert!(row(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).contains(DEFAULT_HTTP_TRACES_ENDPOINT));
     assert!(row(OTEL_EXPORTER_OTLP_TRACES_ENDPOINT).contains(DEFAULT_GRPC_ENDPOINT));
+    assert!(row(OTEL_METRIC_EXPORT_INTERVAL).contains(&ms(c.metrics.interval)));
+    assert!(row(OTEL_METRIC_EXPORT_TIMEOUT).contains(&ms(c.metrics.export_timeout)));
+    assert!(row(OTEL_EXPORTER_OTLP_METRICS_ENDPOINT).contains(DEFAULT_HTTP_METRICS_ENDPOINT));
+    assert!(row(OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE)
+        .contains(&format!("`{}`", c.metrics.temporality.name())));
     assert!(row("AITRACE_MAX_CONTENT_BYTES").contains(&format!(
         "`{}`",
         aitrace::settings::DEFAULT_MAX_CONTENT_BYTES

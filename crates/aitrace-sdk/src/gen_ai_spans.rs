@@ -8,7 +8,9 @@
 //! usage on a priced model, the cost attributes an aitrace generation carries
 //! (`ai.cost_usd`, `ai.cost_microcents`, `gen_ai.usage.cost`), unless it already
 //! has a cost. From there on the console tree, the trace summary, the keep rules
-//! and the exporters see it as they see aitrace's own spans.
+//! and the exporters see it as they see aitrace's own spans, and its call counts
+//! in the GenAI metrics when instruments are installed (see
+//! [`aitrace::metrics`]; only sampled spans reach a processor).
 //!
 //! # Other dialects
 //! Spans from OpenInference (`openinference.span.kind`, `llm.token_count.*`,
@@ -144,7 +146,10 @@ impl<P: SpanProcessor> SpanProcessor for GenAiSpans<P> {
     fn on_end(&self, mut span: SpanData) {
         let nested = self.take_nested(span.span_context.span_id());
         if !nested {
-            adopt(&mut span);
+            if let Some(span_type) = adopt(&mut span) {
+                // Counted as aitrace's own spans are (these only when sampled).
+                crate::metrics::reported::count(&span, span_type);
+            }
         }
         self.inner.on_end(span)
     }
@@ -231,7 +236,8 @@ pub fn adopt_received(spans: &mut [SpanData]) {
         .collect();
     for (span, yes) in spans.iter_mut().zip(adopt_now) {
         if yes {
-            adopt(span);
+            // Received, not made here: counted by the process that made it.
+            let _ = adopt(span);
         }
     }
 }
@@ -239,17 +245,15 @@ pub fn adopt_received(spans: &mut [SpanData]) {
 /// Gives a span made elsewhere its span type and, for a model call, what the
 /// rest of the pipeline reads: aitrace's token and model attributes when the
 /// span has them only in another dialect's names, and its cost when the model
-/// is priced and the span carries no cost yet.
-fn adopt(span: &mut SpanData) {
-    let Some(span_type) = span_type_of(span) else {
-        return;
-    };
+/// is priced and the span carries no cost yet. Returns the type it gave.
+fn adopt(span: &mut SpanData) -> Option<&'static str> {
+    let span_type = span_type_of(span)?;
     span.attributes.push(KeyValue::new(
         Key::from_static_str(ai::SPAN_TYPE),
         span_type,
     ));
     if span_type != ai::span_type::GENERATION && span_type != ai::span_type::EMBEDDING {
-        return;
+        return Some(span_type);
     }
     // Position 0 is the GenAI name, which the summary, the console and the
     // store read already; any other dialect's figure is copied to aitrace's
@@ -276,15 +280,16 @@ fn adopt(span: &mut SpanData) {
     }
     span.attributes.extend(normalized);
     if read::has_cost(span) {
-        return;
+        return Some(span_type);
     }
     let (Some(usage), Some((_, model))) = (usage_of(span), model) else {
-        return;
+        return Some(span_type);
     };
     let settings = aitrace::global_settings();
     if let Some(cost) = settings.prices().cost(&model, &usage) {
         span.attributes.extend(cost.attributes(settings.dialects()));
     }
+    Some(span_type)
 }
 
 #[cfg(test)]

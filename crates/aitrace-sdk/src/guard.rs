@@ -5,9 +5,11 @@
 use crate::config::{Config, ConfigWarning};
 use crate::exporter::ConsoleExporter;
 use crate::keep_rules::{KeepRuleStats, KeepRuleStatsHandle};
+use crate::metrics::pipeline::MetricsPipeline;
 use crate::otlp::Deadline;
 use crate::stats::{ExportFailure, ExportStats, StatsSnapshot};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -95,6 +97,7 @@ fn deadline_from(start: Instant, timeout: Duration) -> Instant {
 #[derive(Debug)]
 pub struct TracingGuard {
     provider: Option<SdkTracerProvider>,
+    metrics: Option<MetricsPipeline>,
     stats: ExportStats,
     waiters: Waiters,
     keep_stats: Option<KeepRuleStatsHandle>,
@@ -123,6 +126,7 @@ impl TracingGuard {
             pipeline,
             pipeline_installed: false,
             provider,
+            metrics: None,
             stats,
             waiters,
             keep_stats,
@@ -131,6 +135,12 @@ impl TracingGuard {
             shut_down: false,
             flushing: Mutex::new(()),
         }
+    }
+
+    /// The guard also keeps, flushes and shuts down `metrics`.
+    pub(crate) fn with_metrics(mut self, metrics: Option<MetricsPipeline>) -> TracingGuard {
+        self.metrics = metrics;
+        self
     }
 
     /// Installs the span pipeline of this guard's provider for the span API
@@ -145,6 +155,27 @@ impl TracingGuard {
     /// The tracer provider (absent when tracing is disabled).
     pub fn provider(&self) -> Option<&SdkTracerProvider> {
         self.provider.as_ref()
+    }
+
+    /// The meter provider (absent when metrics go nowhere, or tracing is
+    /// disabled): instruments of yours made on it are exported with aitrace's.
+    pub fn meter_provider(&self) -> Option<&SdkMeterProvider> {
+        self.metrics.as_ref().map(|m| &m.provider)
+    }
+
+    /// The GenAI instruments of the meter provider, which
+    /// [`crate::Builder::install`] puts in force process-wide; after
+    /// [`crate::Builder::build`], put them in force yourself
+    /// ([`aitrace::metrics::set_global_instruments`], or on one thread with
+    /// [`aitrace::instrumentation::with_instrumentation`]).
+    pub fn instruments(&self) -> Option<&aitrace::metrics::Instruments> {
+        self.metrics.as_ref().map(|m| &m.instruments)
+    }
+
+    /// What became of the metric data points exported over OTLP so far (when
+    /// metrics go over OTLP).
+    pub fn metrics_report(&self) -> Option<MetricsReport> {
+        self.metrics.as_ref().and_then(MetricsReport::of)
     }
 
     /// A `tracing-opentelemetry` layer on this pipeline (feature `tracing`): add
@@ -231,6 +262,12 @@ impl TracingGuard {
         let before = self.stats.snapshot();
         self.waiters
             .stop_exports_at(exporters_deadline(start, timeout));
+        let metrics_before = self.metrics_report();
+        // Metrics are collected and exported meanwhile, on a thread of their own.
+        let metrics_flush = self
+            .metrics
+            .as_ref()
+            .map(|m| m.begin_flush(exporters_deadline(start, timeout)));
         // The SDK's batch processor stops waiting for its flush after 5 s of its
         // own but finishes it: what counts is the counters.
         let flushed = self.provider.as_ref().map_or(Ok(()), |p| p.force_flush());
@@ -250,10 +287,28 @@ impl TracingGuard {
         if let Some(e) = self.waiters.flush_consoles(deadline) {
             problem.get_or_insert(e);
         }
+        if let (Some(m), Some(pending)) = (&self.metrics, metrics_flush) {
+            if let Err(e) = m.finish_flush(pending, deadline) {
+                problem.get_or_insert(e);
+            }
+        }
         self.waiters.let_exports_run();
+        let metrics = self.metrics_report();
+        let metrics_lost = match (&metrics, &metrics_before) {
+            (Some(now), Some(then)) => now.stats.failed - then.stats.failed,
+            _ => 0,
+        };
+        if metrics_lost > 0 {
+            let failure = metrics.as_ref().and_then(|m| m.last_failure.clone());
+            problem.get_or_insert(format!(
+                "{metrics_lost} metric data points failed{}",
+                cause(&failure, &None)
+            ));
+        }
         let report = FlushReport {
             stats: after,
             last_failure: self.stats.last_failure(),
+            metrics,
         };
         let lost = after.failed - before.failed;
         if settled(&after) && lost == 0 && problem.is_none() {
@@ -322,19 +377,37 @@ impl TracingGuard {
             aitrace::pipeline::remove_global_pipeline(p);
         }
         let start = Instant::now();
+        let deadline = deadline_from(start, timeout);
         self.waiters
             .stop_exports_at(exporters_deadline(start, timeout));
+        // The last interval of metrics is collected and exported while the
+        // traces shut down, within the same deadline.
+        let metrics = self
+            .metrics
+            .as_ref()
+            .map(|m| m.begin_shutdown(exporters_deadline(start, timeout)));
         // Shutting down the provider shuts down the console exporters too,
         // which write what they hold within the same deadline.
         let outcome = self
             .provider
             .as_ref()
             .map_or(Ok(()), |p| p.shutdown_with_timeout(timeout));
+        let mut reason = outcome.err().map(|e| e.to_string());
+        if let (Some(m), Some(pending)) = (&self.metrics, metrics) {
+            // Then the summary of the run's metrics, after the last trace.
+            if let Err(e) = m.finish_shutdown(pending, deadline) {
+                reason = Some(match reason {
+                    Some(r) => format!("{r}; {e}"),
+                    None => e,
+                });
+            }
+            aitrace::metrics::remove_global_instruments(&m.instruments);
+        }
         let report = ShutdownReport {
             stats: self.stats.snapshot(),
             last_failure: self.stats.last_failure(),
+            metrics: self.metrics_report(),
         };
-        let reason = outcome.err().map(|e| e.to_string());
         if report.is_clean() && reason.is_none() {
             return Ok(report);
         }
@@ -352,13 +425,49 @@ impl Drop for TracingGuard {
     }
 }
 
-/// What happened to the spans of a pipeline, reported at shutdown.
+/// What happened to the spans (and metric data points) of a pipeline, reported
+/// at shutdown.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShutdownReport {
     /// Final counters: `unaccounted()` spans were dropped.
     pub stats: StatsSnapshot,
     /// The last export failure, with its kind: why spans failed.
     pub last_failure: Option<ExportFailure>,
+    /// The metric data points exported over OTLP, the last interval included
+    /// (when metrics go over OTLP).
+    pub metrics: Option<MetricsReport>,
+}
+
+/// What became of the metric data points handed to the OTLP metric exporter:
+/// `stats` counts data points (one per instrument and attribute set in each
+/// export), not spans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsReport {
+    /// `recorded`: data points handed to the exporter; `exported`, `failed`
+    /// (with `export_errors` and `too_large`) as for spans.
+    pub stats: StatsSnapshot,
+    /// The last failure of a metric export, with its kind.
+    pub last_failure: Option<ExportFailure>,
+}
+
+impl MetricsReport {
+    fn of(pipeline: &MetricsPipeline) -> Option<MetricsReport> {
+        let (stats, _) = pipeline.otlp.as_ref()?;
+        Some(MetricsReport {
+            stats: stats.snapshot(),
+            last_failure: stats.last_failure(),
+        })
+    }
+
+    /// Data points handed to the exporter that were not delivered.
+    pub fn lost(&self) -> u64 {
+        self.stats.failed + self.stats.unaccounted()
+    }
+
+    /// True when every data point was exported.
+    pub fn is_clean(&self) -> bool {
+        self.lost() == 0
+    }
 }
 
 impl std::fmt::Display for ShutdownReport {
@@ -379,7 +488,16 @@ impl std::fmt::Display for ShutdownReport {
         if s.discarded > 0 {
             parts.push(format!("{} discarded (no exporter)", s.discarded));
         }
-        write!(f, "{}", parts.join(", "))
+        write!(f, "{}", parts.join(", "))?;
+        if let Some(m) = &self.metrics {
+            write!(
+                f,
+                "; metrics: {} data points exported, {} not delivered",
+                m.stats.exported,
+                m.lost()
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -389,9 +507,11 @@ impl ShutdownReport {
         self.stats.dropped + self.stats.unaccounted()
     }
 
-    /// True when every recorded span was exported.
+    /// True when every recorded span (and metric data point) was exported.
     pub fn is_clean(&self) -> bool {
-        self.stats.failed == 0 && self.dropped() == 0
+        self.stats.failed == 0
+            && self.dropped() == 0
+            && self.metrics.as_ref().is_none_or(MetricsReport::is_clean)
     }
 }
 
@@ -403,16 +523,30 @@ impl ShutdownReport {
 /// ```
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "tracing shut down with losses: {} exported, {} failed, {} dropped{}",
+    "tracing shut down with losses: {} exported, {} failed, {} dropped{}{}",
     .report.stats.exported,
     .report.stats.failed,
     .report.dropped(),
-    cause(&.report.last_failure, .reason)
+    cause(&.report.last_failure, .reason),
+    metrics_losses(&.report.metrics)
 )]
 pub struct ShutdownError {
     /// The counters and the last failure.
     pub report: ShutdownReport,
     reason: Option<String>,
+}
+
+/// `; metrics: N data points not delivered (cause)`, or nothing.
+fn metrics_losses(metrics: &Option<MetricsReport>) -> String {
+    match metrics {
+        Some(m) if !m.is_clean() => format!(
+            "; metrics: {} data points exported, {} not delivered{}",
+            m.stats.exported,
+            m.lost(),
+            cause(&m.last_failure, &None)
+        ),
+        _ => String::new(),
+    }
 }
 
 /// ` (the cause; the processor's complaint)`, or nothing.
@@ -438,6 +572,9 @@ pub struct FlushReport {
     pub stats: StatsSnapshot,
     /// The last export failure, with its kind, if any ever happened.
     pub last_failure: Option<ExportFailure>,
+    /// The metric data points exported over OTLP so far (when metrics go over
+    /// OTLP).
+    pub metrics: Option<MetricsReport>,
 }
 
 /// A flush did not deliver everything recorded before it.

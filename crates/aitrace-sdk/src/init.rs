@@ -1,14 +1,15 @@
 //! One call to set up tracing: [`init`] from the environment, or [`Builder`] from code.
 
 use crate::config::{
-    BatchConfig, Compression, Config, ConfigError, ConfigWarning, ExporterKind, PropagatorKind,
-    Protocol, SamplerConfig,
+    BatchConfig, Compression, Config, ConfigError, ConfigWarning, ExporterKind,
+    MetricsExporterKind, PropagatorKind, Protocol, SamplerConfig, TemporalityPreference,
 };
 use crate::exporter::ConsoleExporter;
 use crate::fanout::Fanout;
 use crate::gen_ai_spans::GenAiSpans;
 use crate::guard::{TracingGuard, Waiters};
 use crate::keep_rules::{KeepRuleSampler, KeepRules, KeepRulesProcessor};
+use crate::metrics::pipeline::MetricsPipeline;
 use crate::otlp::{Deadline, ExporterBuildError, OtlpExporter};
 use crate::pipeline::{PipelineIds, SpanPipeline};
 use crate::queue::Admission;
@@ -174,47 +175,86 @@ impl Builder {
         /// (overrides `AITRACE_IDENTITY_BAGGAGE`); set process-wide by [`Builder::install`].
         with_identity_baggage(mode: aitrace::propagation::IdentityBaggage) => identity_baggage = mode
     );
-    /// The OTLP base endpoint; it overrides every endpoint variable
-    /// (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_ENDPOINT`).
+    /// The OTLP base endpoint of traces and metrics; it overrides every
+    /// endpoint variable (`OTEL_EXPORTER_OTLP_ENDPOINT`,
+    /// `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`,
+    /// `OTEL_ENDPOINT`).
     pub fn with_endpoint(mut self, url: impl Into<String>) -> Self {
-        self.config.otlp.endpoint = Some(url.into());
+        let url = url.into();
+        self.config.otlp.endpoint = Some(url.clone());
         self.config.otlp.traces_endpoint = None;
+        self.config.metrics.otlp.endpoint = Some(url);
+        self.config.metrics.endpoint = None;
         self
     }
     set!(
         /// The full OTLP traces URL (overrides `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`).
         with_traces_endpoint(url: impl Into<String>) => otlp.traces_endpoint = Some(url.into())
     );
-    set!(
-        /// The OTLP transport (overrides `OTEL_EXPORTER_OTLP_PROTOCOL`).
-        with_protocol(protocol: Protocol) => otlp.protocol = protocol
-    );
-    set!(
-        /// Timeout of one export (overrides `OTEL_EXPORTER_OTLP_TIMEOUT`).
-        with_timeout(timeout: Duration) => otlp.timeout = timeout
-    );
+    /// The OTLP transport of traces and metrics (overrides
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL` and its `_TRACES_` and `_METRICS_` forms).
+    pub fn with_protocol(mut self, protocol: Protocol) -> Self {
+        self.config.otlp.protocol = protocol;
+        self.config.metrics.otlp.protocol = protocol;
+        self
+    }
+    /// Timeout of one export, of traces and metrics (overrides
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT` and its `_TRACES_` and `_METRICS_` forms).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.config.otlp.timeout = timeout;
+        self.config.metrics.otlp.timeout = timeout;
+        self
+    }
     set!(
         /// The longest [`TracingGuard::shutdown`], [`TracingGuard::flush`] and
         /// dropping the guard wait (overrides `AITRACE_SHUTDOWN_TIMEOUT`; default
         /// [`crate::DEFAULT_SHUTDOWN_TIMEOUT`], 2 s).
         with_shutdown_timeout(timeout: Duration) => shutdown_timeout = timeout
     );
-    set!(
-        /// The largest OTLP request sent, encoded (overrides
-        /// `AITRACE_MAX_REQUEST_BYTES`; default 4 MiB, at least 64 KiB).
-        with_max_request_bytes(bytes: usize) => otlp.max_request_bytes = bytes
-    );
-    set!(
-        /// Payload compression (overrides `OTEL_EXPORTER_OTLP_COMPRESSION`).
-        with_compression(compression: Compression) => otlp.compression = compression
-    );
-    set!(
-        /// The CA certificate file (overrides `OTEL_EXPORTER_OTLP_CERTIFICATE`).
-        with_certificate(path: impl Into<PathBuf>) => otlp.certificate = Some(path.into())
-    );
+    /// The largest OTLP request sent, encoded, of traces and metrics
+    /// (overrides `AITRACE_MAX_REQUEST_BYTES`; default 4 MiB, at least 64 KiB).
+    pub fn with_max_request_bytes(mut self, bytes: usize) -> Self {
+        self.config.otlp.max_request_bytes = bytes;
+        self.config.metrics.otlp.max_request_bytes = bytes;
+        self
+    }
+    /// Payload compression of traces and metrics (overrides
+    /// `OTEL_EXPORTER_OTLP_COMPRESSION` and its `_TRACES_` and `_METRICS_` forms).
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.config.otlp.compression = compression;
+        self.config.metrics.otlp.compression = compression;
+        self
+    }
+    /// The CA certificate file of traces and metrics (overrides
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE` and its `_TRACES_` and `_METRICS_` forms).
+    pub fn with_certificate(mut self, path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        self.config.otlp.certificate = Some(path.clone());
+        self.config.metrics.otlp.certificate = Some(path);
+        self
+    }
     set!(
         /// Where spans go (overrides `OTEL_TRACES_EXPORTER`); empty for none.
         with_exporters(kinds: Vec<ExporterKind>) => exporters = Some(kinds)
+    );
+    set!(
+        /// Where metrics go (overrides `OTEL_METRICS_EXPORTER`); empty for none.
+        /// By default they go where the traces go.
+        with_metrics_exporters(kinds: Vec<MetricsExporterKind>) => metrics.exporters = Some(kinds)
+    );
+    set!(
+        /// The full OTLP metrics URL (overrides `OTEL_EXPORTER_OTLP_METRICS_ENDPOINT`).
+        with_metrics_endpoint(url: impl Into<String>) => metrics.endpoint = Some(url.into())
+    );
+    set!(
+        /// Time between two metric exports (overrides `OTEL_METRIC_EXPORT_INTERVAL`;
+        /// default 60 s). Shutdown always exports the last interval.
+        with_metric_export_interval(interval: Duration) => metrics.interval = interval
+    );
+    set!(
+        /// The temporality of metric exports (overrides
+        /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE`; default cumulative).
+        with_metrics_temporality(temporality: TemporalityPreference) => metrics.temporality = temporality
     );
     set!(
         /// The head sampler (overrides `OTEL_TRACES_SAMPLER`).
@@ -264,14 +304,15 @@ impl Builder {
         self
     }
 
-    /// Adds a header to every export (the value is never logged).
+    /// Adds a header to every export, of traces and metrics (the value is never
+    /// logged).
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
-        self.config
-            .otlp
-            .headers
-            .retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
-        self.config.otlp.headers.push((name, value.into()));
+        let value = value.into();
+        for otlp in [&mut self.config.otlp, &mut self.config.metrics.otlp] {
+            otlp.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+            otlp.headers.push((name.clone(), value.clone()));
+        }
         self
     }
 
@@ -330,6 +371,8 @@ impl Builder {
         let mut processors: Vec<Box<dyn SpanProcessor>> = Vec::new();
         // What the guard waits on when it flushes or shuts down.
         let mut waiters = Waiters::default();
+        // The OTLP trace exporter's runtime, shared with the metric exporter.
+        let mut runtime = None;
         for kind in config.effective_exporters() {
             let processor: Box<dyn SpanProcessor> = match kind {
                 ExporterKind::Console => {
@@ -352,6 +395,7 @@ impl Builder {
                     let deadline = Deadline::default();
                     waiters.exporters.push(deadline.clone());
                     let exporter = OtlpExporter::with_stats(&otlp, stats.clone(), deadline)?;
+                    runtime = Some(exporter.runtime());
                     let batch = BatchConfigBuilder::default()
                         .with_max_queue_size(b.max_queue_size)
                         .with_max_export_batch_size(b.max_export_batch_size)
@@ -401,6 +445,17 @@ impl Builder {
         };
         let provider = builder.with_id_generator(PipelineIds::default()).build();
         let pipeline = SpanPipeline::new(&provider, sampler);
+        // Metrics go where `OTEL_METRICS_EXPORTER` says (by default where the
+        // traces go); the summary follows the traces' console output.
+        let metrics = MetricsPipeline::build(
+            &config,
+            build_resource(&config),
+            waiters.consoles.first().cloned(),
+            runtime,
+        )?;
+        if let Some((_, deadline)) = metrics.as_ref().and_then(|m| m.otlp.as_ref()) {
+            waiters.exporters.push(deadline.clone());
+        }
         Ok(TracingGuard::new(
             Some(provider),
             stats,
@@ -409,16 +464,18 @@ impl Builder {
             config,
             warnings,
             Some(Arc::new(pipeline)),
-        ))
+        )
+        .with_metrics(metrics))
     }
 
     /// Builds the pipeline and installs it globally: tracer provider, propagators,
     /// aitrace settings, the enabled switch, aitrace's panic hook (in front of
-    /// the one in place; see `aitrace::install_panic_hook`), and the span
-    /// pipeline ([`crate::pipeline`]): aitrace's spans reach this provider without
-    /// a lookup per span, and dropped ones are decided before they are built. Until
-    /// the guard shuts down, they go to this provider even if something replaces
-    /// the global provider afterwards.
+    /// the one in place; see `aitrace::install_panic_hook`), the metric
+    /// instruments spans record into (none when metrics go nowhere; see
+    /// [`aitrace::metrics`]), and the span pipeline ([`crate::pipeline`]):
+    /// aitrace's spans reach this provider without a lookup per span, and dropped
+    /// ones are decided before they are built. Until the guard shuts down, they go
+    /// to this provider even if something replaces the global provider afterwards.
     ///
     /// # Errors
     /// See [`InitError`].
@@ -428,6 +485,7 @@ impl Builder {
         let config = &config;
         aitrace::set_enabled(!config.disabled);
         aitrace::set_global_settings(config.settings.clone());
+        aitrace::metrics::set_global_instruments(guard.instruments().cloned());
         aitrace::propagation::set_identity_baggage(config.identity_baggage);
         // Spans that end in a panic record its message; hooks and redactors
         // that panic are reported once, quietly.

@@ -11,6 +11,7 @@ mod guard;
 #[cfg(feature = "otlp")]
 mod init;
 pub mod keep_rules;
+pub mod metrics;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod pipeline;
@@ -36,7 +37,9 @@ pub use aitrace;
 pub use config::DEFAULT_SHUTDOWN_TIMEOUT;
 pub use config::{Config, ConfigError};
 #[cfg(feature = "otlp")]
-pub use guard::{FlushError, FlushReport, ShutdownError, ShutdownReport, TracingGuard};
+pub use guard::{
+    FlushError, FlushReport, MetricsReport, ShutdownError, ShutdownReport, TracingGuard,
+};
 #[cfg(feature = "otlp")]
 pub use init::{init, propagator, Builder, InitError};
 /// The OpenTelemetry SDK this crate is built on, re-exported for applications that

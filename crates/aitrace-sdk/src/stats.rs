@@ -248,6 +248,12 @@ impl ExportStats {
         }
     }
 
+    /// Counts `n` items handed to an exporter that has no queue of its own (metric
+    /// data points: each is then exported or failed).
+    pub(crate) fn add_recorded(&self, n: u64) {
+        self.inner.recorded.fetch_add(n, Ordering::AcqRel);
+    }
+
     /// Counts a failed export; returns true the first time (to log once).
     pub(crate) fn add_failed(&self, n: u64) -> bool {
         self.inner.failed.fetch_add(n, Ordering::Release);

@@ -186,6 +186,8 @@ fn mlflow_classifies_every_span_type_with_default_settings() {
         .with_exporters(vec![ExporterKind::Otlp])
         .with_protocol(Protocol::HttpProtobuf)
         .with_endpoint(mlflow.endpoint())
+        // MLflow takes traces only (its /v1/metrics is a 404).
+        .with_metrics_exporters(Vec::new())
         .with_header(Mlflow::EXPERIMENT_HEADER, Mlflow::DEFAULT_EXPERIMENT)
         // MLflow's first OTLP request after start was seen to take more than the
         // default 10 s (it loads its tracing stack then).

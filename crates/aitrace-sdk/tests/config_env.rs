@@ -547,9 +547,11 @@ fn certificates() {
     let f = PemFiles::new();
     let c = config(&[(OTEL_EXPORTER_OTLP_CERTIFICATE, &format!(" {} ", f.cert))]);
     assert_eq!(c.otlp.certificate, Some(PathBuf::from(&f.cert)));
+    // (Metrics read the generic variables too, unless theirs are set.)
     let c = config(&[
         (OTEL_EXPORTER_OTLP_CERTIFICATE, "/generic.pem"),
         (OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE, &f.cert),
+        (OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE, &f.cert),
     ]);
     assert_eq!(
         c.otlp.certificate,
@@ -561,6 +563,7 @@ fn certificates() {
         (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, &f.cert),
         (OTEL_EXPORTER_OTLP_CLIENT_KEY, "/generic.key"),
         (OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY, &f.key),
+        (OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY, &f.key),
     ]);
     assert_eq!(c.otlp.client_certificate, Some(PathBuf::from(&f.cert)));
     assert_eq!(c.otlp.client_key, Some(PathBuf::from(&f.key)));
@@ -908,12 +911,22 @@ fn other_settings_follow_signal_then_generic_precedence() {
     assert_eq!(c.otlp.protocol, Protocol::HttpProtobuf);
     assert_eq!(c.otlp.timeout, Duration::from_millis(200));
     assert_eq!(c.otlp.compression, Compression::Gzip);
-    // An invalid generic value is not read when the signal one is set.
+    // An invalid generic value is not read when the signal ones are set.
     let c = config(&[
+        (OTEL_EXPORTER_OTLP_PROTOCOL, "http/xml"),
+        (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "grpc"),
+        (OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "grpc"),
+    ]);
+    assert_eq!(c.otlp.protocol, Protocol::Grpc);
+    // With only the traces' set, metrics read it, and say it is wrong (once).
+    let (c, w) = read(&[
         (OTEL_EXPORTER_OTLP_PROTOCOL, "http/xml"),
         (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "grpc"),
     ]);
     assert_eq!(c.otlp.protocol, Protocol::Grpc);
+    assert_eq!(c.metrics.otlp.protocol, Protocol::HttpProtobuf);
+    assert_eq!(w.len(), 1);
+    assert_eq!(w[0].var, OTEL_EXPORTER_OTLP_PROTOCOL);
     // An invalid signal value counts as unset: the generic one applies.
     let (c, w) = read(&[
         (OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, "http/xml"),
@@ -1173,6 +1186,25 @@ fn every_warning_names_its_variable_and_what_is_accepted() {
         (AITRACE_MAX_QUEUE_BYTES, "lots"),
         (AITRACE_MAX_REQUEST_BYTES, "1024"),
         (AITRACE_SHUTDOWN_TIMEOUT, "0"),
+        (OTEL_METRICS_EXPORTER, "prometheus"),
+        (OTEL_METRIC_EXPORT_INTERVAL, "0"),
+        (OTEL_METRIC_EXPORT_TIMEOUT, "soon"),
+        (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, "ftp://x"),
+        (OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, "udp"),
+        (OTEL_EXPORTER_OTLP_METRICS_HEADERS, "oops"),
+        (OTEL_EXPORTER_OTLP_METRICS_TIMEOUT, "soon"),
+        (OTEL_EXPORTER_OTLP_METRICS_COMPRESSION, "zip"),
+        (OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE, "/missing-ca.pem"),
+        (
+            OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+            "/only-cert.pem",
+        ),
+        (OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY, "/only-key.pem"),
+        (OTEL_EXPORTER_OTLP_METRICS_INSECURE, "maybe"),
+        (
+            OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
+            "sometimes",
+        ),
     ];
     for (var, value) in cases {
         let (_, warnings) = read(&[(var, value)]);
@@ -1258,7 +1290,7 @@ fn pipeline_limits_are_read_with_their_defaults_and_bounds() {
 
 #[test]
 fn variable_constants_are_their_own_names() {
-    assert_eq!(ENV_VARIABLES.len(), 33);
+    assert_eq!(ENV_VARIABLES.len(), 46);
     for var in ENV_VARIABLES {
         assert!(
             var.starts_with("OTEL_") || var.starts_with("AITRACE_"),

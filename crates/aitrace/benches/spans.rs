@@ -28,6 +28,9 @@ use opentelemetry::trace::{
 };
 use opentelemetry::{global, Array, Context, KeyValue, StringValue, Value};
 use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider, Temporality};
 use opentelemetry_sdk::trace::{Sampler, SdkTracer, SdkTracerProvider, SpanData, SpanExporter};
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -482,6 +485,8 @@ struct Env {
     _parent: Option<opentelemetry::ContextGuard>,
     disabled: bool,
     pipeline: Option<Arc<dyn Pipeline>>,
+    /// The meter provider whose instruments are installed (`metrics/…/on`).
+    meters: Option<SdkMeterProvider>,
 }
 
 impl Env {
@@ -496,6 +501,10 @@ impl Env {
             "unsampled" => (Sampler::AlwaysOff, SamplerConfig::AlwaysOff),
             "recorded" => (Sampler::AlwaysOn, SamplerConfig::AlwaysOn),
             "off" => (Sampler::AlwaysOff, SamplerConfig::AlwaysOff),
+            "metrics" if rest.starts_with("unsampled_") => {
+                (Sampler::AlwaysOff, SamplerConfig::AlwaysOff)
+            }
+            "metrics" => (Sampler::AlwaysOn, SamplerConfig::AlwaysOn),
             _ => return None,
         };
         let p = provider(sampler);
@@ -513,12 +522,26 @@ impl Env {
         }
         let disabled = rest.starts_with("disabled/");
         aitrace::set_enabled(!disabled);
+        // `metrics/<span>/on`: the GenAI instruments of a meter provider that
+        // aggregates in memory (exported once a day: never, in a benchmark).
+        let meters = (group == "metrics" && rest.ends_with("/on")).then(|| {
+            let reader = PeriodicReader::builder(NoopMetricExporter)
+                .with_interval(Duration::from_secs(24 * 3600))
+                .build();
+            SdkMeterProvider::builder().with_reader(reader).build()
+        });
+        aitrace::metrics::set_global_instruments(
+            meters
+                .as_ref()
+                .map(|p| aitrace::metrics::Instruments::from_provider(p).with_bound_series()),
+        );
         Some(Env {
             raw,
             global: global::tracer("raw"),
             _parent: child.then(|| unsampled_parent().attach()),
             disabled,
             pipeline,
+            meters,
         })
     }
 
@@ -548,6 +571,11 @@ impl Env {
             ("off", "no_provider/aitrace_generation" | "disabled/aitrace_generation") => {
                 Box::new(ai_generation)
             }
+            ("metrics", "generation/on" | "generation/off") => Box::new(ai_generation),
+            ("metrics", "unsampled_generation/on" | "unsampled_generation/off") => {
+                Box::new(ai_generation)
+            }
+            ("metrics", "run/on" | "run/off") => Box::new(ai_run),
             _ => return None,
         };
         Some(f)
@@ -562,6 +590,29 @@ impl Drop for Env {
         if let Some(p) = &self.pipeline {
             remove_global_pipeline(p);
         }
+        if self.meters.take().is_some() {
+            aitrace::metrics::set_global_instruments(None);
+        }
+    }
+}
+
+/// A metric exporter that drops what it gets.
+#[derive(Debug)]
+struct NoopMetricExporter;
+
+impl PushMetricExporter for NoopMetricExporter {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        black_box(metrics);
+        Ok(())
+    }
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        Ok(())
+    }
+    fn temporality(&self) -> Temporality {
+        Temporality::Cumulative
     }
 }
 
@@ -601,6 +652,17 @@ const GROUPS: &[(&str, &[&str])] = &[
             "run/raw",
             "run/aitrace",
             "run/aitrace_global",
+        ],
+    ),
+    (
+        "metrics",
+        &[
+            "generation/off",
+            "generation/on",
+            "unsampled_generation/off",
+            "unsampled_generation/on",
+            "run/off",
+            "run/on",
         ],
     ),
     (
@@ -706,6 +768,24 @@ const PAIRS: &[(&str, &str, &str, Option<f64>)] = &[
         "unsampled/run/aitrace",
         "unsampled/run/raw",
         Some(1.0),
+    ),
+    (
+        "recorded generation, metrics on vs off",
+        "metrics/generation/on",
+        "metrics/generation/off",
+        Some(1.15),
+    ),
+    (
+        "unsampled generation, metrics on vs off",
+        "metrics/unsampled_generation/on",
+        "metrics/unsampled_generation/off",
+        None,
+    ),
+    (
+        "agent run (7 spans), metrics on vs off",
+        "metrics/run/on",
+        "metrics/run/off",
+        None,
     ),
     (
         "no provider: agent",
@@ -888,7 +968,9 @@ fn summary() {
         let (Some(a), Some(b)) = (median_ns(ai), median_ns(base)) else {
             continue;
         };
-        let paired = {
+        let paired = if ai.starts_with("metrics/") {
+            metrics_paired(ai, base)
+        } else {
             let env = Env::for_case(ai).expect("a known group");
             let (fa, fb) = (
                 env.case(ai).expect("a case"),
@@ -931,6 +1013,29 @@ fn threads_summary() {
 }
 
 /// The paired ratio of two cases (see `support::paired_ratio`).
+/// The paired ratio of a `metrics/…/on` case to its `…/off` case: the same span
+/// code, with the instruments put in force before each batch of the `on` side
+/// and taken away before each batch of the `off` side (outside the timed loop).
+fn metrics_paired(on: &str, off: &str) -> f64 {
+    let env = Env::for_case(on).expect("a known group");
+    let f = env.case(on).expect("a case");
+    assert!(env.case(off).is_some(), "{off}: a case");
+    let provider = env.meters.as_ref().expect("metrics on");
+    let instruments = aitrace::metrics::Instruments::from_provider(provider).with_bound_series();
+    let ratio = support::paired_ratio(
+        &|n| {
+            aitrace::metrics::set_global_instruments(Some(instruments.clone()));
+            support::timed(&f, n)
+        },
+        &|n| {
+            aitrace::metrics::set_global_instruments(None);
+            support::timed(&f, n)
+        },
+    );
+    aitrace::metrics::set_global_instruments(None);
+    ratio
+}
+
 fn paired(a: &dyn Fn(), b: &dyn Fn()) -> f64 {
     support::paired_ratio(&|n| support::timed(a, n), &|n| support::timed(b, n))
 }

@@ -84,6 +84,35 @@ pub const OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_TRACE
 pub const OTEL_EXPORTER_OTLP_INSECURE: &str = "OTEL_EXPORTER_OTLP_INSECURE";
 /// Like [`OTEL_EXPORTER_OTLP_INSECURE`], for trace exports; wins over it.
 pub const OTEL_EXPORTER_OTLP_TRACES_INSECURE: &str = "OTEL_EXPORTER_OTLP_TRACES_INSECURE";
+/// Where metrics go: a comma-separated list of `otlp`, `console`, or `none`.
+pub const OTEL_METRICS_EXPORTER: &str = "OTEL_METRICS_EXPORTER";
+/// Milliseconds between two metric exports (60 000 by default).
+pub const OTEL_METRIC_EXPORT_INTERVAL: &str = "OTEL_METRIC_EXPORT_INTERVAL";
+/// Longest time one metric export may take, in milliseconds (30 000 by default).
+pub const OTEL_METRIC_EXPORT_TIMEOUT: &str = "OTEL_METRIC_EXPORT_TIMEOUT";
+/// Full URL of the OTLP receiver for metrics, used as given.
+pub const OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT";
+/// OTLP transport for metrics; wins over [`OTEL_EXPORTER_OTLP_PROTOCOL`].
+pub const OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: &str = "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL";
+/// Headers sent with metric exports; replaces [`OTEL_EXPORTER_OTLP_HEADERS`] when set.
+pub const OTEL_EXPORTER_OTLP_METRICS_HEADERS: &str = "OTEL_EXPORTER_OTLP_METRICS_HEADERS";
+/// Timeout of one metric export request, in milliseconds; wins over [`OTEL_EXPORTER_OTLP_TIMEOUT`].
+pub const OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: &str = "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT";
+/// Payload compression of metric exports; wins over [`OTEL_EXPORTER_OTLP_COMPRESSION`].
+pub const OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: &str = "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION";
+/// PEM CA file for metric exports; wins over [`OTEL_EXPORTER_OTLP_CERTIFICATE`].
+pub const OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE: &str = "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE";
+/// Client certificate for metric exports; wins over [`OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`].
+pub const OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE";
+/// Client key for metric exports; wins over [`OTEL_EXPORTER_OTLP_CLIENT_KEY`].
+pub const OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY: &str = "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY";
+/// Like [`OTEL_EXPORTER_OTLP_INSECURE`], for metric exports; wins over it.
+pub const OTEL_EXPORTER_OTLP_METRICS_INSECURE: &str = "OTEL_EXPORTER_OTLP_METRICS_INSECURE";
+/// Aggregation temporality of metric exports: `cumulative` (the default),
+/// `delta` or `lowmemory`.
+pub const OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: &str =
+    "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE";
 /// The head sampler (`parentbased_always_on` by default).
 pub const OTEL_TRACES_SAMPLER: &str = "OTEL_TRACES_SAMPLER";
 /// The ratio of the `traceidratio` samplers, from 0 to 1 (1 by default).
@@ -323,9 +352,12 @@ impl<F: Fn(&str) -> Option<String>> EnvReader<F> {
         .unwrap_or(false)
     }
 
-    /// Records a warning.
+    /// Records a warning, once: a generic variable read for two signals
+    /// (`OTEL_EXPORTER_OTLP_HEADERS` for traces and metrics) is reported once.
     pub fn warn(&mut self, warning: ConfigWarning) {
-        self.warnings.push(warning);
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     /// The warnings so far.

@@ -14,6 +14,7 @@
 //! load), instead of taking the process-wide lock.
 
 use crate::hooks::{Registered, TraceProcessor};
+use crate::metrics::Instruments;
 use crate::pipeline::Pipeline;
 use crate::settings::Settings;
 use std::cell::RefCell;
@@ -42,6 +43,9 @@ pub struct Instrumentation {
     /// The pipeline an SDK installed; `None`: the global provider, looked up for
     /// every span ([`crate::pipeline::GlobalProvider`]).
     pub(crate) pipeline: Option<Arc<dyn Pipeline>>,
+    /// The GenAI metric instruments; `None` (the default) records no metrics and
+    /// costs a span one check of this `Option`.
+    pub(crate) metrics: Option<Arc<Instruments>>,
 }
 
 impl fmt::Debug for Instrumentation {
@@ -51,6 +55,7 @@ impl fmt::Debug for Instrumentation {
             .field("settings", &self.settings)
             .field("hooks", &self.hooks.len())
             .field("pipeline", &self.pipeline)
+            .field("metrics", &self.metrics.is_some())
             .finish()
     }
 }
@@ -69,6 +74,7 @@ impl Instrumentation {
             settings: Arc::new(Settings::default()),
             hooks: Arc::from(Vec::new()),
             pipeline: None,
+            metrics: None,
         }
     }
 
@@ -84,6 +90,7 @@ impl Instrumentation {
             settings: Arc::new(Settings::from_env_lossy()),
             hooks: Arc::from(Vec::new()),
             pipeline: None,
+            metrics: None,
         }
     }
 
@@ -123,6 +130,23 @@ impl Instrumentation {
     pub fn with_pipeline(mut self, pipeline: Option<Arc<dyn Pipeline>>) -> Self {
         self.pipeline = pipeline;
         self
+    }
+
+    /// Records metrics into `instruments` (see [`crate::metrics`]).
+    pub fn with_metrics(mut self, instruments: Instruments) -> Self {
+        self.metrics = Some(Arc::new(instruments));
+        self
+    }
+
+    /// Records no metrics.
+    pub fn without_metrics(mut self) -> Self {
+        self.metrics = None;
+        self
+    }
+
+    /// The metric instruments spans count into, if any.
+    pub fn metrics(&self) -> Option<&Instruments> {
+        self.metrics.as_deref()
     }
 
     /// Whether spans record.

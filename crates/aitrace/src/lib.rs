@@ -104,6 +104,7 @@ mod enabled;
 pub mod env;
 pub mod hooks;
 pub mod instrumentation;
+pub mod metrics;
 pub mod model_calls;
 mod panic_hook;
 pub mod pipeline;

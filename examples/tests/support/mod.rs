@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 #[path = "../../../crates/aitrace-sdk/tests/support/peers.rs"]
-mod peers;
+pub mod peers;
 
 use aitrace_sdk::config::{BatchConfig, Compression, ExporterKind, Protocol};
 use aitrace_sdk::Builder;

@@ -22,7 +22,7 @@ pub struct ResolvedEndpoint {
     pub warning: Option<String>,
 }
 
-/// An endpoint split into the parts that matter for building the traces URL.
+/// An endpoint split into the parts that matter for building a signal's URL.
 pub(crate) struct Endpoint {
     /// `http` or `https`; added when the value had none.
     scheme: &'static str,
@@ -38,24 +38,21 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// The URL as given, with its scheme in lower case (or added).
-    fn as_given(&self) -> String {
+    pub(crate) fn as_given(&self) -> String {
         format!("{}://{}", self.scheme, self.after_scheme)
     }
 
-    /// The URL with `/v1/traces` appended to its path, and whether the path
-    /// already ended with it.
-    fn with_traces_path(&self) -> (String, bool) {
+    /// The URL with `path` (`/v1/traces`, `/v1/metrics`) appended to its path,
+    /// and whether the path already ended with it.
+    pub(crate) fn with_path(&self, path: &str) -> (String, bool) {
         let base = self.path.trim_end_matches('/');
         let query = self
             .query
             .as_deref()
             .map(|q| format!("?{q}"))
             .unwrap_or_default();
-        let url = format!(
-            "{}://{}{base}{HTTP_TRACES_PATH}{query}",
-            self.scheme, self.authority
-        );
-        (url, base.ends_with(HTTP_TRACES_PATH))
+        let url = format!("{}://{}{base}{path}{query}", self.scheme, self.authority);
+        (url, base.ends_with(path))
     }
 }
 
@@ -211,7 +208,7 @@ impl OtlpConfig {
                     warning: None,
                 });
             }
-            let (full, doubled) = url.with_traces_path();
+            let (full, doubled) = url.with_path(HTTP_TRACES_PATH);
             let warning = doubled.then(|| {
                 format!(
                     "the OTLP endpoint ({OTEL_EXPORTER_OTLP_ENDPOINT}) already ends with \

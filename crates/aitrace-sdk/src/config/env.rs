@@ -14,8 +14,8 @@ use super::endpoint::{parse_endpoint, UNSET};
 use super::headers::{check_for_protocol, parse_headers, SKIPPED};
 use super::validate::{check_pem_file, check_queue};
 use super::{
-    BatchConfig, Compression, Config, ConfigWarning, ExporterKind, OtlpConfig, PropagatorKind,
-    Protocol, SamplerConfig,
+    BatchConfig, Compression, Config, ConfigWarning, ExporterKind, MetricsExporterKind, OtlpConfig,
+    PropagatorKind, Protocol, SamplerConfig,
 };
 use aitrace::env::{key_values, parse_count, parse_millis, parse_names, EnvReader, Name, NameList};
 use std::path::PathBuf;
@@ -34,6 +34,14 @@ pub use aitrace::env::{
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_TRACES_TIMEOUT, OTEL_PROPAGATORS,
     OTEL_RESOURCE_ATTRIBUTES, OTEL_SDK_DISABLED, OTEL_SERVICE_NAME, OTEL_TRACES_EXPORTER,
     OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG,
+};
+pub use aitrace::env::{
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE, OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY, OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    OTEL_EXPORTER_OTLP_METRICS_INSECURE, OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+    OTEL_METRICS_EXPORTER, OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT,
 };
 
 /// Every variable [`Config::from_lookup`] reads apart from `AITRACE_STRICT_CONFIG`
@@ -73,6 +81,19 @@ pub const ENV_VARIABLES: &[&str] = &[
     AITRACE_MAX_QUEUE_BYTES,
     AITRACE_MAX_REQUEST_BYTES,
     AITRACE_SHUTDOWN_TIMEOUT,
+    OTEL_METRICS_EXPORTER,
+    OTEL_METRIC_EXPORT_INTERVAL,
+    OTEL_METRIC_EXPORT_TIMEOUT,
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+    OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+    OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+    OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+    OTEL_EXPORTER_OTLP_METRICS_INSECURE,
+    OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE,
 ];
 
 /// The OTLP/HTTP traces URL used when no endpoint is configured.
@@ -152,6 +173,51 @@ impl Config {
             None => vec![ExporterKind::Console],
         }
     }
+
+    /// Where metrics go: those chosen in [`MetricsConfig::exporters`]
+    /// (`OTEL_METRICS_EXPORTER`), or, when none were chosen, where the traces go
+    /// ([`Config::effective_exporters`]): OTLP to the same collector, and a
+    /// summary of the run's metrics after the console tree. With traces at
+    /// `none`, no metrics either, unless chosen; nor over OTLP when the traces
+    /// go to an endpoint of their own (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, as
+    /// for a trace-only backend) and no endpoint is given that metrics could use.
+    ///
+    /// ```
+    /// use aitrace_sdk::config::{Config, MetricsExporterKind};
+    ///
+    /// let env = [("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318")];
+    /// let (config, _) = Config::from_lookup(|name| {
+    ///     env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+    /// });
+    /// assert_eq!(config.effective_metrics_exporters(), vec![MetricsExporterKind::Otlp]);
+    /// // No endpoint: the console tree for traces, a summary for metrics.
+    /// assert_eq!(
+    ///     Config::default().effective_metrics_exporters(),
+    ///     vec![MetricsExporterKind::Console]
+    /// );
+    /// ```
+    pub fn effective_metrics_exporters(&self) -> Vec<MetricsExporterKind> {
+        match &self.metrics.exporters {
+            Some(list) => list.clone(),
+            None => {
+                let traces_only = self
+                    .otlp
+                    .traces_endpoint
+                    .as_deref()
+                    .is_some_and(|e| !e.trim().is_empty());
+                let metrics_collector = self.metrics.has_endpoint() || !traces_only;
+                self.effective_exporters()
+                    .into_iter()
+                    .filter_map(|kind| match kind {
+                        ExporterKind::Otlp => {
+                            metrics_collector.then_some(MetricsExporterKind::Otlp)
+                        }
+                        ExporterKind::Console => Some(MetricsExporterKind::Console),
+                    })
+                    .collect()
+            }
+        }
+    }
 }
 
 fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
@@ -202,7 +268,11 @@ fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
             },
         );
     }
-    config.otlp = read_otlp(env);
+    let (otlp, traces_endpoint) = read_otlp(env, &TRACES);
+    config.otlp = OtlpConfig {
+        traces_endpoint,
+        ..otlp
+    };
     match env.parse(
         &[OTEL_TRACES_SAMPLER],
         "using parentbased_always_on",
@@ -238,6 +308,7 @@ fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
             config.propagators = list;
         }
     }
+    config.metrics = super::metrics::read_metrics(env);
     config.batch = read_batch(env);
     if let Some(t) = env.parse(
         &[AITRACE_SHUTDOWN_TIMEOUT],
@@ -255,21 +326,21 @@ fn read<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> Config {
 }
 
 /// How a list variable is described in its warnings.
-struct Names<K> {
+pub(crate) struct Names<K> {
     /// What the variable accepts.
-    accepted: &'static str,
+    pub(crate) accepted: &'static str,
     /// What its items are, in the plural.
-    what: &'static str,
+    pub(crate) what: &'static str,
     /// What happens when nothing usable is left.
-    default: &'static str,
+    pub(crate) default: &'static str,
     /// The name of an item, to say what is used.
-    show: fn(&K) -> &'static str,
+    pub(crate) show: fn(&K) -> &'static str,
 }
 
 /// The items of a list variable that can be used, in order (empty for `none`),
 /// or `None` when there is nothing to use, so that the default applies. Skipped
 /// items and refused lists are warnings.
-fn names<F: Fn(&str) -> Option<String>, K>(
+pub(crate) fn names<F: Fn(&str) -> Option<String>, K>(
     env: &mut EnvReader<F>,
     var: &'static str,
     value: &str,
@@ -333,34 +404,72 @@ fn propagator_name(kind: &PropagatorKind) -> &'static str {
     }
 }
 
-fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfig {
-    let mut otlp = OtlpConfig::default();
-    otlp.insecure = env
-        .bool(&[
-            OTEL_EXPORTER_OTLP_TRACES_INSECURE,
-            OTEL_EXPORTER_OTLP_INSECURE,
-        ])
-        .unwrap_or(false);
-    otlp.traces_endpoint = read_endpoint(env, &[OTEL_EXPORTER_OTLP_TRACES_ENDPOINT], otlp.insecure);
+/// The signal-specific OTLP variables of one signal (traces or metrics), each
+/// read before its generic form.
+pub(crate) struct SignalVars {
+    pub(crate) endpoint: &'static str,
+    pub(crate) insecure: &'static str,
+    pub(crate) protocol: &'static str,
+    pub(crate) headers: &'static str,
+    pub(crate) timeout: &'static str,
+    pub(crate) compression: &'static str,
+    pub(crate) certificate: &'static str,
+    pub(crate) client_certificate: &'static str,
+    pub(crate) client_key: &'static str,
+}
+
+/// The `OTEL_EXPORTER_OTLP_TRACES_*` variables.
+pub(crate) const TRACES: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT,
+    insecure: OTEL_EXPORTER_OTLP_TRACES_INSECURE,
+    protocol: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_TRACES_HEADERS,
+    timeout: OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
+    compression: OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
+};
+
+/// The `OTEL_EXPORTER_OTLP_METRICS_*` variables.
+pub(crate) const METRICS: SignalVars = SignalVars {
+    endpoint: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+    insecure: OTEL_EXPORTER_OTLP_METRICS_INSECURE,
+    protocol: OTEL_EXPORTER_OTLP_METRICS_PROTOCOL,
+    headers: OTEL_EXPORTER_OTLP_METRICS_HEADERS,
+    timeout: OTEL_EXPORTER_OTLP_METRICS_TIMEOUT,
+    compression: OTEL_EXPORTER_OTLP_METRICS_COMPRESSION,
+    certificate: OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE,
+    client_certificate: OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE,
+    client_key: OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY,
+};
+
+/// The OTLP settings of the signal of `vars` (its variables over the generic
+/// ones), and the full URL of its signal-specific endpoint variable.
+pub(crate) fn read_otlp<F: Fn(&str) -> Option<String>>(
+    env: &mut EnvReader<F>,
+    vars: &SignalVars,
+) -> (OtlpConfig, Option<String>) {
+    let mut otlp = OtlpConfig {
+        insecure: env
+            .bool(&[vars.insecure, OTEL_EXPORTER_OTLP_INSECURE])
+            .unwrap_or(false),
+        ..OtlpConfig::default()
+    };
+    let signal_endpoint = read_endpoint(env, &[vars.endpoint], otlp.insecure);
     otlp.endpoint = read_endpoint(
         env,
         &[OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_ENDPOINT],
         otlp.insecure,
     );
     if let Some(protocol) = env.parse(
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_PROTOCOL,
-            OTEL_EXPORTER_OTLP_PROTOCOL,
-        ],
+        &[vars.protocol, OTEL_EXPORTER_OTLP_PROTOCOL],
         "using http/protobuf",
         parse_protocol,
     ) {
         otlp.protocol = protocol;
     }
-    if let Some((var, value)) = env.first(&[
-        OTEL_EXPORTER_OTLP_TRACES_HEADERS,
-        OTEL_EXPORTER_OTLP_HEADERS,
-    ]) {
+    if let Some((var, value)) = env.first(&[vars.headers, OTEL_EXPORTER_OTLP_HEADERS]) {
         let (mut headers, warnings) = parse_headers(var, &value);
         for w in warnings {
             env.warn(w);
@@ -388,20 +497,14 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
     }
     let default_timeout = format!("using the default {}", otlp.timeout.as_millis());
     if let Some(timeout) = env.parse(
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_TIMEOUT,
-            OTEL_EXPORTER_OTLP_TIMEOUT,
-        ],
+        &[vars.timeout, OTEL_EXPORTER_OTLP_TIMEOUT],
         &default_timeout,
         |v| parse_millis(v, false),
     ) {
         otlp.timeout = timeout;
     }
     if let Some(compression) = env.parse(
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_COMPRESSION,
-            OTEL_EXPORTER_OTLP_COMPRESSION,
-        ],
+        &[vars.compression, OTEL_EXPORTER_OTLP_COMPRESSION],
         "using none",
         parse_compression,
     ) {
@@ -409,10 +512,7 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
     }
     otlp.certificate = read_file(
         env,
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE,
-            OTEL_EXPORTER_OTLP_CERTIFICATE,
-        ],
+        &[vars.certificate, OTEL_EXPORTER_OTLP_CERTIFICATE],
         PemKind::Certificates,
         "using the system's root certificates",
     )
@@ -420,7 +520,7 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
     let client_certificate = read_file(
         env,
         &[
-            OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE,
+            vars.client_certificate,
             OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE,
         ],
         PemKind::Certificates,
@@ -428,10 +528,7 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
     );
     let client_key = read_file(
         env,
-        &[
-            OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY,
-            OTEL_EXPORTER_OTLP_CLIENT_KEY,
-        ],
+        &[vars.client_key, OTEL_EXPORTER_OTLP_CLIENT_KEY],
         PemKind::PrivateKey,
         "no client certificate is sent",
     );
@@ -463,7 +560,7 @@ fn read_otlp<F: Fn(&str) -> Option<String>>(env: &mut EnvReader<F>) -> OtlpConfi
         otlp.client_certificate = client_certificate.map(|(_, p)| p);
         otlp.client_key = client_key.map(|(_, p)| p);
     }
-    otlp
+    (otlp, signal_endpoint)
 }
 
 /// The first of `vars` that holds a valid endpoint.

@@ -1,7 +1,8 @@
 //! Configuration of the pipeline: from the environment, from code, and defaults.
 //!
 //! Precedence: values set in code (see [`crate::Builder`]), then the
-//! signal-specific variable (`OTEL_EXPORTER_OTLP_TRACES_*`), then the generic one
+//! signal-specific variable (`OTEL_EXPORTER_OTLP_TRACES_*` for traces,
+//! `OTEL_EXPORTER_OTLP_METRICS_*` for metrics), then the generic one
 //! (`OTEL_EXPORTER_OTLP_*`, with `OTEL_ENDPOINT` as a short alias of the endpoint),
 //! then the default. Every variable is listed in `docs/configuration.md`.
 //!
@@ -16,12 +17,17 @@
 mod endpoint;
 mod env;
 mod headers;
+mod metrics;
 mod validate;
 
 pub use aitrace::env::ConfigWarning;
 pub use endpoint::ResolvedEndpoint;
 pub use env::*;
 pub use headers::parse_headers;
+pub use metrics::{
+    MetricsConfig, MetricsExporterKind, TemporalityPreference, DEFAULT_HTTP_METRICS_ENDPOINT,
+    DEFAULT_METRIC_EXPORT_INTERVAL, DEFAULT_METRIC_EXPORT_TIMEOUT, HTTP_METRICS_PATH,
+};
 #[cfg(feature = "otlp")]
 pub(crate) use validate::read_pem_file;
 
@@ -249,6 +255,9 @@ pub struct Config {
     pub propagators: Vec<PropagatorKind>,
     /// `OTEL_BSP_*`.
     pub batch: BatchConfig,
+    /// Metrics: `OTEL_METRICS_EXPORTER`, `OTEL_METRIC_EXPORT_*` and
+    /// `OTEL_EXPORTER_OTLP_METRICS_*`.
+    pub metrics: MetricsConfig,
     /// What spans record (`AITRACE_*`).
     pub settings: aitrace::Settings,
     /// `AITRACE_IDENTITY_BAGGAGE`: how the conversation id, user id and tenant
@@ -278,6 +287,7 @@ impl Default for Config {
             sampler: SamplerConfig::default(),
             propagators: vec![PropagatorKind::TraceContext, PropagatorKind::Baggage],
             batch: BatchConfig::default(),
+            metrics: MetricsConfig::default(),
             settings: aitrace::Settings::default(),
             identity_baggage: aitrace::propagation::IdentityBaggage::default(),
             strict: false,

@@ -64,6 +64,13 @@ impl Config {
             }
         }
         warnings.extend(self.batch.validate());
+        // The metrics' OTLP settings mostly come from the same generic variables
+        // (or the same Builder calls): a problem is reported once.
+        for w in self.metrics.validate() {
+            if !warnings.contains(&w) {
+                warnings.push(w);
+            }
+        }
         warnings.extend(self.settings.validate());
         if self.shutdown_timeout.is_zero() {
             warnings.push(ConfigWarning::new(

@@ -214,6 +214,12 @@ impl ConsoleExporter {
         self.wait_written(deadline_after(timeout))
     }
 
+    /// Hands `text` to the writer, after what is already waiting (the metrics
+    /// summary goes after the last trace this way).
+    pub(crate) fn print(&self, text: String) {
+        self.output.send(text);
+    }
+
     fn wait_written(&self, deadline: Instant) -> OTelSdkResult {
         match self.output.flush(deadline) {
             Ok(()) => Ok(()),

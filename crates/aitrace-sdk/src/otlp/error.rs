@@ -52,6 +52,18 @@ pub(crate) enum ExportError {
     Encoding(String),
 }
 
+impl ExportError {
+    /// Whether the collector says it does not serve what was sent: HTTP 404 or
+    /// 405, gRPC `UNIMPLEMENTED`.
+    pub(crate) fn is_not_served(&self) -> bool {
+        match self {
+            ExportError::Http { status, .. } => matches!(status, 404 | 405),
+            ExportError::Grpc { code, .. } => *code == tonic::Code::Unimplemented,
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -6,11 +6,10 @@
 
 use super::error::{chain, ExportError};
 use super::tls::TlsFiles;
-use super::{Accepted, ExporterBuildError, Payload};
+use super::{Accepted, ExportResponse, ExporterBuildError, Payload, Signal};
 use crate::config::{Compression, OtlpConfig};
 use crate::redact::collector_text;
 use bytes::{Buf, BufMut, Bytes};
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceResponse;
 use prost::Message;
 use std::time::Duration;
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -23,10 +22,10 @@ use tonic::{Code, Status};
 /// and message); anything longer is a broken or hostile collector.
 pub(crate) const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-const EXPORT_PATH: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
 pub(crate) struct GrpcTransport {
     channel: Channel,
+    /// The export method of the signal carried.
+    path: &'static str,
     metadata: Vec<(AsciiMetadataKey, AsciiMetadataValue)>,
     /// The header values, to hide them should the collector echo them.
     secrets: Vec<String>,
@@ -68,7 +67,11 @@ fn encoding(compression: Compression) -> Option<tonic::codec::CompressionEncodin
 
 impl GrpcTransport {
     /// Must run inside the export runtime (the channel spawns its worker there).
-    pub(crate) fn new(url: &str, config: &OtlpConfig) -> Result<GrpcTransport, ExporterBuildError> {
+    pub(crate) fn new(
+        url: &str,
+        config: &OtlpConfig,
+        signal: Signal,
+    ) -> Result<GrpcTransport, ExporterBuildError> {
         // No per-request timeout here: the exporter bounds each export (all its
         // attempts) with its own deadline.
         let mut endpoint = Endpoint::from_shared(url.to_string())
@@ -99,6 +102,7 @@ impl GrpcTransport {
         }
         Ok(GrpcTransport {
             channel: endpoint.connect_lazy(),
+            path: signal.grpc_path(),
             metadata: metadata(&config.headers)?,
             secrets: config.headers.iter().map(|(_, v)| v.clone()).collect(),
             compression: encoding(config.compression),
@@ -124,15 +128,11 @@ impl GrpcTransport {
             req.metadata_mut().append(k.clone(), v.clone());
         }
         let response = grpc
-            .unary(req, PathAndQuery::from_static(EXPORT_PATH), Raw)
+            .unary(req, PathAndQuery::from_static(self.path), Raw)
             .await
             .map_err(|s| self.status_error(&s))?;
-        let rejected = response
-            .into_inner()
-            .partial_success
-            .map_or(0, |p| p.rejected_spans.max(0) as u64);
         Ok(Accepted {
-            rejected_spans: rejected,
+            rejected: response.into_inner().rejected(),
         })
     }
 
@@ -222,7 +222,7 @@ struct Raw;
 
 impl Codec for Raw {
     type Encode = Bytes;
-    type Decode = ExportTraceServiceResponse;
+    type Decode = ExportResponse;
     type Encoder = Raw;
     type Decoder = Raw;
 
@@ -247,12 +247,12 @@ impl Encoder for Raw {
 }
 
 impl Decoder for Raw {
-    type Item = ExportTraceServiceResponse;
+    type Item = ExportResponse;
     type Error = Status;
 
     fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Self::Item>, Status> {
         let len = src.remaining();
-        ExportTraceServiceResponse::decode(src.copy_to_bytes(len))
+        ExportResponse::decode(src.copy_to_bytes(len))
             .map(Some)
             .map_err(|e| Status::internal(format!("cannot decode the collector's answer: {e}")))
     }

@@ -7,7 +7,7 @@
 
 use super::error::{chain, ExportError};
 use super::tls::TlsFiles;
-use super::{Accepted, ExporterBuildError};
+use super::{Accepted, ExportResponse, ExporterBuildError, Signal};
 use crate::config::{Compression, OtlpConfig, Protocol};
 use crate::redact::collector_text;
 use bytes::Bytes;
@@ -16,9 +16,8 @@ use hyper::header::{HeaderName, HeaderValue, CONTENT_ENCODING, CONTENT_TYPE, RET
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -49,6 +48,7 @@ pub(crate) struct HttpTransport {
     secrets: Vec<String>,
     json: bool,
     compression: Compression,
+    signal: Signal,
 }
 
 /// The configured headers as HTTP headers. `OtlpConfig::validate` has refused
@@ -134,7 +134,11 @@ fn rustls_config(config: &OtlpConfig) -> Result<rustls::ClientConfig, ExporterBu
 }
 
 impl HttpTransport {
-    pub(crate) fn new(url: &str, config: &OtlpConfig) -> Result<HttpTransport, ExporterBuildError> {
+    pub(crate) fn new(
+        url: &str,
+        config: &OtlpConfig,
+        signal: Signal,
+    ) -> Result<HttpTransport, ExporterBuildError> {
         let uri: hyper::Uri = url.parse().map_err(|e| {
             ExporterBuildError::Transport(format!(
                 "invalid HTTP endpoint {}: {e}",
@@ -164,6 +168,7 @@ impl HttpTransport {
             secrets: config.headers.iter().map(|(_, v)| v.clone()).collect(),
             json: config.protocol == Protocol::HttpJson,
             compression: config.compression,
+            signal,
         })
     }
 
@@ -175,6 +180,19 @@ impl HttpTransport {
     ) -> Result<Vec<u8>, ExportError> {
         if self.json {
             super::json::encode(request)
+                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))
+        } else {
+            Ok(request.encode_to_vec())
+        }
+    }
+
+    /// A metrics request body, encoded like [`HttpTransport::encode`].
+    pub(crate) fn encode_metrics(
+        &self,
+        request: &ExportMetricsServiceRequest,
+    ) -> Result<Vec<u8>, ExportError> {
+        if self.json {
+            serde_json::to_vec(request)
                 .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))
         } else {
             Ok(request.encode_to_vec())
@@ -251,16 +269,11 @@ impl HttpTransport {
             });
         }
         let rejected = if self.json {
-            super::json::rejected_spans(&bytes)
+            super::json::rejected(&bytes, self.signal.json_rejected())
         } else {
-            ExportTraceServiceResponse::decode(bytes)
-                .ok()
-                .and_then(|r| r.partial_success)
-                .map_or(0, |p| p.rejected_spans.max(0) as u64)
+            ExportResponse::decode(bytes).map_or(0, |r| r.rejected())
         };
-        Ok(Accepted {
-            rejected_spans: rejected,
-        })
+        Ok(Accepted { rejected })
     }
 
     fn text(&self, raw: &str) -> String {

@@ -67,14 +67,14 @@ fn finite_value(v: &mut AnyValue) {
     }
 }
 
-/// `partialSuccess.rejectedSpans` of a JSON response: an int64, so a decimal
-/// string by the mapping, though some receivers write a number. Anything else
-/// (an empty body, `{}`) is full success.
-pub(crate) fn rejected_spans(body: &[u8]) -> u64 {
+/// `partialSuccess.<field>` (`rejectedSpans`, `rejectedDataPoints`) of a JSON
+/// response: an int64, so a decimal string by the mapping, though some
+/// receivers write a number. Anything else (an empty body, `{}`) is full success.
+pub(crate) fn rejected(body: &[u8], field: &str) -> u64 {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         return 0;
     };
-    let rejected = &json["partialSuccess"]["rejectedSpans"];
+    let rejected = &json["partialSuccess"][field];
     rejected
         .as_u64()
         .or_else(|| rejected.as_str().and_then(|s| s.parse().ok()))
@@ -230,6 +230,7 @@ mod tests {
 
     #[test]
     fn rejected_spans_as_string_or_number() {
+        let rejected_spans = |body: &[u8]| rejected(body, "rejectedSpans");
         assert_eq!(
             rejected_spans(br#"{"partialSuccess":{"rejectedSpans":"3"}}"#),
             3
@@ -241,5 +242,12 @@ mod tests {
         assert_eq!(rejected_spans(br#"{"partialSuccess":null}"#), 0);
         assert_eq!(rejected_spans(b"{}"), 0);
         assert_eq!(rejected_spans(b""), 0);
+        assert_eq!(
+            rejected(
+                br#"{"partialSuccess":{"rejectedDataPoints":"2"}}"#,
+                "rejectedDataPoints"
+            ),
+            2
+        );
     }
 }

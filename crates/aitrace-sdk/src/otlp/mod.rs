@@ -9,10 +9,12 @@ mod error;
 mod grpc;
 mod http;
 mod json;
+mod metrics;
 mod request;
 mod tls;
 
 pub(crate) use deadline::Deadline;
+pub use metrics::OtlpMetricExporter;
 
 use crate::config::{OtlpConfig, Protocol};
 use crate::redact;
@@ -54,14 +56,69 @@ pub use crate::config::DEFAULT_MAX_REQUEST_BYTES;
 
 /// What the collector said about an export that it accepted.
 pub(crate) struct Accepted {
-    pub(crate) rejected_spans: u64,
+    /// Spans or data points it refused (OTLP's partial success).
+    pub(crate) rejected: u64,
 }
 
 /// One request, encoded (and for HTTP compressed) once, ready to be sent and
 /// sent again as it is.
 pub(crate) struct Payload {
     pub(crate) body: Bytes,
-    pub(crate) spans: u64,
+    /// The spans (or metric data points) it carries.
+    pub(crate) items: u64,
+}
+
+/// The signal a transport carries: where it sends, and how the collector's
+/// answer names what it refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signal {
+    Traces,
+    Metrics,
+}
+
+impl Signal {
+    /// The gRPC method of the signal's export.
+    fn grpc_path(self) -> &'static str {
+        match self {
+            Signal::Traces => "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            Signal::Metrics => "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+        }
+    }
+
+    /// The field of `partialSuccess` that counts what was refused, in JSON.
+    fn json_rejected(self) -> &'static str {
+        match self {
+            Signal::Traces => "rejectedSpans",
+            Signal::Metrics => "rejectedDataPoints",
+        }
+    }
+}
+
+/// An OTLP export answer, of any signal: `partial_success` is field 1 in every
+/// `Export*ServiceResponse`, and the count of what was refused is its field 1
+/// (`rejected_spans`, `rejected_data_points`), the message its field 2.
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct ExportResponse {
+    #[prost(message, optional, tag = "1")]
+    pub(crate) partial_success: Option<PartialSuccess>,
+}
+
+/// The `partial_success` of an [`ExportResponse`].
+#[derive(Clone, PartialEq, prost::Message)]
+pub(crate) struct PartialSuccess {
+    #[prost(int64, tag = "1")]
+    pub(crate) rejected: i64,
+    #[prost(string, tag = "2")]
+    pub(crate) error_message: String,
+}
+
+impl ExportResponse {
+    /// What the collector refused (a negative count is none).
+    pub(crate) fn rejected(&self) -> u64 {
+        self.partial_success
+            .as_ref()
+            .map_or(0, |p| p.rejected.max(0) as u64)
+    }
 }
 
 pub(crate) enum Transport {
@@ -90,27 +147,144 @@ impl Transport {
 /// or errors; the endpoint is shown without its credentials or query string,
 /// and what the collector says is cut short and cleaned of control characters.
 pub struct OtlpExporter {
-    transport: Arc<Transport>,
-    runtime: ExportRuntime,
+    link: Link,
     resource: ResourceAttributesWithSchema,
-    timeout: Duration,
     max_request_bytes: usize,
-    stats: ExportStats,
-    deadline: Deadline,
-    url: String,
-    /// The URL as printed: credentials and query hidden.
-    shown_url: String,
     protocol: Protocol,
 }
 
 impl fmt::Debug for OtlpExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpExporter")
-            .field("url", &self.shown_url)
+            .field("url", &self.link.shown_url)
             .field("protocol", &self.protocol)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.link.timeout)
             .field("max_request_bytes", &self.max_request_bytes)
             .finish_non_exhaustive()
+    }
+}
+
+/// One signal's way to the collector: its transport, the runtime its requests
+/// run on, their timeout, the guard's deadline, and where their outcomes are
+/// counted. The trace and metric exporters each hold one.
+pub(crate) struct Link {
+    transport: Arc<Transport>,
+    runtime: ExportRuntime,
+    /// Bounds one export, all its attempts and requests included.
+    pub(crate) timeout: Duration,
+    pub(crate) stats: ExportStats,
+    deadline: Deadline,
+    url: String,
+    /// The URL as printed: credentials and query hidden.
+    pub(crate) shown_url: String,
+    /// What the counts count, for messages: `spans`, `data points`.
+    unit: &'static str,
+    signal: Signal,
+}
+
+impl Link {
+    /// A link to `url` for `signal`, on `runtime` (a new one when `None`).
+    pub(crate) fn new(
+        url: String,
+        config: &OtlpConfig,
+        signal: Signal,
+        runtime: Option<ExportRuntime>,
+        stats: ExportStats,
+        deadline: Deadline,
+    ) -> Result<Link, ExporterBuildError> {
+        let runtime = match runtime {
+            Some(r) => r,
+            None => ExportRuntime::new()?,
+        };
+        let transport = match config.protocol {
+            Protocol::Grpc => {
+                Transport::Grpc(runtime.enter(|| grpc::GrpcTransport::new(&url, config, signal))?)
+            }
+            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(Box::new(
+                runtime.enter(|| http::HttpTransport::new(&url, config, signal))?,
+            )),
+        };
+        Ok(Link {
+            transport: Arc::new(transport),
+            runtime,
+            timeout: config.timeout,
+            stats,
+            deadline,
+            shown_url: redact::endpoint(&url),
+            url,
+            unit: match signal {
+                Signal::Traces => "spans",
+                Signal::Metrics => "data points",
+            },
+            signal,
+        })
+    }
+
+    /// The transport.
+    pub(crate) fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Sends one payload with retries until `deadline` (the end of the export it
+    /// belongs to, or sooner if the guard's deadline says so) and counts the
+    /// outcome. A payload whose export has no time left is not sent.
+    pub(crate) async fn send_counted(&self, payload: Payload, deadline: Instant) -> OTelSdkResult {
+        let n = payload.items;
+        let transport = self.transport.clone();
+        let stop = self.deadline.clone();
+        let timeout = self.timeout;
+        let handle = self
+            .runtime
+            .spawn(async move { attempts(&transport, &payload, timeout, deadline, &stop).await });
+        let outcome = match handle.await {
+            Ok(r) => r,
+            Err(e) => Err(ExportError::Connection(format!("export task failed: {e}"))),
+        };
+        match outcome {
+            Ok(Accepted { rejected }) => {
+                let rejected = rejected.min(n);
+                self.stats.add_exported(n - rejected);
+                if rejected > 0 {
+                    let failure = ExportFailure {
+                        kind: FailureKind::Status,
+                        message: format!(
+                            "the collector at {} rejected {rejected} {}",
+                            self.shown_url, self.unit
+                        ),
+                    };
+                    if self.stats.add_failed(rejected) {
+                        eprintln!(
+                            "aitrace: {failure}; further failures are counted in ExportStats"
+                        );
+                    }
+                    self.stats.set_last_failure(failure);
+                }
+                Ok(())
+            }
+            Err(e) => Err(self.failed(n, &e)),
+        }
+    }
+
+    /// Counts `n` items as failed with `e`, says so the first time, and returns
+    /// the SDK's form of the error.
+    pub(crate) fn failed(&self, n: u64, e: &ExportError) -> OTelSdkError {
+        let mut failure = e.to_failure(&self.shown_url);
+        if self.signal == Signal::Metrics && e.is_not_served() {
+            // A trace-only backend (Jaeger, MLflow) behind the generic endpoint.
+            failure.message.push_str(
+                "; the collector does not take metrics: send them elsewhere \
+                 (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT) or not at all (OTEL_METRICS_EXPORTER=none)",
+            );
+        }
+        if self.stats.add_failed(n) {
+            eprintln!(
+                "aitrace: {failure}; {n} {} lost; further failures are counted in ExportStats, not printed",
+                self.unit
+            );
+        }
+        let error = OTelSdkError::InternalFailure(format!("OTLP {failure}"));
+        self.stats.set_last_failure(failure);
+        error
     }
 }
 
@@ -143,37 +317,28 @@ impl OtlpExporter {
         if let Some(w) = &endpoint.warning {
             eprintln!("aitrace: {w}");
         }
-        let runtime = ExportRuntime::new()?;
-        let transport = match config.protocol {
-            Protocol::Grpc => {
-                Transport::Grpc(runtime.enter(|| grpc::GrpcTransport::new(&endpoint.url, config))?)
-            }
-            Protocol::HttpProtobuf | Protocol::HttpJson => Transport::Http(Box::new(
-                runtime.enter(|| http::HttpTransport::new(&endpoint.url, config))?,
-            )),
-        };
+        let link = Link::new(endpoint.url, config, Signal::Traces, None, stats, deadline)?;
         Ok(OtlpExporter {
-            transport: Arc::new(transport),
-            runtime,
+            link,
             resource: ResourceAttributesWithSchema::default(),
-            timeout: config.timeout,
             max_request_bytes: config.max_request_bytes,
-            stats,
-            deadline,
-            shown_url: redact::endpoint(&endpoint.url),
-            url: endpoint.url,
             protocol: config.protocol,
         })
     }
 
     /// The counters of this exporter.
     pub fn stats(&self) -> ExportStats {
-        self.stats.clone()
+        self.link.stats.clone()
     }
 
     /// The URL spans are sent to.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.link.url
+    }
+
+    /// The runtime its exports run on (shared with the metric exporter).
+    pub(crate) fn runtime(&self) -> ExportRuntime {
+        self.link.runtime.clone()
     }
 
     /// Counts a span dropped for being over the request limit on its own, and
@@ -188,20 +353,20 @@ impl OtlpExporter {
                 span.bytes, self.max_request_bytes
             ),
         };
-        if self.stats.add_too_large() {
+        if self.link.stats.add_too_large() {
             eprintln!("aitrace: {failure}; further ones are counted in ExportStats, not printed");
         }
-        self.stats.set_last_failure(failure);
+        self.link.stats.set_last_failure(failure);
     }
 
     /// Encodes one request into the payloads that carry it: one, unless its
     /// encoding is only measured once made (JSON) and came out over the limit,
     /// in which case it is halved until each half fits.
     fn payloads(&self, mut req: Request, out: &mut Vec<Payload>) -> Result<(), (u64, ExportError)> {
-        match &*self.transport {
+        match &*self.link.transport {
             Transport::Grpc(t) => out.push(Payload {
                 body: t.encode(&req.request),
-                spans: req.spans,
+                items: req.spans,
             }),
             Transport::Http(t) => {
                 let body = t.encode(&mut req.request).map_err(|e| (req.spans, e))?;
@@ -222,63 +387,11 @@ impl OtlpExporter {
                 }
                 out.push(Payload {
                     body: t.compress(body).map_err(|e| (req.spans, e))?,
-                    spans: req.spans,
+                    items: req.spans,
                 });
             }
         }
         Ok(())
-    }
-
-    /// Sends one payload with retries until `deadline` (the end of the export it
-    /// belongs to, or sooner if the guard's deadline says so) and counts the
-    /// outcome. A payload whose export has no time left is not sent.
-    async fn send_counted(&self, payload: Payload, deadline: Instant) -> OTelSdkResult {
-        let n = payload.spans;
-        let transport = self.transport.clone();
-        let stop = self.deadline.clone();
-        let timeout = self.timeout;
-        let handle = self
-            .runtime
-            .spawn(async move { attempts(&transport, &payload, timeout, deadline, &stop).await });
-        let outcome = match handle.await {
-            Ok(r) => r,
-            Err(e) => Err(ExportError::Connection(format!("export task failed: {e}"))),
-        };
-        match outcome {
-            Ok(Accepted { rejected_spans }) => {
-                let rejected = rejected_spans.min(n);
-                self.stats.add_exported(n - rejected);
-                if rejected > 0 {
-                    let failure = ExportFailure {
-                        kind: FailureKind::Status,
-                        message: format!(
-                            "the collector at {} rejected {rejected} spans",
-                            self.shown_url
-                        ),
-                    };
-                    if self.stats.add_failed(rejected) {
-                        eprintln!(
-                            "aitrace: {failure}; further failures are counted in ExportStats"
-                        );
-                    }
-                    self.stats.set_last_failure(failure);
-                }
-                Ok(())
-            }
-            Err(e) => Err(self.failed(n, &e)),
-        }
-    }
-
-    /// Counts `n` spans as failed with `e`, says so the first time, and returns
-    /// the SDK's form of the error.
-    fn failed(&self, n: u64, e: &ExportError) -> OTelSdkError {
-        let failure = e.to_failure(&self.shown_url);
-        if self.stats.add_failed(n) {
-            eprintln!("aitrace: {failure}; {n} spans lost; further failures are counted in ExportStats, not printed");
-        }
-        let error = OTelSdkError::InternalFailure(format!("OTLP {failure}"));
-        self.stats.set_last_failure(failure);
-        error
     }
 }
 
@@ -287,7 +400,7 @@ impl OtlpExporter {
 /// [`MAX_BACKOFF`], or after what the collector asked for (`Retry-After`,
 /// `RetryInfo`), until `deadline` or the guard's deadline (`stop`). When the
 /// next attempt could not start before then, it gives up at once.
-async fn attempts(
+pub(crate) async fn attempts(
     transport: &Transport,
     payload: &Payload,
     timeout: Duration,
@@ -344,7 +457,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
 /// `timeout` from now; a timeout too long to add to the clock (from a huge
 /// `OTEL_EXPORTER_OTLP_TIMEOUT`) means a century.
-fn deadline_after(timeout: Duration) -> Instant {
+pub(crate) fn deadline_after(timeout: Duration) -> Instant {
     let now = Instant::now();
     now.checked_add(timeout)
         .or_else(|| now.checked_add(Duration::from_secs(100 * 365 * 24 * 3600)))
@@ -378,7 +491,7 @@ impl SpanExporter for OtlpExporter {
             .sum();
         // The timeout bounds the whole export, however many requests its batch
         // was split into.
-        let deadline = deadline_after(self.timeout);
+        let deadline = deadline_after(self.link.timeout);
         let split = request::split(batch, &self.resource, self.max_request_bytes);
         for span in split.too_large {
             self.too_large(span);
@@ -389,15 +502,15 @@ impl SpanExporter for OtlpExporter {
         for req in split.requests {
             let mut payloads = Vec::new();
             if let Err((n, e)) = self.payloads(req, &mut payloads) {
-                first_error.get_or_insert(self.failed(n, &e));
+                first_error.get_or_insert(self.link.failed(n, &e));
             }
             for payload in payloads {
-                if let Err(e) = self.send_counted(payload, deadline).await {
+                if let Err(e) = self.link.send_counted(payload, deadline).await {
                     first_error.get_or_insert(e);
                 }
             }
         }
-        self.stats.release_bytes(bytes);
+        self.link.stats.release_bytes(bytes);
         first_error.map_or(Ok(()), Err)
     }
 

@@ -3,6 +3,7 @@
 //!
 //! - [`console`]: a writer the test reads back, the sample support trace, and the
 //!   shape of console output;
+//! - [`otlp_metrics`]: metric exports a receiver got, as the last point of each series;
 //! - [`pipeline`]: a pipeline to one endpoint and a bounded wait on its counters;
 //! - [`propagation`]: contexts and carriers for propagation round trips;
 //! - [`receiver`]: an in-process OTLP receiver for what a real collector does not
@@ -14,6 +15,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod console;
+pub mod otlp_metrics;
 mod peers;
 pub mod pipeline;
 pub mod propagation;

@@ -1,6 +1,6 @@
 //! Real third-party peers on loopback, installed by the project's own scripts:
 //! `rotel::Rotel` runs a real OTLP collector and reads back what it received,
-//! `reference::run` runs the OpenTelemetry reference propagators, and
+//! `rotel_metrics` reads the metrics it logged, `reference::run` runs the OpenTelemetry reference propagators, and
 //! `mlflow::Mlflow` runs a real MLflow server and reads back what it made of
 //! the spans.
 //!
@@ -15,6 +15,8 @@ pub mod mlflow;
 pub mod reference;
 #[path = "rotel.rs"]
 pub mod rotel;
+#[path = "rotel_metrics.rs"]
+pub mod rotel_metrics;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,12 +1,20 @@
 //! An in-process OTLP receiver (gRPC, or HTTP with protobuf or JSON bodies;
 //! gzip or zstd; plaintext or TLS with a self-signed certificate made at test
-//! time) that records what arrives.
+//! time) that records what arrives. It takes metrics too, as a collector does
+//! (always at once: [`Behaviour`] is how it answers trace exports), and keeps
+//! them apart ([`Receiver::metrics`]).
 //! Used where a test needs control a third-party collector does not give:
 //! TLS, received headers, slow, failing or missing answers, and the raw bytes a
 //! client put on the wire ([`Receiver::capture_wire`]).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
@@ -80,6 +88,8 @@ enum Answer {
 #[derive(Clone)]
 struct State {
     received: Arc<Mutex<Vec<Received>>>,
+    /// Metric exports, as decoded.
+    metrics: Arc<Mutex<Vec<ExportMetricsServiceRequest>>>,
     /// Every request that arrived, answered or not.
     attempts: Arc<Mutex<Vec<Received>>>,
     /// Client-to-server bytes through the capturing proxy, when there is one.
@@ -93,6 +103,7 @@ impl State {
     fn new(behaviour: Behaviour) -> State {
         State {
             received: Arc::default(),
+            metrics: Arc::default(),
             attempts: Arc::default(),
             wire: Arc::default(),
             resets: Arc::default(),
@@ -178,6 +189,19 @@ fn self_signed() -> (String, String) {
 }
 
 struct Grpc(State);
+
+#[tonic::async_trait]
+impl MetricsService for Grpc {
+    async fn export(
+        &self,
+        request: tonic::Request<ExportMetricsServiceRequest>,
+    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
+        self.0.metrics.lock().unwrap().push(request.into_inner());
+        Ok(tonic::Response::new(ExportMetricsServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
 
 #[tonic::async_trait]
 impl TraceService for Grpc {
@@ -278,6 +302,9 @@ impl Receiver {
         let svc = TraceServiceServer::new(Grpc(state.clone()))
             .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
             .accept_compressed(tonic::codec::CompressionEncoding::Zstd);
+        let metrics = MetricsServiceServer::new(Grpc(state.clone()))
+            .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
+            .accept_compressed(tonic::codec::CompressionEncoding::Zstd);
         rt.spawn(async move {
             let mut server = tonic::transport::Server::builder();
             if let Some(t) = tls_config {
@@ -285,7 +312,11 @@ impl Receiver {
             }
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-            let _ = server.add_service(svc).serve_with_incoming(incoming).await;
+            let _ = server
+                .add_service(svc)
+                .add_service(metrics)
+                .serve_with_incoming(incoming)
+                .await;
         });
         let scheme = if tls { "https" } else { "http" };
         Receiver {
@@ -386,6 +417,11 @@ impl Receiver {
             .flat_map(|rs| rs.scope_spans)
             .flat_map(|ss| ss.spans)
             .collect()
+    }
+
+    /// Every metric export received so far.
+    pub fn metrics(&self) -> Vec<ExportMetricsServiceRequest> {
+        self.state.metrics.lock().unwrap().clone()
     }
 
     /// Every request that arrived, including those answered with an error or
@@ -592,6 +628,7 @@ async fn http_handle(
     let encoding = header("content-encoding");
     let json = header("content-type") == "application/json";
     let path_ok = req.uri().path() == "/v1/traces";
+    let metrics_path = req.uri().path() == "/v1/metrics";
     let body = req
         .into_body()
         .collect()
@@ -616,6 +653,29 @@ async fn http_handle(
         "" => body.to_vec(),
         _ => return empty(415),
     };
+    if metrics_path {
+        let decoded = if json {
+            serde_json::from_slice::<ExportMetricsServiceRequest>(&body).ok()
+        } else {
+            ExportMetricsServiceRequest::decode(&body[..]).ok()
+        };
+        let Some(request) = decoded else {
+            return empty(400);
+        };
+        state.metrics.lock().unwrap().push(request);
+        let (resp, content_type) = if json {
+            (b"{}".to_vec(), "application/json")
+        } else {
+            let resp = ExportMetricsServiceResponse {
+                partial_success: None,
+            };
+            (resp.encode_to_vec(), "application/x-protobuf")
+        };
+        return Ok(hyper::Response::builder()
+            .header("content-type", content_type)
+            .body(whole(resp))
+            .unwrap());
+    }
     if !path_ok {
         return empty(404);
     }

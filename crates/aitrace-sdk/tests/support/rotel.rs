@@ -1,7 +1,8 @@
 //! A real OTLP collector for end-to-end tests: rotel (`rotel-agent`, installed from
 //! PyPI by `scripts/install_peers.sh`) listening on two free loopback ports, with a
-//! blackhole exporter and a detailed debug log of every span it receives. The log is
-//! parsed back into [`ReceivedSpan`]s.
+//! blackhole exporter and a detailed debug log of every span and metric it receives.
+//! The log is parsed back into [`ReceivedSpan`]s (and, by `rotel_metrics.rs`, into
+//! metric points).
 //!
 //! ```ignore
 //! let rotel = Rotel::start();
@@ -261,6 +262,8 @@ enum Section {
     EventAttrs,
     Link,
     LinkAttrs,
+    /// Inside a block of metrics: nothing of a span.
+    Metrics,
 }
 
 /// Which attribute map the last attribute line went to, so that continuation lines
@@ -294,8 +297,14 @@ pub fn parse_rotel_log(text: &str) -> Vec<ReceivedSpan> {
         };
         let mut continuation = false;
 
-        if is_log_line(line) {
-            // rotel's own output; not part of any span
+        let in_metrics = section == Section::Metrics && !line.starts_with("ResourceSpans #");
+        if is_log_line(line) || in_metrics {
+            // rotel's own output, or metrics (read by `rotel_metrics.rs`): not
+            // part of any span
+        } else if line.starts_with("ResourceMetrics #") {
+            spans.extend(span.take());
+            resource.clear();
+            section = Section::Metrics;
         } else if line.starts_with("ResourceSpans #") {
             spans.extend(span.take());
             resource.clear();
@@ -656,7 +665,8 @@ impl Rotel {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(WATCHDOG).arg(&self.bin);
         cmd.args(["start", "--exporter", "blackhole"]);
-        cmd.args(["--debug-log", "traces", "--debug-log-verbosity", "detailed"]);
+        cmd.args(["--debug-log", "traces", "--debug-log", "metrics"]);
+        cmd.args(["--debug-log-verbosity", "detailed"]);
         cmd.arg("--otlp-grpc-endpoint")
             .arg(format!("127.0.0.1:{}", self.grpc_port));
         cmd.arg("--otlp-http-endpoint")

@@ -1,5 +1,6 @@
 //! Shared steps of the runtime-situation tests: install a pipeline to an
-//! in-process receiver, record a small agent run, check what arrived.
+//! in-process receiver, record a small agent run, check what arrived (its spans,
+//! and the metrics of its agent and tool, exported at shutdown).
 
 use super::receiver::Receiver;
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
@@ -51,6 +52,23 @@ pub fn check(
         "{tag}: {names:?}"
     );
     assert_eq!(spans.len(), 3, "{tag}: {names:?}");
+    // The last interval of metrics was flushed at shutdown, and reported.
+    let m = report.metrics.as_ref().expect("metrics go over OTLP");
+    assert!(m.is_clean() && m.stats.exported > 0, "{tag}: {m:?}");
+    let points = super::otlp_metrics::points(&receiver.metrics());
+    let agent = [("gen_ai.agent.name", "a")];
+    let tool = [("gen_ai.tool.name", "t")];
+    // Each case runs its own pipeline and receiver: one run each.
+    assert_eq!(
+        super::otlp_metrics::count(&points, "ai.agent.duration", &agent),
+        1,
+        "{tag}: {points:?}"
+    );
+    assert_eq!(
+        super::otlp_metrics::count(&points, "ai.tool.duration", &tool),
+        1,
+        "{tag}: {points:?}"
+    );
 }
 
 /// Both transports.

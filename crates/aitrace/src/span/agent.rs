@@ -2,10 +2,11 @@
 
 use super::guard::sealed::Sealed;
 use super::{
-    shared_cow, span_name, string_array, AiSpan, Base, Kind, SharedStr, SpanBuilder, SpanCore,
-    Start,
+    shared_cow, span_name, string_array, AiSpan, Base, Ending, Kind, SharedStr, SpanBuilder,
+    SpanCore, Start,
 };
 use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::metrics::AgentSet;
 use opentelemetry::trace::SpanKind;
 use std::borrow::Cow;
 
@@ -100,6 +101,16 @@ impl SpanBuilder<'_, Agent> {
 impl Sealed for Agent {}
 
 impl Kind for Agent {
+    fn finish(&mut self, core: &mut SpanCore, _ending: Ending) {
+        if let Some(m) = core.metrics() {
+            m.agent(&AgentSet {
+                name: &self.name,
+                provider: self.provider.as_deref(),
+                model: self.model.as_deref(),
+            });
+        }
+    }
+
     fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::INVOKE_AGENT, &self.name);
         let agent_name = SharedStr::new(&self.name);

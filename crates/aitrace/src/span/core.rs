@@ -5,6 +5,7 @@ use super::budget::UserAttributes;
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::context::Scope;
 use crate::hooks::{self, SpanInfo};
+use crate::metrics::Recorder;
 use crate::pipeline::{GlobalProvider, Pipeline, Presampled};
 use crate::settings::Settings;
 use opentelemetry::trace::{
@@ -56,6 +57,11 @@ pub struct SpanCore {
     hooked: bool,
     /// Attributes of the user's set so far (see [`SpanCore::set_user_attribute`]).
     pub(crate) user_attributes: UserAttributes,
+    /// Present when metric instruments were installed when the span started
+    /// (whether or not it records): what its kind records when it ends. Not
+    /// boxed: an allocation per span with metrics on costs more time (about
+    /// 25 ns) than moving the recorder's bytes with the guard costs without.
+    metrics: Option<Recorder>,
 }
 
 impl SpanCore {
@@ -84,17 +90,27 @@ impl SpanCore {
         let scope = parent.get::<Scope>();
         // What the API records with, read once (one thread-local access): on or
         // off, the settings outside a trace, whether any hook listens, the
-        // pipeline spans go through.
-        let (enabled, settings, hooks_on, installed) = crate::instrumentation::with_current(|i| {
-            let settings = match scope {
-                Some(sc) => sc.settings.clone(),
-                None => i.settings.clone(),
-            };
-            (i.enabled, settings, !i.hooks.is_empty(), i.pipeline.clone())
-        });
+        // pipeline spans go through, the metric instruments if any (`None` costs
+        // one more `Option` copy here).
+        let (enabled, settings, hooks_on, installed, instruments) =
+            crate::instrumentation::with_current(|i| {
+                let settings = match scope {
+                    Some(sc) => sc.settings.clone(),
+                    None => i.settings.clone(),
+                };
+                (
+                    i.enabled,
+                    settings,
+                    !i.hooks.is_empty(),
+                    i.pipeline.clone(),
+                    i.metrics.clone(),
+                )
+            });
         if !enabled {
             return SpanCore::disabled(parent, settings);
         }
+        // Metrics count every span, sampled or not: timed from here.
+        let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
         let pipeline: &dyn Pipeline = match &installed {
             Some(p) => &**p,
             None => &GlobalProvider,
@@ -103,7 +119,9 @@ impl SpanCore {
         // dropped span is its context alone (no name, no attributes, no tracer).
         let (records, trace_id) = match pipeline.presample(parent, &s.kind) {
             Presampled::Dropped(sc) => {
-                return SpanCore::unrecorded(parent.with_remote_span_context(sc), settings)
+                let mut core = SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
+                core.metrics = metrics;
+                return core;
             }
             Presampled::Records { trace_id } => (true, trace_id),
             Presampled::Unknown => (false, None),
@@ -197,6 +215,7 @@ impl SpanCore {
             info,
             hooked,
             user_attributes: UserAttributes::default(),
+            metrics,
         }
     }
 
@@ -231,6 +250,7 @@ impl SpanCore {
             info: None,
             hooked: false,
             user_attributes: UserAttributes::default(),
+            metrics: None,
         }
     }
 
@@ -305,8 +325,12 @@ impl SpanCore {
         });
     }
 
-    /// Marks the span failed: status Error, an `exception` event, and `error.type`.
+    /// Marks the span failed: status Error, an `exception` event, and `error.type`
+    /// (also on its metrics, recorded or not).
     pub(crate) fn fail(&mut self, error_type: &str, message: &str) {
+        if let Some(m) = &mut self.metrics {
+            m.failed(error_type);
+        }
         self.for_hooks(|info| {
             info.error = Some(message.to_string());
             info.attributes
@@ -357,6 +381,12 @@ impl Drop for SpanCore {
 impl SpanCore {
     pub(crate) fn is_ended(&self) -> bool {
         self.ended
+    }
+
+    /// What the span's metrics are recorded with, when instruments were installed
+    /// when it started.
+    pub(crate) fn metrics(&self) -> Option<&Recorder> {
+        self.metrics.as_ref()
     }
 }
 

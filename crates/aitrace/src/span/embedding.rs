@@ -3,6 +3,7 @@
 use super::guard::sealed::Sealed;
 use super::{shared_cow, span_name, AiSpan, Base, Ending, Kind, SpanBuilder, SpanCore, Start};
 use crate::attributes::{ai, gen_ai, openinference as oi};
+use crate::metrics::{ModelCall, ModelSet};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
 use std::borrow::Cow;
@@ -75,13 +76,35 @@ impl Kind for Embedding {
     }
 
     fn finish(&mut self, core: &mut SpanCore, _ending: Ending) {
-        // Hooks only see recording spans: a dropped span skips the price lookup.
-        if !core.is_recording() {
+        // Hooks only see recording spans, metrics count every call: a dropped
+        // span with no metrics installed skips the price lookup.
+        let recording = core.is_recording();
+        if !recording && core.metrics().is_none() {
             return;
         }
         let usage = self.input_tokens.map(|n| Usage::new(n, 0));
         let cost =
             usage.and_then(|u| crate::pricing::cost_of(&core.settings.prices, &self.model, &u));
+        if let Some(m) = core.metrics() {
+            m.model_call(&ModelCall {
+                set: ModelSet {
+                    operation: gen_ai::operation::EMBEDDINGS,
+                    provider: Some(&self.provider),
+                    request_model: Some(&self.model),
+                    response_model: None,
+                    server: self.server.as_ref().map(|(a, port)| (&**a, *port)),
+                },
+                usage,
+                // An embedding has input tokens only.
+                output: false,
+                cost_usd: cost.map(|c| c.total_usd()),
+                first_chunk_s: None,
+                chunk_gaps: &[],
+            });
+        }
+        if !recording {
+            return;
+        }
         core.note_for_hooks(Some(&self.model), usage, cost.map(|c| c.total_usd()));
         core.record(|a| {
             if let Some(u) = usage {

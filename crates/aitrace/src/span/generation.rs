@@ -6,6 +6,7 @@ use super::{
 };
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
+use crate::metrics::{ModelCall, ModelSet};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, StringValue, Value};
@@ -54,12 +55,18 @@ pub struct Generation {
     stop_sequences: Vec<Cow<'static, str>>,
     stream: bool,
     messages_count: Option<i64>,
-    /// Kept only while the span records (for pricing and hooks).
+    /// Kept only while the span records or counts in metrics (for pricing,
+    /// hooks and the `gen_ai.response.model` of its metrics).
     response_model: Option<Arc<str>>,
     usage: Option<Usage>,
     /// When the span started, for the time to the first token.
     started: Option<Instant>,
     first_token_ms: Option<f64>,
+    /// With metrics on: when the last chunk of a streamed answer arrived, and the
+    /// seconds between chunks not yet recorded (at most [`MAX_PENDING_CHUNKS`]).
+    /// Boxed, and made at the first chunk: a call that streams nothing (or with
+    /// metrics off) carries one pointer instead of 40 bytes through every move.
+    chunks: Option<Box<Chunks>>,
     /// Whether finish reasons were recorded (an incomplete call says it in them).
     finish_reasons: bool,
 }
@@ -98,6 +105,7 @@ impl Generation {
             usage: None,
             started: None,
             first_token_ms: None,
+            chunks: None,
             finish_reasons: false,
         }
     }
@@ -119,7 +127,39 @@ impl Generation {
         put("stream", self.stream.then_some(true.into()));
         serde_json::Value::Object(m).to_string()
     }
+
+    /// What the call records in metrics, as far as known now.
+    fn model_call(&self, cost_usd: Option<f64>) -> ModelCall<'_> {
+        ModelCall {
+            set: ModelSet {
+                operation: self.operation.as_str(),
+                provider: Some(&self.provider),
+                request_model: Some(&self.model),
+                response_model: self.response_model.as_deref(),
+                server: self.server.as_ref().map(|(a, port)| (&**a, *port)),
+            },
+            usage: self.usage,
+            output: true,
+            cost_usd,
+            first_chunk_s: self.first_token_ms.map(|ms| ms / 1000.0),
+            chunk_gaps: self.chunks.as_ref().map_or(&[][..], |c| &c.gaps),
+        }
+    }
 }
+
+/// The chunk timings of a streamed call with metrics on.
+#[derive(Debug, Default)]
+struct Chunks {
+    /// When the last chunk arrived.
+    last: Option<Instant>,
+    /// Seconds between chunks, not yet recorded.
+    gaps: Vec<f64>,
+}
+
+/// Chunk timings a streamed call holds before it records them: past this many,
+/// they are recorded at once, with the attributes known then (so that an
+/// endless stream holds a bounded amount of memory).
+const MAX_PENDING_CHUNKS: usize = 256;
 
 impl SpanBuilder<'_, Generation> {
     /// The kind of call (default [`Operation::Chat`]).
@@ -190,13 +230,12 @@ impl Sealed for Generation {}
 
 impl Kind for Generation {
     fn start(&mut self, base: Base<'_>) -> SpanCore {
-        self.started = Some(Instant::now());
         let name = span_name(self.operation.as_str(), &self.model);
         // One value per string, shared by the sampling attributes and the others
         // (a `'static` string is not copied at all).
         let provider = SharedStr::new(&self.provider);
         let model = SharedStr::new(&self.model);
-        SpanCore::start(
+        let core = SpanCore::start(
             Start {
                 span_type: ai::span_type::GENERATION,
                 kind: SpanKind::Client,
@@ -266,19 +305,34 @@ impl Kind for Generation {
                     a.oi(oi::LLM_INVOCATION_PARAMETERS, self.invocation_parameters());
                 }
             },
-        )
+        );
+        // One clock read for the time to first token and the metrics' duration.
+        self.started = Some(
+            core.metrics()
+                .and_then(|m| m.monotonic_start())
+                .unwrap_or_else(Instant::now),
+        );
+        core
     }
 
     fn finish(&mut self, core: &mut SpanCore, ending: Ending) {
-        // Cost and usage go on a recording span and to hooks, which only see
-        // recording spans: a span the sampler dropped skips the price lookup.
-        if !core.is_recording() {
+        // Cost and usage go on a recording span, to hooks (which only see
+        // recording spans) and to metrics (which count every call): a span the
+        // sampler dropped, with no metrics installed, skips the price lookup.
+        let recording = core.is_recording();
+        if !recording && core.metrics().is_none() {
             return;
         }
         let priced_model: &str = self.response_model.as_deref().unwrap_or(&self.model);
         let cost = self
             .usage
             .and_then(|u| crate::pricing::cost_of(&core.settings.prices, priced_model, &u));
+        if let Some(m) = core.metrics() {
+            m.model_call(&self.model_call(cost.map(|c| c.total_usd())));
+        }
+        if !recording {
+            return;
+        }
         core.note_for_hooks(Some(priced_model), self.usage, cost.map(|c| c.total_usd()));
         let (usage, first) = (self.usage, self.first_token_ms);
         // The gen_ai-visible form of an incomplete call: a finish reason that
@@ -345,8 +399,9 @@ impl Kind for Generation {
 impl AiSpan<Generation> {
     /// The model that answered (`gen_ai.response.model`); used for pricing when set.
     pub fn record_response_model(&mut self, model: &str) {
-        // Only a recording span prices its call or reports to hooks.
-        if !self.core.is_recording() {
+        // Only a recording span, or one counted in metrics, prices its call,
+        // reports to hooks or names the model that answered.
+        if !self.core.is_recording() && self.core.metrics().is_none() {
             return;
         }
         let m: Arc<str> = Arc::from(model);
@@ -412,7 +467,46 @@ impl AiSpan<Generation> {
     pub fn record_first_token(&mut self) {
         if self.kind.first_token_ms.is_none() {
             if let Some(started) = self.kind.started {
-                self.kind.first_token_ms = Some(started.elapsed().as_secs_f64() * 1000.0);
+                let now = Instant::now();
+                let since = now.saturating_duration_since(started);
+                self.kind.first_token_ms = Some(since.as_secs_f64() * 1000.0);
+                if self.core.metrics().is_some() {
+                    self.kind.chunks.get_or_insert_with(Box::default).last = Some(now);
+                }
+            }
+        }
+    }
+
+    /// Notes one chunk of a streamed answer as it arrives. The first is the time
+    /// to the first token ([`AiSpan::record_first_token`]); with metrics on, each
+    /// later one records the seconds since the one before in
+    /// `gen_ai.client.operation.time_per_output_chunk`, when the call ends.
+    ///
+    /// ```
+    /// let mut call = aitrace::generation("openai", "gpt-4o").streaming().start();
+    /// for _chunk in ["Hel", "lo", "!"] {
+    ///     call.record_chunk();
+    /// }
+    /// call.end();
+    /// ```
+    pub fn record_chunk(&mut self) {
+        if self.kind.first_token_ms.is_none() {
+            self.record_first_token();
+            return;
+        }
+        let Some(metrics) = self.core.metrics() else {
+            return;
+        };
+        let now = Instant::now();
+        let chunks = self.kind.chunks.get_or_insert_with(Box::default);
+        if let Some(previous) = chunks.last.replace(now) {
+            let gap = now.saturating_duration_since(previous).as_secs_f64();
+            chunks.gaps.push(gap);
+            if chunks.gaps.len() >= MAX_PENDING_CHUNKS {
+                metrics.chunk_gaps(&self.kind.model_call(None));
+                if let Some(c) = &mut self.kind.chunks {
+                    c.gaps.clear();
+                }
             }
         }
     }

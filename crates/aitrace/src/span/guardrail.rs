@@ -1,10 +1,14 @@
 //! Guardrail spans: `apply_guardrail {name}`, INTERNAL.
 
 use super::guard::sealed::Sealed;
-use super::{shared, shared_cow, span_name, AiSpan, Base, Kind, SpanBuilder, SpanCore, Start};
+use super::{
+    shared, shared_cow, span_name, AiSpan, Base, Ending, Kind, SpanBuilder, SpanCore, Start,
+};
 use crate::attributes::{ai, gen_ai};
+use crate::metrics::GuardrailSet;
 use opentelemetry::trace::SpanKind;
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// The first word of a guardrail span's name.
 const APPLY_GUARDRAIL: &str = "apply_guardrail";
@@ -43,13 +47,20 @@ impl GuardrailType {
 pub struct Guardrail {
     name: Cow<'static, str>,
     guardrail_type: Option<GuardrailType>,
+    /// The last result recorded, for metrics: [`NO_RESULT`], 0 (passed) or 1
+    /// (tripped). Atomic because results are recorded through `&self`.
+    result: AtomicU8,
 }
+
+/// [`Guardrail::result`] before any result is recorded.
+const NO_RESULT: u8 = 2;
 
 impl Guardrail {
     pub(crate) fn new(name: impl Into<Cow<'static, str>>) -> Guardrail {
         Guardrail {
             name: name.into(),
             guardrail_type: None,
+            result: AtomicU8::new(NO_RESULT),
         }
     }
 }
@@ -65,6 +76,20 @@ impl SpanBuilder<'_, Guardrail> {
 impl Sealed for Guardrail {}
 
 impl Kind for Guardrail {
+    fn finish(&mut self, core: &mut SpanCore, _ending: Ending) {
+        if let Some(m) = core.metrics() {
+            let triggered = match *self.result.get_mut() {
+                NO_RESULT => None,
+                r => Some(r == 1),
+            };
+            m.guardrail(&GuardrailSet {
+                name: &self.name,
+                guardrail_type: self.guardrail_type.map(GuardrailType::as_str),
+                triggered,
+            });
+        }
+    }
+
     fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(APPLY_GUARDRAIL, &self.name);
         SpanCore::start(
@@ -108,6 +133,9 @@ impl AiSpan<Guardrail> {
     /// Records the outcome: whether the tripwire fired (`ai.guardrail.triggered`,
     /// `gen_ai.guardrail.result.value` and `.type`), and why, if known.
     pub fn record_result(&self, triggered: bool, reason: Option<&str>) {
+        self.kind
+            .result
+            .store(u8::from(triggered), Ordering::Relaxed);
         self.core
             .for_hooks(|info| info.guardrail_triggered = Some(triggered));
         self.core.record(|a| {

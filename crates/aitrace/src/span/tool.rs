@@ -1,9 +1,12 @@
 //! Tool spans: `execute_tool {tool}`, INTERNAL.
 
 use super::guard::sealed::Sealed;
-use super::{shared_cow, span_name, AiSpan, Base, Kind, SharedStr, SpanBuilder, SpanCore, Start};
+use super::{
+    shared_cow, span_name, AiSpan, Base, Ending, Kind, SharedStr, SpanBuilder, SpanCore, Start,
+};
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
+use crate::metrics::ToolSet;
 use opentelemetry::trace::SpanKind;
 use std::borrow::Cow;
 
@@ -50,6 +53,15 @@ impl SpanBuilder<'_, Tool> {
 impl Sealed for Tool {}
 
 impl Kind for Tool {
+    fn finish(&mut self, core: &mut SpanCore, _ending: Ending) {
+        if let Some(m) = core.metrics() {
+            m.tool(&ToolSet {
+                name: &self.name,
+                tool_type: self.tool_type.as_deref(),
+            });
+        }
+    }
+
     fn start(&mut self, base: Base<'_>) -> SpanCore {
         let name = span_name(gen_ai::operation::EXECUTE_TOOL, &self.name);
         let tool_name = SharedStr::new(&self.name);

@@ -1,0 +1,241 @@
+//! The attribute set of each kind of measurement, described once: the same
+//! description builds the attributes (when a series is bound, or for unbound
+//! instruments) and compares a kept set with a span's (when looking a bound
+//! series up), so that a span that finds its series allocates nothing.
+
+use super::names::attr;
+use opentelemetry::{Key, KeyValue, StringValue, Value};
+use std::sync::Arc;
+
+/// What a description is told, item by item, in order.
+pub(crate) trait Visit {
+    /// A string the span borrows.
+    fn str(&mut self, key: &'static str, value: &str);
+    /// A string known for the life of the program.
+    fn static_str(&mut self, key: &'static str, value: &'static str);
+    fn int(&mut self, key: &'static str, value: i64);
+    fn bool(&mut self, key: &'static str, value: bool);
+}
+
+/// An attribute set, described item by item.
+pub(crate) trait AttributeSet {
+    fn describe<V: Visit>(&self, v: &mut V);
+
+    /// The attributes.
+    fn attributes(&self) -> Vec<KeyValue> {
+        let mut b = Build(Vec::with_capacity(8));
+        self.describe(&mut b);
+        b.0
+    }
+
+    /// Whether `attrs` are these attributes, in this order.
+    fn is(&self, attrs: &[KeyValue]) -> bool {
+        let mut c = Compare {
+            attrs,
+            at: 0,
+            same: true,
+        };
+        self.describe(&mut c);
+        c.same && c.at == attrs.len()
+    }
+}
+
+struct Build(Vec<KeyValue>);
+
+impl Visit for Build {
+    fn str(&mut self, key: &'static str, value: &str) {
+        let value = StringValue::from(Arc::<str>::from(value));
+        self.0.push(KeyValue::new(Key::from_static_str(key), value));
+    }
+    fn static_str(&mut self, key: &'static str, value: &'static str) {
+        self.0.push(KeyValue::new(Key::from_static_str(key), value));
+    }
+    fn int(&mut self, key: &'static str, value: i64) {
+        self.0.push(KeyValue::new(Key::from_static_str(key), value));
+    }
+    fn bool(&mut self, key: &'static str, value: bool) {
+        self.0.push(KeyValue::new(Key::from_static_str(key), value));
+    }
+}
+
+struct Compare<'a> {
+    attrs: &'a [KeyValue],
+    at: usize,
+    same: bool,
+}
+
+impl Compare<'_> {
+    /// Compares the next kept attribute (stops at the first difference).
+    fn next(&mut self, key: &'static str, same_value: impl FnOnce(&Value) -> bool) {
+        if !self.same {
+            return;
+        }
+        self.same = match self.attrs.get(self.at) {
+            Some(kv) => same_key(kv.key.as_str(), key) && same_value(&kv.value),
+            None => false,
+        };
+        self.at += 1;
+    }
+}
+
+/// Whether a kept key is `key`: kept keys are made from the same static strings
+/// (`Key::from_static_str`), so the address decides at once; the bytes otherwise.
+fn same_key(kept: &str, key: &'static str) -> bool {
+    std::ptr::eq(kept, key) || kept == key
+}
+
+impl Visit for Compare<'_> {
+    fn str(&mut self, key: &'static str, value: &str) {
+        self.next(
+            key,
+            |v| matches!(v, Value::String(s) if s.as_str() == value),
+        );
+    }
+    fn static_str(&mut self, key: &'static str, value: &'static str) {
+        self.str(key, value);
+    }
+    fn int(&mut self, key: &'static str, value: i64) {
+        self.next(key, |v| *v == Value::I64(value));
+    }
+    fn bool(&mut self, key: &'static str, value: bool) {
+        self.next(key, |v| *v == Value::Bool(value));
+    }
+}
+
+/// The attributes of a model call's metrics.
+pub(crate) struct ModelSet<'a> {
+    pub(crate) operation: &'a str,
+    /// Always given by aitrace's spans; other instrumentation may not say.
+    pub(crate) provider: Option<&'a str>,
+    pub(crate) request_model: Option<&'a str>,
+    pub(crate) response_model: Option<&'a str>,
+    pub(crate) server: Option<(&'a str, u16)>,
+}
+
+impl AttributeSet for ModelSet<'_> {
+    fn describe<V: Visit>(&self, v: &mut V) {
+        v.str(attr::OPERATION_NAME, self.operation);
+        if let Some(p) = self.provider {
+            v.str(attr::PROVIDER_NAME, p);
+        }
+        if let Some(m) = self.request_model {
+            v.str(attr::REQUEST_MODEL, m);
+        }
+        if let Some(m) = self.response_model {
+            v.str(attr::RESPONSE_MODEL, m);
+        }
+        if let Some((address, port)) = self.server {
+            v.str(attr::SERVER_ADDRESS, address);
+            v.int(attr::SERVER_PORT, i64::from(port));
+        }
+    }
+}
+
+/// A set with `error.type` after it, when there is one.
+pub(crate) struct WithError<'a, S> {
+    pub(crate) set: &'a S,
+    pub(crate) error_type: Option<&'a str>,
+}
+
+impl<S: AttributeSet> AttributeSet for WithError<'_, S> {
+    fn describe<V: Visit>(&self, v: &mut V) {
+        self.set.describe(v);
+        if let Some(e) = self.error_type {
+            v.str(attr::ERROR_TYPE, e);
+        }
+    }
+}
+
+/// The attributes of a tool call's duration (without `error.type`).
+pub(crate) struct ToolSet<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) tool_type: Option<&'a str>,
+}
+
+impl AttributeSet for ToolSet<'_> {
+    fn describe<V: Visit>(&self, v: &mut V) {
+        v.str(attr::TOOL_NAME, self.name);
+        if let Some(t) = self.tool_type {
+            v.str(attr::TOOL_TYPE, t);
+        }
+    }
+}
+
+/// The attributes of an agent run's duration (without `error.type`).
+pub(crate) struct AgentSet<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) provider: Option<&'a str>,
+    pub(crate) model: Option<&'a str>,
+}
+
+impl AttributeSet for AgentSet<'_> {
+    fn describe<V: Visit>(&self, v: &mut V) {
+        v.str(attr::AGENT_NAME, self.name);
+        if let Some(p) = self.provider {
+            v.str(attr::PROVIDER_NAME, p);
+        }
+        if let Some(m) = self.model {
+            v.str(attr::REQUEST_MODEL, m);
+        }
+    }
+}
+
+/// The attributes of a guardrail check.
+pub(crate) struct GuardrailSet<'a> {
+    pub(crate) name: &'a str,
+    pub(crate) guardrail_type: Option<&'static str>,
+    pub(crate) triggered: Option<bool>,
+}
+
+impl AttributeSet for GuardrailSet<'_> {
+    fn describe<V: Visit>(&self, v: &mut V) {
+        v.str(attr::GUARDRAIL_NAME, self.name);
+        if let Some(t) = self.guardrail_type {
+            v.static_str(attr::GUARDRAIL_TYPE, t);
+        }
+        if let Some(t) = self.triggered {
+            v.bool(attr::GUARDRAIL_TRIGGERED, t);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_is_its_own_attributes_and_nothing_else() {
+        let call = ModelSet {
+            operation: "chat",
+            provider: Some("openai"),
+            request_model: Some("gpt-4o"),
+            response_model: Some("gpt-4o-2024-08-06"),
+            server: Some(("api.openai.com", 443)),
+        };
+        let attrs = call.attributes();
+        assert_eq!(attrs.len(), 6);
+        assert!(call.is(&attrs));
+        let other = ModelSet {
+            response_model: None,
+            ..call
+        };
+        assert!(!other.is(&attrs), "a shorter set");
+        assert!(!call.is(&other.attributes()), "a longer set");
+        let failed = WithError {
+            set: &call,
+            error_type: Some("timeout"),
+        };
+        assert!(!failed.is(&attrs));
+        assert!(failed.is(&failed.attributes()));
+        let tripped = GuardrailSet {
+            name: "pii",
+            guardrail_type: None,
+            triggered: Some(true),
+        };
+        let passed = GuardrailSet {
+            triggered: Some(false),
+            ..tripped
+        };
+        assert!(!tripped.is(&passed.attributes()));
+    }
+}
