@@ -23,6 +23,11 @@ fi
 # The OpenTelemetry reference propagators, Python (from PyPI) and JavaScript (from npm,
 # needs node and npm), for the interoperability tests.
 ./scripts/install_propagator_ref.sh
+# aitrace serve's tests: the OpenTelemetry Python SDK and its OTLP exporters (a Python
+# application as a sender), and Debian's Chromium with playwright-core (the web view in
+# a real browser; installing Chromium needs root and apt-get, or AITRACE_CHROMIUM).
+./scripts/install_otel_python.sh
+./scripts/install_browser.sh
 
 # Every feature on, so that the tests of optional integrations (the `tracing`
 # bridge, the HTTP layer and middleware) run too.

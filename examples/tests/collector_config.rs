@@ -4,7 +4,7 @@
 //! between the two files, and the compose file is valid against the Compose
 //! specification (with `check-jsonschema`, installed by `scripts/install_peers.sh`).
 
-#[path = "../../crates/aitrace-sdk/tests/support/mod.rs"]
+#[path = "../../crates/aitrace-sdk/tests/support/peers.rs"]
 mod support;
 
 use std::collections::BTreeSet;

@@ -1,10 +1,10 @@
 //! The example workflow exported over OTLP (grpc_gzip) arrives whole at a real collector.
 
-mod e2e;
+mod support;
 
 #[test]
 fn workflow_arrives_whole_over_grpc_gzip() {
-    e2e::export_and_check(
+    support::export_and_check(
         aitrace_sdk::config::Protocol::Grpc,
         aitrace_sdk::config::Compression::Gzip,
     );

@@ -5,14 +5,12 @@
 //! (rotel) carry the cost, and a genai call made inside an aitrace generation
 //! is counted once.
 
-mod e2e;
+mod support;
 
 use aitrace::{PriceTable, Usage};
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::exporter::ConsoleExporter;
 use aitrace_sdk::opentelemetry_sdk::trace::SimpleSpanProcessor;
-use e2e::openai_stub::OpenAiStub;
-use e2e::{ReceivedSpan, Rotel};
 use futures::StreamExt;
 use genai::adapter::AdapterKind;
 use genai::chat::{ChatMessage, ChatOptions, ChatRequest, ChatStreamEvent};
@@ -21,6 +19,8 @@ use genai::{Client, ModelIden, ServiceTarget};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::openai_stub::OpenAiStub;
+use support::{ReceivedSpan, Rotel};
 use tracing_subscriber::layer::SubscriberExt;
 
 #[derive(Clone, Default)]

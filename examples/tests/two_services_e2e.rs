@@ -6,7 +6,7 @@
 //! Under parent-based sampling the tool service follows the agent service's decision;
 //! a request with hostile headers gets a new trace and a normal answer.
 
-#[path = "../../crates/aitrace-sdk/tests/support/mod.rs"]
+#[path = "../../crates/aitrace-sdk/tests/support/peers.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};

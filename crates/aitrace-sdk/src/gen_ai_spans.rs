@@ -182,6 +182,80 @@ pub fn span_type_of(span: &SpanData) -> Option<&'static str> {
     })
 }
 
+/// Gives spans received from another process what [`GenAiSpans`] gives spans
+/// as they end, for a receiver that stores or shows them (`aitrace serve`):
+/// each span with no `ai.span.type` and a GenAI meaning gets its span type and,
+/// for a model call with token usage on a priced model, its cost from this
+/// process's price table ([`aitrace::global_settings`]).
+///
+/// A span under an aitrace model call (an ancestor among `spans` arrived with
+/// `ai.span.type` = `generation` or `embedding`) is left alone, as the
+/// processor leaves a span started inside one: the aitrace span counts the
+/// request. So give all the spans of a trace at hand in one call; a span whose
+/// ancestors are not among them is adopted.
+///
+/// ```
+/// use aitrace_sdk::gen_ai_spans::adopt_received;
+/// # use aitrace_sdk::opentelemetry_sdk::trace::SpanData;
+/// # fn received() -> Vec<SpanData> { Vec::new() }
+/// let mut spans: Vec<SpanData> = received();
+/// adopt_received(&mut spans);
+/// let summary = aitrace_sdk::summary::TraceSummary::from_spans(&spans);
+/// # let _ = summary;
+/// ```
+pub fn adopt_received(spans: &mut [SpanData]) {
+    use std::collections::HashMap;
+    let model_span = |s: &SpanData| {
+        matches!(
+            find(s, ai::SPAN_TYPE),
+            Some(Value::String(t)) if t.as_str() == ai::span_type::GENERATION
+                || t.as_str() == ai::span_type::EMBEDDING
+        )
+    };
+    let parents: HashMap<SpanId, (SpanId, bool)> = spans
+        .iter()
+        .map(|s| (s.span_context.span_id(), (s.parent_span_id, model_span(s))))
+        .collect();
+    // Whether an ancestor of each span is an aitrace model call, remembered per
+    // span so that a deep trace costs one walk, not one walk per span; a walk
+    // longer than the number of spans is a parent cycle, and stops.
+    let mut under: HashMap<SpanId, bool> = HashMap::with_capacity(parents.len());
+    let mut under_model_call = |id: SpanId| {
+        let mut path = Vec::new();
+        let mut at = id;
+        let found = loop {
+            if let Some(&known) = under.get(&at) {
+                break known;
+            }
+            let Some(&(parent, _)) = parents.get(&at) else {
+                break false;
+            };
+            path.push(at);
+            if path.len() > parents.len() {
+                break false;
+            }
+            match parents.get(&parent) {
+                Some((_, true)) => break true,
+                Some((_, false)) => at = parent,
+                None => break false,
+            }
+        };
+        for id in path {
+            under.insert(id, found);
+        }
+        found
+    };
+    let adopt_now: Vec<bool> = spans
+        .iter()
+        .map(|s| find(s, ai::SPAN_TYPE).is_none() && !under_model_call(s.span_context.span_id()))
+        .collect();
+    for (span, yes) in spans.iter_mut().zip(adopt_now) {
+        if yes {
+            adopt(span);
+        }
+    }
+}
+
 /// Gives a span made elsewhere its span type and, for a priced model call, its cost.
 fn adopt(span: &mut SpanData) {
     let Some(span_type) = span_type_of(span) else {
@@ -311,6 +385,52 @@ mod tests {
         assert_eq!(u.cache_read_tokens, 7);
         assert_eq!(u.reasoning_tokens, 0);
         assert!(usage_of(&with(vec![])).is_none());
+    }
+
+    fn generation_attrs() -> Vec<KeyValue> {
+        vec![KeyValue::new(ai::SPAN_TYPE, "generation")]
+    }
+
+    #[test]
+    fn received_spans_are_adopted_unless_under_an_aitrace_model_call() {
+        let chat = || {
+            vec![
+                KeyValue::new(gen_ai::OPERATION_NAME, "chat"),
+                KeyValue::new(gen_ai::REQUEST_MODEL, "gpt-4o"),
+                KeyValue::new(gen_ai::USAGE_INPUT_TOKENS, 1000),
+            ]
+        };
+        let mut own = chat();
+        own.push(KeyValue::new(ai::SPAN_TYPE, "generation"));
+        let mut spans = vec![
+            span(1, 0, "root", 0, 10, vec![]),
+            span(2, 1, "chat gpt-4o", 1, 9, own),
+            span(3, 4, "client chat, nested", 2, 8, chat()),
+            span(4, 2, "http", 2, 8, vec![]),
+            span(5, 1, "client chat, alone", 1, 2, chat()),
+        ];
+        adopt_received(&mut spans);
+        let has_type = |i: usize| find(&spans[i], ai::SPAN_TYPE).is_some();
+        assert!(!has_type(2), "under the aitrace generation, two levels up");
+        assert!(find(&spans[2], ai::COST_USD).is_none());
+        assert!(has_type(4));
+        assert!(matches!(find(&spans[4], ai::COST_USD), Some(Value::F64(c)) if *c > 0.0));
+        assert!(!has_type(0) && !has_type(3), "no GenAI meaning");
+        // A chain of 50 000 spans under a generation: every one is known to be
+        // under it (one walk, remembered), none adopted.
+        let mut chain = vec![span(1, 0, "g", 0, 9, generation_attrs())];
+        for i in 2..=50_000u64 {
+            chain.push(span(i, i - 1, "c", 0, 1, chat()));
+        }
+        adopt_received(&mut chain);
+        assert!(chain
+            .iter()
+            .skip(1)
+            .all(|s| find(s, ai::SPAN_TYPE).is_none()));
+        // A parent cycle ends the walk.
+        let mut cycle = vec![span(7, 8, "a", 0, 1, chat()), span(8, 7, "b", 0, 1, vec![])];
+        adopt_received(&mut cycle);
+        assert!(find(&cycle[0], ai::SPAN_TYPE).is_some());
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub mod testing;
 mod trace_buffer;
 #[cfg(feature = "tracing")]
 pub mod tracing_bridge;
+pub mod tree;
 
 /// The span API, re-exported.
 pub use aitrace;

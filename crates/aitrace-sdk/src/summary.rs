@@ -25,11 +25,12 @@
 //! println!("{summary}");
 //! ```
 
+use crate::tree::Links;
 use aitrace::attributes::{ai, gen_ai};
 use opentelemetry::trace::{SpanId, Status, TraceId};
 use opentelemetry::Value;
 use opentelemetry_sdk::trace::SpanData;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -52,6 +53,8 @@ pub struct TraceSummary {
     pub trace_id: TraceId,
     /// The name of the root span (empty for an empty slice).
     pub root_name: String,
+    /// The span id of the root span ([`SpanId::INVALID`] for an empty slice).
+    pub root_span_id: SpanId,
     /// Wall time of the trace: the root span's duration. When the spans have
     /// several local roots (a partial trace), from the earliest start to the latest end.
     pub duration: Duration,
@@ -142,6 +145,7 @@ impl TraceSummary {
         let mut summary = TraceSummary {
             trace_id,
             root_name: String::new(),
+            root_span_id: SpanId::INVALID,
             duration: Duration::ZERO,
             span_count: spans.len(),
             local_roots: 0,
@@ -168,31 +172,31 @@ impl TraceSummary {
             } else if attr_bool(span, ai::INCOMPLETE) == Some(true) {
                 summary.incomplete += 1;
             }
-            let span_type = attr_str(span, ai::SPAN_TYPE);
-            match span_type {
-                Some(ai::span_type::GENERATION) | Some(ai::span_type::EMBEDDING) => {
-                    if span_type == Some(ai::span_type::GENERATION) {
-                        summary.model_calls += 1;
-                    } else {
-                        summary.embedding_calls += 1;
-                    }
-                    let model = model_of(span).unwrap_or("unknown");
-                    let entry = models
-                        .entry(model.to_string())
-                        .or_insert_with(|| ModelUsage::new(model.to_string()));
-                    let input = input_tokens_of(span).unwrap_or(0);
-                    let output = output_tokens_of(span).unwrap_or(0);
-                    let total = attr_u64(span, ai::TOTAL_TOKENS)
-                        .unwrap_or_else(|| input.saturating_add(output));
-                    entry.calls += 1;
-                    entry.input_tokens = entry.input_tokens.saturating_add(input);
-                    entry.output_tokens = entry.output_tokens.saturating_add(output);
-                    entry.total_tokens = entry.total_tokens.saturating_add(total);
-                    match cost_usd_of(span) {
-                        Some(cost) => entry.cost_usd += cost,
-                        None => entry.unpriced_calls += 1,
-                    }
+            if let Some(call) = ModelCall::of(span) {
+                if call.embedding {
+                    summary.embedding_calls += 1;
+                } else {
+                    summary.model_calls += 1;
                 }
+                let model = call.model.unwrap_or("unknown");
+                let entry = models
+                    .entry(model.to_string())
+                    .or_insert_with(|| ModelUsage::new(model.to_string()));
+                entry.calls += 1;
+                entry.input_tokens = entry
+                    .input_tokens
+                    .saturating_add(call.input_tokens.unwrap_or(0));
+                entry.output_tokens = entry
+                    .output_tokens
+                    .saturating_add(call.output_tokens.unwrap_or(0));
+                entry.total_tokens = entry.total_tokens.saturating_add(call.total_tokens);
+                match call.cost_usd {
+                    Some(cost) => entry.cost_usd += cost,
+                    None => entry.unpriced_calls += 1,
+                }
+                continue;
+            }
+            match attr_str(span, ai::SPAN_TYPE) {
                 Some(ai::span_type::TOOL) => summary.tool_calls += 1,
                 Some(ai::span_type::HANDOFF) => summary.handoffs += 1,
                 Some(ai::span_type::GUARDRAIL)
@@ -219,11 +223,12 @@ impl TraceSummary {
         }
         summary.models = models;
 
-        let tree = Tree::new(&spans);
-        summary.local_roots = tree.roots.len();
-        if let Some(root) = tree.main_root() {
+        let links = Links::new(&spans);
+        summary.local_roots = links.roots.len();
+        if let Some(root) = links.main_root() {
             summary.root_name = root.name.to_string();
-            summary.duration = if tree.roots.len() == 1 {
+            summary.root_span_id = root.span_context.span_id();
+            summary.duration = if links.roots.len() == 1 {
                 duration_of(root)
             } else {
                 let start = spans.iter().map(|s| s.start_time).min();
@@ -233,7 +238,11 @@ impl TraceSummary {
                     _ => Duration::ZERO,
                 }
             };
-            summary.critical_path = tree.critical_path(root);
+            summary.critical_path = links
+                .critical_path(root)
+                .into_iter()
+                .map(|s| (s.name.to_string(), duration_of(s)))
+                .collect();
         }
         summary
     }
@@ -325,76 +334,64 @@ impl fmt::Display for TraceSummary {
     }
 }
 
-/// Parent links of one trace's spans.
-pub(crate) struct Tree<'a> {
-    /// Spans whose parent is not among the spans, in start order.
-    pub(crate) roots: Vec<&'a SpanData>,
-    children: HashMap<SpanId, Vec<&'a SpanData>>,
+/// What one model span (a generation or an embedding) used, read as
+/// [`TraceSummary`] and the console tree read it: aitrace's `ai.*` attributes,
+/// else the `gen_ai.*` ones of other instrumentation.
+///
+/// ```
+/// use aitrace_sdk::opentelemetry_sdk::trace::SpanData;
+/// use aitrace_sdk::summary::ModelCall;
+///
+/// fn report(span: &SpanData) {
+///     if let Some(call) = ModelCall::of(span) {
+///         println!("{:?}: {} tokens, {:?} USD", call.model, call.total_tokens, call.cost_usd);
+///     }
+/// }
+/// # let _ = report;
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ModelCall<'a> {
+    /// An embedding (`ai.span.type` = `embedding`) rather than a generation.
+    pub embedding: bool,
+    /// The response model, else the request model (`None` when the span names none).
+    pub model: Option<&'a str>,
+    /// Input tokens (`ai.prompt_tokens`, else `gen_ai.usage.input_tokens`).
+    pub input_tokens: Option<u64>,
+    /// Output tokens (`ai.completion_tokens`, else `gen_ai.usage.output_tokens`).
+    pub output_tokens: Option<u64>,
+    /// `ai.total_tokens`, else input + output.
+    pub total_tokens: u64,
+    /// `ai.cost_usd`, else `gen_ai.usage.cost`; `None` for an unpriced call.
+    pub cost_usd: Option<f64>,
+    /// The call did not finish (`ai.incomplete`, a dropped stream).
+    pub incomplete: bool,
 }
 
-impl<'a> Tree<'a> {
-    pub(crate) fn new(spans: &[&'a SpanData]) -> Tree<'a> {
-        let ids: HashSet<SpanId> = spans.iter().map(|s| s.span_context.span_id()).collect();
-        let mut roots = Vec::new();
-        let mut children: HashMap<SpanId, Vec<&'a SpanData>> = HashMap::new();
-        for &s in spans {
-            if ids.contains(&s.parent_span_id) && s.parent_span_id != s.span_context.span_id() {
-                children.entry(s.parent_span_id).or_default().push(s);
-            } else {
-                roots.push(s);
-            }
-        }
-        let order = |a: &&SpanData, b: &&SpanData| {
-            a.start_time
-                .cmp(&b.start_time)
-                .then_with(|| a.name.cmp(&b.name))
+impl<'a> ModelCall<'a> {
+    /// The model call `span` describes, if it is one (`ai.span.type` =
+    /// `generation` or `embedding`).
+    pub fn of(span: &'a SpanData) -> Option<ModelCall<'a>> {
+        let embedding = match attr_str(span, ai::SPAN_TYPE)? {
+            ai::span_type::GENERATION => false,
+            ai::span_type::EMBEDDING => true,
+            _ => return None,
         };
-        roots.sort_by(order);
-        for c in children.values_mut() {
-            c.sort_by(order);
-        }
-        Tree { roots, children }
-    }
-
-    /// The children of `span`, in start order.
-    pub(crate) fn children(&self, span: &SpanData) -> &[&'a SpanData] {
-        self.children
-            .get(&span.span_context.span_id())
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-    }
-
-    /// The root to report on: a true root (no parent, or a remote one) if any,
-    /// else the longest local root.
-    fn main_root(&self) -> Option<&'a SpanData> {
-        let true_root = |s: &&&SpanData| crate::trace_buffer::is_local_root(s);
-        let pool: Vec<&'a SpanData> = if self.roots.iter().any(|s| true_root(&s)) {
-            self.roots.iter().filter(true_root).copied().collect()
-        } else {
-            self.roots.clone()
-        };
-        // Longest first; the earliest start wins a tie (roots are in start order).
-        pool.into_iter().rev().max_by_key(|s| duration_of(s))
-    }
-
-    fn critical_path(&self, root: &'a SpanData) -> Vec<(String, Duration)> {
-        let mut path = vec![(root.name.to_string(), duration_of(root))];
-        let mut seen = HashSet::from([root.span_context.span_id()]);
-        let mut at = root;
-        // Longest child; the earliest start wins a tie.
-        while let Some(next) = self
-            .children(at)
-            .iter()
-            .rev()
-            .max_by_key(|s| duration_of(s))
-        {
-            if !seen.insert(next.span_context.span_id()) {
-                break;
-            }
-            path.push((next.name.to_string(), duration_of(next)));
-            at = next;
-        }
-        path
+        let input_tokens = input_tokens_of(span);
+        let output_tokens = output_tokens_of(span);
+        Some(ModelCall {
+            embedding,
+            model: model_of(span),
+            input_tokens,
+            output_tokens,
+            total_tokens: attr_u64(span, ai::TOTAL_TOKENS).unwrap_or_else(|| {
+                input_tokens
+                    .unwrap_or(0)
+                    .saturating_add(output_tokens.unwrap_or(0))
+            }),
+            cost_usd: cost_usd_of(span),
+            incomplete: attr_bool(span, ai::INCOMPLETE) == Some(true),
+        })
     }
 }
 
@@ -480,8 +477,13 @@ pub(crate) fn attr_bool(span: &SpanData, key: &str) -> Option<bool> {
 }
 
 /// A duration in milliseconds, with fewer decimals as it grows:
-/// `0.042 ms`, `3.27 ms`, `812.4 ms`, `12345 ms`.
-pub(crate) fn fmt_ms(d: Duration) -> String {
+/// `0.042 ms`, `3.27 ms`, `812.4 ms`, `12345 ms` (as the console tree writes it).
+///
+/// ```
+/// use std::time::Duration;
+/// assert_eq!(aitrace_sdk::summary::fmt_ms(Duration::from_micros(3270)), "3.27 ms");
+/// ```
+pub fn fmt_ms(d: Duration) -> String {
     let ms = d.as_secs_f64() * 1000.0;
     if ms < 1.0 {
         format!("{ms:.3} ms")
@@ -495,8 +497,12 @@ pub(crate) fn fmt_ms(d: Duration) -> String {
 }
 
 /// A cost in dollars: `$0.0027`; smaller amounts keep two significant digits
-/// (`$0.000012`).
-pub(crate) fn fmt_usd(usd: f64) -> String {
+/// (`$0.000012`), as the console tree writes it.
+///
+/// ```
+/// assert_eq!(aitrace_sdk::summary::fmt_usd(0.0000123), "$0.000012");
+/// ```
+pub fn fmt_usd(usd: f64) -> String {
     if !usd.is_finite() || usd == 0.0 || usd.abs() >= 0.0001 {
         format!("${usd:.4}")
     } else {
@@ -651,6 +657,7 @@ mod tests {
         let s = TraceSummary::from_spans(&sample());
         assert_eq!(s.trace_id, TraceId::from(TRACE));
         assert_eq!(s.root_name, "invoke_workflow support");
+        assert_eq!(s.root_span_id, SpanId::from(1u64));
         assert_eq!(s.duration, Duration::from_millis(400));
         assert_eq!(s.span_count, 8);
         assert_eq!(s.local_roots, 1);

@@ -3,15 +3,14 @@
 //! default with a warning naming the setting's variable, and the pipeline runs.
 //! A header no transport could send is dropped rather than breaking every export.
 
-mod receiver;
-
+mod support;
 use aitrace::Settings;
 use aitrace_sdk::config::{BatchConfig, Config, ExporterKind, Protocol, SamplerConfig};
 use aitrace_sdk::keep_rules::KeepRules;
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 #[test]
 fn invalid_values_from_code_are_replaced_with_a_warning_each() {

@@ -1,12 +1,11 @@
 //! Spans whose root has not arrived are printed, marked partial, on shutdown,
 //! on force_flush, and when the buffer is full.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::ConsoleExporter;
-use common::{shape, support_trace_spans, SharedBuf};
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::trace::SpanExporter;
+use support::console::{shape, support_trace_spans, SharedBuf};
 
 #[tokio::test]
 async fn shutdown_prints_what_is_pending() {

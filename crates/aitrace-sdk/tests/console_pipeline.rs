@@ -1,11 +1,10 @@
 //! Through a real tracer provider, the console exporter prints each trace as
 //! soon as its root span ends.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::ConsoleExporter;
-use common::{run_support_trace, shape, SharedBuf};
 use opentelemetry_sdk::trace::{SdkTracerProvider, SpanExporter};
+use support::console::{run_support_trace, shape, SharedBuf};
 
 #[test]
 fn a_trace_is_printed_when_its_root_ends() {

@@ -1,11 +1,10 @@
 //! After each trace the console exporter prints the trace's summary; it can be
 //! left out.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::ConsoleExporter;
-use common::{support_trace_spans, SharedBuf};
 use opentelemetry_sdk::trace::SpanExporter;
+use support::console::{support_trace_spans, SharedBuf};
 
 #[tokio::test]
 async fn the_summary_follows_the_tree() {

@@ -1,11 +1,10 @@
 //! The console exporter prints a trace as a tree, with the trace id on every
 //! line, when its root span arrives.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::ConsoleExporter;
-use common::{name_part, shape, support_trace_spans, SharedBuf};
 use opentelemetry_sdk::trace::SpanExporter;
+use support::console::{name_part, shape, support_trace_spans, SharedBuf};
 
 #[tokio::test]
 async fn prints_the_tree_when_the_root_arrives() {

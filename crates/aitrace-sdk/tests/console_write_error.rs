@@ -2,13 +2,12 @@
 //! the next export, by flushes and by shutdown, and output after it is dropped
 //! and counted; nothing panics.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::ConsoleExporter;
-use common::support_trace_spans;
 use opentelemetry_sdk::error::OTelSdkError;
 use opentelemetry_sdk::trace::SpanExporter;
 use std::io::{self, Write};
+use support::console::support_trace_spans;
 
 struct Broken;
 

@@ -1,13 +1,12 @@
 //! Configured headers arrive at the collector (gRPC metadata and HTTP headers),
 //! and their values never show in Debug output.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{Compression, ExporterKind, Protocol};
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 const KEY: &str = "hcaik_01secretvalue";
 

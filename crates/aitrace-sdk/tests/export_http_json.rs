@@ -5,14 +5,13 @@
 //! spans that were recorded. The end-to-end tests (`examples/tests/
 //! e2e_otlp_http_json*.rs`) send the same encoding to the rotel collector.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{SpanKind, TraceContextExt, Tracer, TracerProvider};
 use opentelemetry::KeyValue;
-use receiver::Receiver;
 use serde_json::Value;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 #[test]
 fn spans_are_posted_as_otlp_json() {

@@ -1,13 +1,12 @@
 //! TLS: export succeeds with the collector's CA given as a certificate file, and
 //! fails verification without it (no silent insecure fallback), over gRPC and HTTP.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{ExporterKind, Protocol};
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 fn ca_file(pem: &str, tag: &str) -> std::path::PathBuf {
     let path = std::env::temp_dir().join(format!("aitrace-ca-{tag}-{}.pem", std::process::id()));

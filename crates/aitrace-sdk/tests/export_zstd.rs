@@ -6,14 +6,13 @@
 //! collector used by the end-to-end tests accepts gzip only (it answers HTTP 400
 //! and gRPC `Unimplemented` to zstd).
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::Protocol;
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
 use opentelemetry::KeyValue;
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 /// The first bytes of every zstd frame (RFC 8878).
 const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];

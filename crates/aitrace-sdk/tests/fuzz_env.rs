@@ -8,8 +8,7 @@
 //! `config_fuzz.rs` covers the `OTEL_*` parsers alone in more depth; this adds the
 //! variables it leaves out and the path from accepted values to a running pipeline.
 
-mod receiver;
-
+mod support;
 use aitrace::Settings;
 use aitrace_sdk::config::{Config, Protocol, ENV_VARIABLES};
 use aitrace_sdk::keep_rules::{
@@ -18,9 +17,9 @@ use aitrace_sdk::keep_rules::{
 use aitrace_sdk::{Builder, InitError};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use proptest::prelude::*;
-use receiver::Receiver;
 use std::path::PathBuf;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 const SAMPLE_VARS: [&str; 4] = [
     ENV_SAMPLE_ERRORS,

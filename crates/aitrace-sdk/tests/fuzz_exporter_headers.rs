@@ -8,14 +8,13 @@
 //!
 //! `config_fuzz.rs` covers the parser of the variable itself.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{parse_headers, ExporterKind, Protocol, OTEL_EXPORTER_OTLP_HEADERS};
 use aitrace_sdk::{Builder, InitError};
 use opentelemetry::trace::{Tracer, TracerProvider};
 use proptest::prelude::*;
-use receiver::{dead_endpoint, Receiver};
 use std::time::Duration;
+use support::receiver::{dead_endpoint, Receiver};
 
 /// Marks every generated value, so that a warning can be searched for it.
 const MARK: &str = "V4LU3";

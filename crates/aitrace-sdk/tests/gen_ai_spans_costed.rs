@@ -3,17 +3,16 @@
 //! pipeline: the exported span carries the cost, the console tree and summary
 //! count the call, and the keep rules see its cost.
 
-mod common;
-
+mod support;
 use aitrace::{PriceTable, Usage};
 use aitrace_sdk::config::SamplerConfig;
 use aitrace_sdk::exporter::{ConsoleExporter, InMemoryExporter};
 use aitrace_sdk::keep_rules::KeepRules;
 use aitrace_sdk::testing::{attr_f64, attr_i64, attr_str, by_name};
-use common::SharedBuf;
 use opentelemetry::trace::{Span as _, SpanKind, TraceContextExt, Tracer, TracerProvider as _};
 use opentelemetry::KeyValue;
 use opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanExporter};
+use support::console::SharedBuf;
 
 /// What `gpt-4o-2024-08-06` costs for 1000 in / 200 out, from the bundled table.
 fn expected_cost() -> f64 {

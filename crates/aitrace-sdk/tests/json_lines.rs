@@ -1,13 +1,12 @@
 //! The JSON lines exporter writes one parseable object per span, with parent
 //! ids, attributes, events, resource and scope.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::JsonLinesExporter;
-use common::{run_support_trace, SharedBuf};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use opentelemetry_sdk::Resource;
 use serde_json::Value;
+use support::console::{run_support_trace, SharedBuf};
 
 #[test]
 fn every_span_is_one_json_line() {

@@ -3,17 +3,16 @@
 //! finish reason `incomplete`), keeps what it recorded, is not an error, and shows
 //! as incomplete in the console and the summary, never as ✓.
 
-mod common;
-
+mod support;
 use aitrace::Usage;
 use aitrace_sdk::exporter::{ConsoleExporter, InMemoryExporter};
 use aitrace_sdk::opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData};
 use aitrace_sdk::summary::TraceSummary;
 use aitrace_sdk::testing::{attr, attr_bool, attr_i64, by_name};
-use common::SharedBuf;
 use opentelemetry::trace::Status;
 use opentelemetry::{Array, Value};
 use std::time::Duration;
+use support::console::SharedBuf;
 
 /// Looks something up and gives up early when the query is empty.
 fn lookup(query: &str) -> Option<usize> {

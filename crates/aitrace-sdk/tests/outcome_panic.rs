@@ -4,15 +4,14 @@
 //! dropped. This holds under `catch_unwind` and in spawned tasks, whether the
 //! guard unwinds with the panic or the executor drops it afterwards.
 
-mod common;
-
+mod support;
 use aitrace_sdk::config::SamplerConfig;
 use aitrace_sdk::exporter::{ConsoleExporter, InMemoryExporter};
 use aitrace_sdk::keep_rules::KeepRules;
 use aitrace_sdk::opentelemetry_sdk::trace::{SimpleSpanProcessor, SpanData};
 use aitrace_sdk::testing::{attr_str, by_name};
-use common::SharedBuf;
 use opentelemetry::trace::Status;
+use support::console::SharedBuf;
 
 fn assert_panicked(span: &SpanData, message: &str) {
     let Status::Error { description } = &span.status else {

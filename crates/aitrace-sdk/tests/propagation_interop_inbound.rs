@@ -9,15 +9,14 @@
 //! something else, the exception is listed with the reason; each is in the table of
 //! `docs/propagation.md`.
 
-mod propagation_common;
 mod support;
 
 use aitrace_sdk::propagation::{is_debug, is_deferred};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::trace::TraceContextExt;
 use opentelemetry::Context;
-use propagation_common::{found_by_us, ours, Found, Pairs, NAMES};
 use serde_json::{json, Value};
+use support::propagation::{found_by_us, ours, Found, Pairs, NAMES};
 use support::reference::{run, Reference};
 
 const T: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -9,7 +9,6 @@
 //! something else, the exception is listed with the reason; each is in the table of
 //! `docs/propagation.md`.
 
-mod propagation_common;
 mod support;
 
 use aitrace_sdk::propagation::{with_debug, B3Propagator};
@@ -17,10 +16,10 @@ use opentelemetry::baggage::{BaggageExt, KeyValueMetadata};
 use opentelemetry::propagation::TextMapPropagator;
 use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
 use opentelemetry::Context;
-use propagation_common::{found_by_them, ours, strings, Found, Pairs, NAMES};
 use serde_json::json;
 use std::collections::HashMap;
 use std::str::FromStr;
+use support::propagation::{found_by_them, ours, strings, Found, Pairs, NAMES};
 use support::reference::{run, Reference};
 
 const T: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

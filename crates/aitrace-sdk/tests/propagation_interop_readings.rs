@@ -12,7 +12,6 @@
 //! references get the same lower-cased names, as an HTTP server hands them over.
 //! [`names_kept_as_written`] uses carriers that keep the case of names.
 
-mod propagation_common;
 mod support;
 
 use aitrace::propagation::http::{HeaderMap, HeaderName, HeaderValue};
@@ -21,8 +20,8 @@ use aitrace_sdk::propagation::{is_debug, is_deferred};
 use opentelemetry::baggage::BaggageExt;
 use opentelemetry::propagation::Extractor;
 use opentelemetry::Context;
-use propagation_common::{found_by_them, found_by_us, ours, strings, Found, Pairs};
 use serde_json::{json, Value};
+use support::propagation::{found_by_them, found_by_us, ours, strings, Found, Pairs};
 use support::reference::{run, Reference};
 
 const T: &str = "4bf92f3577b34da6a3ce929d0e0e4736";

@@ -1,8 +1,7 @@
 //! B3 multiple headers: what `B3Propagator::multi()` injects, it extracts unchanged; the
 //! parent span id is never injected; a deferred context goes on deferred.
 
-mod propagation_common;
-
+mod support;
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, is_deferred, with_debug, B3Propagator};
@@ -14,11 +13,11 @@ const TRACE: u128 = 0x463a_c35c_9f64_13ad_4848_5a39_53bb_6124;
 const SPAN: u64 = 0xa2fb_4a1d_1a96_d312;
 
 fn context(sampled: bool) -> Context {
-    propagation_common::context_of(TRACE, SPAN, sampled)
+    support::propagation::context_of(TRACE, SPAN, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    propagation_common::inject_with(&B3Propagator::multi(), cx)
+    support::propagation::inject_with(&B3Propagator::multi(), cx)
 }
 
 fn names(headers: &HeaderMap) -> Vec<&str> {

@@ -1,8 +1,7 @@
 //! B3 single header: what `B3Propagator::single()` injects, it extracts unchanged; a
 //! deferred context goes on deferred.
 
-mod propagation_common;
-
+mod support;
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, is_deferred, with_debug, B3Propagator};
@@ -14,11 +13,11 @@ const TRACE: u128 = 0x80f1_98ee_5634_3ba8_64fe_8b2a_57d3_eff7;
 const SPAN: u64 = 0xe457_b5a2_e4d8_6bd1;
 
 fn context(trace: u128, span: u64, sampled: bool) -> Context {
-    propagation_common::context_of(trace, span, sampled)
+    support::propagation::context_of(trace, span, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    propagation_common::inject_with(&B3Propagator::single(), cx)
+    support::propagation::inject_with(&B3Propagator::single(), cx)
 }
 
 #[test]

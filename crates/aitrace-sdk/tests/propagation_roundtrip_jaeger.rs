@@ -1,8 +1,7 @@
 //! Jaeger: what `JaegerPropagator` injects (`uber-trace-id`, `uberctx-*`), it extracts
 //! unchanged.
 
-mod propagation_common;
-
+mod support;
 use aitrace::propagation::http::HeaderMap;
 use aitrace::propagation::HeaderExtractor;
 use aitrace_sdk::propagation::{is_debug, with_debug, JaegerPropagator};
@@ -15,11 +14,11 @@ const TRACE: u128 = 0x4bf9_2f35_77b3_4da6_a3ce_929d_0e0e_4736;
 const SPAN: u64 = 0x00f0_67aa_0ba9_02b7;
 
 fn context(sampled: bool) -> Context {
-    propagation_common::context_of(TRACE, SPAN, sampled)
+    support::propagation::context_of(TRACE, SPAN, sampled)
 }
 
 fn inject(cx: &Context) -> HeaderMap {
-    propagation_common::inject_with(&JaegerPropagator::new(), cx)
+    support::propagation::inject_with(&JaegerPropagator::new(), cx)
 }
 
 #[test]

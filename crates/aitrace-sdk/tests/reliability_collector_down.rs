@@ -7,17 +7,16 @@
 //! The collector coming back (a real one, restarted on the same ports) is in
 //! `reliability_resume.rs`.
 
-mod pipeline_support;
-use pipeline_support::{pipeline, wait_stats, PROTOCOLS};
-mod receiver;
+mod support;
+use support::pipeline::{pipeline, wait_stats, PROTOCOLS};
 
 use aitrace_sdk::config::{BatchConfig, Protocol};
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{dead_endpoint, Behaviour, Receiver};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use support::receiver::{dead_endpoint, Behaviour, Receiver};
 
-fn span_names(r: &receiver::Received) -> Vec<String> {
+fn span_names(r: &support::receiver::Received) -> Vec<String> {
     r.request
         .resource_spans
         .iter()

@@ -6,13 +6,12 @@
 //!
 //! One test (it installs the pipeline globally, as aitrace's spans need).
 
-mod receiver;
-
+mod support;
 use aitrace::Settings;
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::Builder;
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 const PROMPT: &str = "PROMPT-7f3a: what is the refund policy for order 1234?";
 const SYSTEM: &str = "SYSTEM-91bc: you are a careful support agent";

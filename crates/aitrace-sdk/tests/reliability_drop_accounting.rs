@@ -3,14 +3,13 @@
 //! same time as the queue fills and drains. A span lost without being counted
 //! would show as `unaccounted()` after a shutdown that had all the time it needed.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::Receiver;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+use support::receiver::Receiver;
 
 /// A tiny queue that a fast collector keeps emptying, hammered by eight threads
 /// until a few thousand spans went through (bounded in count and time): admission

@@ -4,15 +4,14 @@
 //! it aborted (3.8 GB in 3 s). Answers are now read up to 64 KiB: each export is
 //! one counted failure, not retried, its kind says why, and memory stays flat.
 
-mod pipeline_support;
-use pipeline_support::{pipeline, wait_stats};
-mod receiver;
+mod support;
+use support::pipeline::{pipeline, wait_stats};
 
 use aitrace_sdk::config::{BatchConfig, Protocol};
 use aitrace_sdk::FailureKind;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{Behaviour, Receiver};
 use std::time::Duration;
+use support::receiver::{Behaviour, Receiver};
 
 /// Resident memory of this process, in KiB.
 fn rss_kib() -> u64 {

@@ -9,13 +9,12 @@
 //! limits, 4 MiB each) and 16 MiB for the runtime, the allocator and the
 //! payload being built. (Before, the same run grew past 800 MB.)
 
-mod receiver;
-
+mod support;
 use opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use opentelemetry::KeyValue;
-use receiver::{Behaviour, Receiver};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::receiver::{Behaviour, Receiver};
 
 const CHILD_ENV: &str = "AITRACE_MEMORY_CHILD";
 const BUDGET: u64 = 16 * 1024 * 1024;

@@ -11,8 +11,7 @@
 //! These tests install the pipeline globally (aitrace's spans use the global
 //! tracer provider), so they take turns.
 
-mod receiver;
-
+mod support;
 use aitrace::{Settings, Usage};
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};
 use aitrace_sdk::otlp::DEFAULT_MAX_REQUEST_BYTES as MAX_REQUEST_BYTES;
@@ -21,10 +20,10 @@ use opentelemetry::KeyValue;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-use receiver::{Behaviour, Receiver};
 use std::collections::HashSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use support::receiver::{Behaviour, Receiver};
 
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static LOCK: Mutex<()> = Mutex::new(());

@@ -6,11 +6,10 @@
 //! printed. Calling `shutdown()` (or `flush()`) before `process::exit` delivers
 //! every one.
 
-mod receiver;
-
-use receiver::Receiver;
+mod support;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::receiver::Receiver;
 
 const CHILD_ENV: &str = "AITRACE_EXIT_CHILD";
 const SPANS: usize = 2000;

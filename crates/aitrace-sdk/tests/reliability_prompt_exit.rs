@@ -10,13 +10,12 @@
 //! Upper bounds on time carry a second of slack (the tests share two cores); the
 //! old behaviour took 10 s.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{Config, ExporterKind, Protocol};
 use aitrace_sdk::{Builder, FailureKind, TracingGuard};
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{dead_endpoint, Behaviour, Receiver};
 use std::time::{Duration, Instant};
+use support::receiver::{dead_endpoint, Behaviour, Receiver};
 
 const SLACK: Duration = Duration::from_secs(1);
 

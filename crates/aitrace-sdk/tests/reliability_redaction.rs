@@ -12,12 +12,11 @@
 //! secret, no control character in aitrace's lines, and the collector's text cut
 //! short. (Before, the query was printed verbatim and the collector's text raw.)
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::FailureKind;
-use receiver::{dead_endpoint, Behaviour, Receiver, Refusal};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::receiver::{dead_endpoint, Behaviour, Receiver, Refusal};
 
 const CHILD_ENV: &str = "AITRACE_REDACTION_CHILD";
 const KEY: &str = "sk-live-REDACTION-0123456789";

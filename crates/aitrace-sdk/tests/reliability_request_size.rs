@@ -12,15 +12,14 @@
 //!   a limit set with `AITRACE_MAX_REQUEST_BYTES`, and a span whose JSON alone
 //!   is over it is dropped alone.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{BatchConfig, Config, ExporterKind, Protocol};
 use aitrace_sdk::{Builder, FailureKind, TracingGuard};
 use opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use opentelemetry::{Array, KeyValue, Value};
 use prost::Message;
-use receiver::Receiver;
 use std::time::Duration;
+use support::receiver::Receiver;
 
 /// Everything is exported at shutdown, in one batch of up to `batch` spans.
 fn pipeline(rx: &Receiver, protocol: Protocol, batch: usize) -> TracingGuard {

@@ -4,8 +4,7 @@
 //! (dropped or failed), and export resumes by itself each time the collector is
 //! back, with no restart or call from the application.
 
-mod pipeline_support;
-use pipeline_support::wait_stats;
+use support::pipeline::wait_stats;
 mod support;
 
 use aitrace_sdk::config::{BatchConfig, ExporterKind, Protocol};

@@ -11,15 +11,14 @@
 //! - A connection reset on the first attempt is retried, over gRPC as over HTTP.
 //!   (Before, gRPC lost the batch; `CANCELLED` failed in a millisecond.)
 
-mod pipeline_support;
-use pipeline_support::{pipeline, wait_stats, PROTOCOLS};
-mod receiver;
+mod support;
+use support::pipeline::{pipeline, wait_stats, PROTOCOLS};
 
 use aitrace_sdk::config::{BatchConfig, Protocol};
 use aitrace_sdk::{FailureKind, TracingGuard};
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{Behaviour, Receiver, Refusal};
 use std::time::{Duration, Instant, SystemTime};
+use support::receiver::{Behaviour, Receiver, Refusal};
 use tonic::Code;
 
 fn quick() -> BatchConfig {

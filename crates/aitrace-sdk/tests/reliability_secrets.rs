@@ -11,17 +11,16 @@
 //! answers UNAVAILABLE for ever, and one whose certificate is not trusted; the
 //! parent reads everything the child wrote.
 
-mod receiver;
-
+mod support;
 use aitrace_sdk::config::{
     parse_headers, Config, ExporterKind, OtlpConfig, Protocol, OTEL_EXPORTER_OTLP_HEADERS,
 };
 use aitrace_sdk::otlp::OtlpExporter;
 use aitrace_sdk::Builder;
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{dead_endpoint, Behaviour, Receiver};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::receiver::{dead_endpoint, Behaviour, Receiver};
 
 /// The key as given in the environment (percent-encoded) and the pieces of it
 /// that must never show anywhere.

@@ -7,15 +7,14 @@
 //! Timing assertions are upper bounds with generous slack (these tests share two
 //! cores with other work); the proofs that nothing waited are made with counters.
 
-mod pipeline_support;
-use pipeline_support::{pipeline, wait_stats};
-mod receiver;
+mod support;
+use support::pipeline::{pipeline, wait_stats};
 
 use aitrace_sdk::config::{BatchConfig, Config, Protocol};
 use aitrace_sdk::{Builder, FailureKind, TracingGuard};
 use opentelemetry::trace::{Tracer, TracerProvider};
-use receiver::{Behaviour, Receiver};
 use std::time::{Duration, Instant};
+use support::receiver::{Behaviour, Receiver};
 
 /// Slack added to every deadline checked here.
 const SLACK: Duration = Duration::from_secs(5);

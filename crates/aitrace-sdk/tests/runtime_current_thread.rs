@@ -2,10 +2,8 @@
 //! needed the application's runtime would deadlock, with shutdown inside the
 //! runtime or after it.
 
-mod receiver;
-mod runtime_support;
-
-use runtime_support::{check, install, record_run, PROTOCOLS};
+mod support;
+use support::runtime::{check, install, record_run, PROTOCOLS};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()

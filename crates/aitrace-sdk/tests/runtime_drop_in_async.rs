@@ -1,10 +1,8 @@
 //! Dropping the tracing guard inside async code (for example at the end of
 //! `#[tokio::main]`) flushes without panicking or blocking the runtime forever.
 
-mod receiver;
-mod runtime_support;
-
-use runtime_support::{install, record_run};
+mod support;
+use support::runtime::{install, record_run};
 
 #[tokio::test(flavor = "current_thread")]
 async fn dropping_the_guard_inside_tokio_main_does_not_panic() {

@@ -1,10 +1,8 @@
 //! Export works under a multi-thread tokio runtime, with shutdown inside the
 //! runtime (from async code) or after it has stopped.
 
-mod receiver;
-mod runtime_support;
-
-use runtime_support::{check, install, record_run, PROTOCOLS};
+mod support;
+use support::runtime::{check, install, record_run, PROTOCOLS};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()

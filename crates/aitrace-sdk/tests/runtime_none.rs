@@ -1,9 +1,7 @@
 //! Export works in an application with no async runtime at all.
 
-mod receiver;
-mod runtime_support;
-
-use runtime_support::{check, install, record_run, PROTOCOLS};
+mod support;
+use support::runtime::{check, install, record_run, PROTOCOLS};
 
 #[test]
 fn exports_without_any_runtime() {

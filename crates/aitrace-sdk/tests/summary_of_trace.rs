@@ -1,11 +1,10 @@
 //! TraceSummary on real spans: per-model breakdown, unpriced calls kept apart,
 //! and the critical path through the longest children.
 
-mod common;
-
+mod support;
 use aitrace_sdk::summary::TraceSummary;
-use common::support_trace_spans;
 use std::time::{Duration, SystemTime};
+use support::console::support_trace_spans;
 
 #[test]
 fn per_model_breakdown_and_unpriced_calls() {

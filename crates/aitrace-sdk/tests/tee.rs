@@ -1,16 +1,15 @@
 //! The tee exporter delivers every batch to each of its exporters, and one
 //! failing exporter does not keep the others from theirs.
 
-mod common;
-
+mod support;
 use aitrace_sdk::exporter::{InMemoryExporter, JsonLinesExporter, TeeExporter};
-use common::{support_trace_spans, SharedBuf};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use support::console::{support_trace_spans, SharedBuf};
 
 /// Fails every call, and counts them.
 #[derive(Debug, Default, Clone)]

@@ -2,12 +2,12 @@
 //! `ai.span.type` and the kind marker (`CHAIN` unless the caller gave an
 //! `openinference.span.kind` of theirs), in each dialect configuration.
 
-mod attributes_common;
+mod support;
 
 use aitrace_sdk::testing::by_name;
-use attributes_common::{assert_attrs, configs, run, s, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{KeyValue, Value};
+use support::{assert_attrs, configs, run, s, Expect};
 
 #[test]
 fn custom_span_defaults_to_internal() {

@@ -1,14 +1,14 @@
 //! Exact attributes, names and kinds of embeddings and retrieval spans, in each
 //! dialect configuration.
 
-mod attributes_common;
+mod support;
 
 use aitrace::{Dialects, ModelPrice, PriceTable, Settings};
 use aitrace_sdk::testing::by_name;
-use attributes_common::{assert_attrs, configs, run, run_with, s, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Value;
 use serde_json::json;
+use support::{assert_attrs, configs, run, run_with, s, Expect};
 
 fn embedding_base(d: Dialects, provider: &str, model: &str) -> Expect {
     Expect::span(d, "embedding")

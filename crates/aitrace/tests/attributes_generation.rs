@@ -1,14 +1,14 @@
 //! Exact attributes, names and kinds of generation (model call) spans, in each
 //! dialect configuration.
 
-mod attributes_common;
+mod support;
 
 use aitrace::{Dialects, ModelPrice, Operation, PriceTable, Settings, Usage};
 use aitrace_sdk::testing::{attr_f64, by_name};
-use attributes_common::{assert_attrs, configs, run, run_with, s, strings, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Value;
 use serde_json::json;
+use support::{assert_attrs, configs, run, run_with, s, strings, Expect};
 
 /// A model whose prices make every cost below a whole number of dollars, so that
 /// costs compare exactly.

@@ -1,13 +1,13 @@
 //! Exact attributes, names and kinds of guardrail spans, tripped and passed, in
 //! each dialect configuration. A tripped guardrail is not an error.
 
-mod attributes_common;
+mod support;
 
 use aitrace::{Dialects, GuardrailType};
 use aitrace_sdk::testing::by_name;
-use attributes_common::{assert_attrs, configs, run, s, Expect};
 use opentelemetry::trace::{SpanKind, Status};
 use opentelemetry::Value;
+use support::{assert_attrs, configs, run, s, Expect};
 
 fn base(d: Dialects, name: &str) -> Expect {
     Expect::span(d, "guardrail")

@@ -3,12 +3,12 @@
 //! types whatever the dialects (the names AI backends read a step's input and
 //! output from), in each dialect configuration; nothing without content capture.
 
-mod attributes_common;
+mod support;
 
 use aitrace::Settings;
 use aitrace_sdk::testing::{by_name, install_in_memory};
-use attributes_common::{assert_attrs, configs, run, s, Expect};
 use serde_json::json;
+use support::{assert_attrs, configs, run, s, Expect};
 
 fn with_io(expect: Expect, capture: bool) -> Expect {
     let input = json!({"question": "refund?"});

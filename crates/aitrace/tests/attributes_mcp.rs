@@ -2,13 +2,13 @@
 //! configuration. The span is named `tools/list`, with no target: the MCP
 //! conventions add a target only for a tool or prompt, and listing has none.
 
-mod attributes_common;
+mod support;
 
 use aitrace::{Dialects, NetworkTransport};
 use aitrace_sdk::testing::by_name;
-use attributes_common::{assert_attrs, configs, run, s, strings, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Value;
+use support::{assert_attrs, configs, run, s, strings, Expect};
 
 fn base(d: Dialects, server: &str) -> Expect {
     Expect::span(d, "mcp_list_tools")

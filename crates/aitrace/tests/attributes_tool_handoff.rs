@@ -1,13 +1,13 @@
 //! Exact attributes, names and kinds of tool and handoff spans, in each dialect
 //! configuration; the target agent of a handoff nests under it.
 
-mod attributes_common;
+mod support;
 
 use aitrace::Dialects;
 use aitrace_sdk::testing::{by_name, tree_shape};
-use attributes_common::{assert_attrs, configs, run, s, Expect};
 use opentelemetry::trace::{SpanKind, Status};
 use serde_json::json;
+use support::{assert_attrs, configs, run, s, Expect};
 
 fn tool_expect(d: Dialects) -> Expect {
     Expect::span(d, "tool")

@@ -1,13 +1,13 @@
 //! Exact attributes, names and kinds of the voice pipeline spans (transcription,
 //! speech, speech group): `ai.*` only, in every dialect configuration.
 
-mod attributes_common;
+mod support;
 
 use aitrace::Dialects;
 use aitrace_sdk::testing::{by_name, tree_shape};
-use attributes_common::{assert_attrs, configs, run, s, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::Value;
+use support::{assert_attrs, configs, run, s, Expect};
 
 fn turn() {
     let group = aitrace::speech_group().start();

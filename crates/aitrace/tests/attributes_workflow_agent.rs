@@ -1,14 +1,14 @@
 //! Exact attributes, names and kinds of workflow (trace) and agent spans, in each
 //! dialect configuration.
 
-mod attributes_common;
+mod support;
 
 use aitrace::{Dialects, Settings};
 use aitrace_sdk::testing::{by_name, install_in_memory};
-use attributes_common::{assert_attrs, configs, run, s, strings, Expect};
 use opentelemetry::trace::SpanKind;
 use opentelemetry::KeyValue;
 use serde_json::json;
+use support::{assert_attrs, configs, run, s, strings, Expect};
 
 /// What the workflow of `workflow_span_carries_its_own_and_the_inherited_attributes`
 /// hands down to every span below it.

@@ -1,13 +1,9 @@
 //! An exporter that prints each trace as a tree, for reading in a terminal.
 
 use super::console_writer::{FlushFailure, Output};
-use crate::summary::{
-    attr_bool, attr_str, cost_usd_of, duration_of, fmt_ms, fmt_usd, input_tokens_of, model_of,
-    one_line, output_tokens_of, TraceSummary, Tree,
-};
+use crate::summary::{fmt_ms, one_line, TraceSummary};
 use crate::trace_buffer::{is_local_root, Bounds, TraceBuffer};
-use aitrace::attributes::ai;
-use opentelemetry::trace::{SpanKind, Status};
+use crate::tree::{Detail, TraceTree, TreeLine, Verdict};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use std::fmt::{self, Write as _};
@@ -19,9 +15,6 @@ use std::time::{Duration, Instant};
 pub const DEFAULT_MAX_PENDING_SPANS: usize = 10_000;
 /// Default bound of [`ConsoleExporter`]'s buffer: 1 000 traces waiting for their root.
 pub const DEFAULT_MAX_PENDING_TRACES: usize = 1_000;
-
-/// Deeper levels are drawn at this indentation, with their depth written out.
-const MAX_INDENT: usize = 24;
 
 /// Prints every trace as a tree when its local root span ends, followed by its
 /// [`TraceSummary`].
@@ -233,6 +226,40 @@ impl ConsoleExporter {
         }
     }
 
+    /// Prints the spans of one trace now, as [`SpanExporter::export`] prints a
+    /// trace when its root arrives, and waits until it is written: for spans that
+    /// come from elsewhere (a trace store, a file) rather than from a pipeline.
+    /// Spans waiting for their root stay where they are. With no span whose
+    /// parent is absent or remote, the trace is marked `(partial: root span not
+    /// received)`.
+    ///
+    /// ```
+    /// use aitrace_sdk::exporter::ConsoleExporter;
+    ///
+    /// let exporter = aitrace_sdk::testing::install_in_memory();
+    /// let run = aitrace::trace("support").start();
+    /// let trace_id = run.trace_id();
+    /// run.end();
+    ///
+    /// let console = ConsoleExporter::with_writer(std::io::stderr());
+    /// console.print_trace(&exporter.spans_of_trace(trace_id)).unwrap();
+    /// ```
+    ///
+    /// # Errors
+    /// The writer failed, or the output was not written within 5 s.
+    pub fn print_trace(&self, spans: &[SpanData]) -> std::io::Result<()> {
+        let rooted = spans.iter().any(is_local_root);
+        let mut out = String::new();
+        self.lock().render(
+            &mut out,
+            spans,
+            (!rooted && !spans.is_empty()).then_some("root span not received"),
+        );
+        self.output.send(out);
+        self.wait_written(deadline_after(FLUSH_TIMEOUT))
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    }
+
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -358,8 +385,7 @@ fn render_trace(
         out.push(' ');
     };
 
-    let refs: Vec<&SpanData> = spans.iter().collect();
-    let tree = Tree::new(&refs);
+    let tree = TraceTree::new(spans);
 
     prefix(out);
     let _ = write!(
@@ -373,58 +399,18 @@ fn render_trace(
         out.push_str(why);
         out.push(')');
     }
-    if let [root] = tree.roots.as_slice() {
+    if let Some(root) = tree.single_root() {
         if root.parent_span_is_remote {
             let _ = write!(out, ", continues remote parent {}", root.parent_span_id);
         }
     }
     out.push('\n');
 
-    // Depth-first, children in start order; `indent` is what the span's
-    // children draw before their branch.
-    struct Item<'a> {
-        span: &'a SpanData,
-        depth: usize,
-        indent: String,
-        branch: &'static str,
-    }
-    let mut stack: Vec<Item<'_>> = tree
-        .roots
-        .iter()
-        .rev()
-        .map(|&span| Item {
-            span,
-            depth: 0,
-            indent: String::new(),
-            branch: "",
-        })
-        .collect();
-    while let Some(item) = stack.pop() {
+    for line in tree.lines() {
         prefix(out);
-        out.push_str(&item.indent);
-        out.push_str(item.branch);
-        if item.depth > MAX_INDENT {
-            let _ = write!(out, "[depth {}] ", item.depth);
-        }
-        span_line(out, item.span, style);
+        out.push_str(&line.branches);
+        span_line(out, line, style);
         out.push('\n');
-
-        let children = tree.children(item.span);
-        let child_indent = if item.depth == 0 || item.depth >= MAX_INDENT {
-            item.indent.clone()
-        } else if item.branch == LAST {
-            format!("{}    ", item.indent)
-        } else {
-            format!("{}│   ", item.indent)
-        };
-        for (i, &child) in children.iter().enumerate().rev() {
-            stack.push(Item {
-                span: child,
-                depth: item.depth + 1,
-                indent: child_indent.clone(),
-                branch: if i + 1 == children.len() { LAST } else { MID },
-            });
-        }
     }
 
     if summary {
@@ -438,82 +424,33 @@ fn render_trace(
     out.push('\n');
 }
 
-const MID: &str = "├── ";
-const LAST: &str = "└── ";
-
 /// Name, duration, status and the details of the span's type.
-fn span_line(out: &mut String, span: &SpanData, style: Style) {
-    out.push_str(&one_line(&span.name));
+fn span_line(out: &mut String, line: &TreeLine<'_>, style: Style) {
+    out.push_str(&one_line(&line.span.name));
     out.push_str("  ");
-    out.push_str(&fmt_ms(duration_of(span)));
+    out.push_str(&fmt_ms(line.duration()));
     out.push_str("  ");
-    if let Status::Error { description } = &span.status {
-        let msg = if description.is_empty() {
-            "error".to_string()
-        } else {
-            one_line(description)
-        };
-        style.paint(out, RED, &format!("✗ {msg}"));
-    } else if attr_bool(span, ai::INCOMPLETE) == Some(true) {
+    match &line.error {
+        Some(msg) => style.paint(out, RED, &format!("✗ {}", one_line(msg))),
         // Dropped before it ended (a cancelled future, an early return): not a
         // success, and not an error either.
-        style.paint(out, YELLOW, "◌ incomplete");
-    } else {
-        style.paint(out, GREEN, "✓");
+        None if line.incomplete => style.paint(out, YELLOW, "◌ incomplete"),
+        None => style.paint(out, GREEN, "✓"),
     }
-
-    let mut details: Vec<String> = Vec::new();
-    let span_type = attr_str(span, ai::SPAN_TYPE);
-    match span_type {
-        Some(ai::span_type::GENERATION) | Some(ai::span_type::EMBEDDING) => {
-            details.push(one_line(model_of(span).unwrap_or("unknown model")));
-            let input = input_tokens_of(span);
-            let output = output_tokens_of(span);
-            match (input, output) {
-                (Some(i), Some(o)) => details.push(format!("{i} in / {o} out tokens")),
-                (Some(i), None) => details.push(format!("{i} in tokens")),
-                (None, Some(o)) => details.push(format!("{o} out tokens")),
-                (None, None) => {}
-            }
-            match cost_usd_of(span) {
-                Some(cost) => details.push(fmt_usd(cost)),
-                None => details.push("unpriced".to_string()),
-            }
-        }
-        Some(ai::span_type::GUARDRAIL) => match attr_bool(span, ai::GUARDRAIL_TRIGGERED) {
-            Some(true) => {
-                let mut text = String::new();
-                style.paint(&mut text, BOLD_RED, "TRIPPED");
-                if let Some(reason) = attr_str(span, ai::GUARDRAIL_REASON) {
-                    text.push_str(": ");
-                    text.push_str(&one_line(reason));
-                }
-                details.push(text);
-            }
-            Some(false) => details.push("passed".to_string()),
-            None => details.push("no result".to_string()),
-        },
-        Some(ai::span_type::HANDOFF) => {
-            let from = attr_str(span, ai::HANDOFF_FROM).unwrap_or("?");
-            let to = attr_str(span, ai::HANDOFF_TO).unwrap_or("?");
-            details.push(format!("{} -> {}", one_line(from), one_line(to)));
-        }
-        Some(_) => {
-            if let Some(model) = attr_str(span, ai::MODEL) {
-                details.push(one_line(model));
-            }
-        }
-        None => match span.span_kind {
-            SpanKind::Server => details.push("server".to_string()),
-            SpanKind::Client => details.push("client".to_string()),
-            SpanKind::Producer => details.push("producer".to_string()),
-            SpanKind::Consumer => details.push("consumer".to_string()),
-            SpanKind::Internal => {}
-        },
-    }
-    for (i, d) in details.iter().enumerate() {
+    for (i, d) in line.details.iter().enumerate() {
         out.push_str(if i == 0 { "  " } else { " · " });
-        out.push_str(d);
+        match d {
+            Detail::Guardrail(Verdict::Tripped(reason)) => {
+                style.paint(out, BOLD_RED, "TRIPPED");
+                if let Some(reason) = reason {
+                    out.push_str(": ");
+                    out.push_str(&one_line(reason));
+                }
+            }
+            d => {
+                let _ = write!(out, "{d}");
+            }
+        }
     }
 }
 
@@ -521,6 +458,7 @@ fn span_line(out: &mut String, span: &SpanData, style: Style) {
 mod tests {
     use super::*;
     use crate::summary::test_spans::{generation, span, typed};
+    use opentelemetry::trace::{SpanKind, Status};
     use opentelemetry::KeyValue;
 
     fn plain(spans: &[SpanData], partial: Option<&str>) -> String {
@@ -590,7 +528,10 @@ mod tests {
         let text = plain(&spans, None);
         assert_eq!(text.lines().filter(|l| !l.is_empty()).count(), 201);
         let longest = text.lines().map(|l| l.chars().count()).max().unwrap();
-        assert!(longest < 33 + 4 * (MAX_INDENT + 1) + 40, "{longest}");
+        assert!(
+            longest < 33 + 4 * (crate::tree::MAX_INDENT + 1) + 40,
+            "{longest}"
+        );
         assert!(text.contains("[depth 199] "));
     }
 
@@ -658,6 +599,27 @@ mod tests {
         assert!(buf.text().contains("child of a"));
         assert!(!buf.text().contains("child of b"));
         assert_eq!(console.pending_spans(), 1);
+    }
+
+    #[test]
+    fn print_trace_prints_now_and_says_when_the_root_is_missing() {
+        let buf = Buf::default();
+        let console = ConsoleExporter::with_writer(buf.clone()).without_summary();
+        console
+            .print_trace(&[span(2, 1, "child", 0, 5, vec![])])
+            .unwrap();
+        assert!(buf
+            .text()
+            .contains(" trace: 1 span (partial: root span not received)\n"));
+        console
+            .print_trace(&[
+                span(1, 0, "root", 0, 9, vec![]),
+                span(2, 1, "child", 0, 5, vec![]),
+            ])
+            .unwrap();
+        assert!(buf.text().contains(" trace: 2 spans\n"));
+        assert!(buf.text().contains(" └── child  5.00 ms  ✓\n"));
+        assert_eq!(console.pending_spans(), 0);
     }
 
     #[test]

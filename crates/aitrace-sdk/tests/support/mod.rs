@@ -1,63 +1,23 @@
-//! Shared helpers for the aitrace-sdk integration tests.
+//! What the aitrace-sdk integration tests share, in one place: include it with
+//! `mod support;`.
 //!
-//! Include from a test file with `mod support;` and use `support::rotel::Rotel`
-//! to run a real OTLP collector on loopback and read back what it received, or
-//! `support::reference::run` to run the OpenTelemetry reference propagators, or
-//! `support::mlflow::Mlflow` to run a real MLflow server and read back what it
-//! made of the spans.
+//! - [`console`]: a writer the test reads back, the sample support trace, and the
+//!   shape of console output;
+//! - [`pipeline`]: a pipeline to one endpoint and a bounded wait on its counters;
+//! - [`propagation`]: contexts and carriers for propagation round trips;
+//! - [`receiver`]: an in-process OTLP receiver for what a real collector does not
+//!   let a test control (TLS, headers, slow, failing or missing answers, bytes on
+//!   the wire);
+//! - [`runtime`]: a pipeline to that receiver, installed, and a small agent run;
+//! - real third-party peers (`rotel`, `reference`, `mlflow`, and [`repo_root`]),
+//!   from `peers.rs`, which the examples' tests include alone.
 #![allow(dead_code, unused_imports)]
 
-pub mod mlflow;
-pub mod reference;
-pub mod rotel;
+pub mod console;
+mod peers;
+pub mod pipeline;
+pub mod propagation;
+pub mod receiver;
+pub mod runtime;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
-pub use rotel::{parse_rotel_log, ReceivedEvent, ReceivedLink, ReceivedSpan, Rotel};
-
-/// The repository root: the nearest ancestor of the crate holding `scripts/install_peers.sh`
-/// (this module is also included by tests of other workspace members).
-pub fn repo_root() -> std::path::PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.ancestors()
-        .find(|d| d.join("scripts/install_peers.sh").is_file())
-        .unwrap_or_else(|| panic!("no scripts/install_peers.sh above {}", here.display()))
-        .to_path_buf()
-}
-
-/// Runs `scripts/install_peers.sh <what>` and returns the path it printed for
-/// `name` (`name=/path` on stdout).
-pub fn install_peer(what: &str, name: &str) -> String {
-    let found = install_peer_paths(what);
-    found
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, path)| path.clone())
-        .unwrap_or_else(|| panic!("installer printed no {name}=… line: {found:?}"))
-}
-
-/// Runs `scripts/install_peers.sh <what>` and returns every `name=/path` line it
-/// printed, as (name, path).
-pub fn install_peer_paths(what: &str) -> Vec<(String, String)> {
-    let script = repo_root().join("scripts/install_peers.sh");
-    let out = Command::new("bash")
-        .arg(&script)
-        .arg(what)
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{} {what} failed ({}); stdout:\n{stdout}",
-        script.display(),
-        out.status
-    );
-    stdout
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(name, path)| (name.to_owned(), path.to_owned()))
-        .collect()
-}
+pub use peers::*;
