@@ -10,7 +10,9 @@ use std::time::Duration;
 
 /// Counts spans going to `inner` (the OTLP batch processor) and drops, counting
 /// them, the spans that would overflow its queue: more than `max_spans` spans or
-/// `max_bytes` estimated bytes queued or being exported.
+/// `max_bytes` estimated bytes queued or being exported. `max_spans` is the
+/// queue size plus the export batch size (what the SDK's processor holds at
+/// most), and `inner`'s own queue is given that capacity.
 #[derive(Debug)]
 pub(crate) struct Admission<P> {
     pub(crate) inner: P,
