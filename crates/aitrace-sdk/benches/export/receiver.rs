@@ -55,7 +55,8 @@ fn shapes_of(request: &ExportTraceServiceRequest) -> Vec<String> {
         for ss in &rs.scope_spans {
             let scope = ss.scope.as_ref().map_or("", |s| s.name.as_str());
             for span in &ss.spans {
-                let mut keys: Vec<&str> = span.attributes.iter().map(|kv| kv.key.as_str()).collect();
+                let mut keys: Vec<&str> =
+                    span.attributes.iter().map(|kv| kv.key.as_str()).collect();
                 keys.sort_unstable();
                 let events: Vec<&str> = span.events.iter().map(|e| e.name.as_str()).collect();
                 out.push(format!(
