@@ -352,6 +352,7 @@ impl Builder {
                     let deadline = Deadline::default();
                     waiters.exporters.push(deadline.clone());
                     let exporter = OtlpExporter::with_stats(&otlp, stats.clone(), deadline)?;
+                    let sends = exporter.sends();
                     // Spans held: the queue plus the batch being exported, the same
                     // bound as the SDK's batch processor on its own (its queue does
                     // not count the batch it has taken out to export). Counting that
@@ -374,6 +375,8 @@ impl Builder {
                         stats: stats.clone(),
                         max_spans: held as u64,
                         max_bytes: b.max_queue_bytes as u64,
+                        sends,
+                        flush_timeout: otlp.timeout,
                     })
                 }
             };

@@ -10,9 +10,11 @@ mod grpc;
 mod http;
 mod json;
 mod request;
+mod sends;
 mod tls;
 
 pub(crate) use deadline::Deadline;
+pub(crate) use sends::Sends;
 
 use crate::config::{OtlpConfig, Protocol};
 use crate::redact;
@@ -26,7 +28,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use request::{Request, TooLarge};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why an OTLP exporter could not be built.
@@ -89,26 +91,45 @@ impl Transport {
 /// once, not once per batch. Header values never appear in `Debug` output, logs
 /// or errors; the endpoint is shown without its credentials or query string,
 /// and what the collector says is cut short and cleaned of control characters.
+///
+/// One batch is sent while the next is converted and encoded: `export` returns
+/// once its batch is encoded and handed to the runtime, after the send of the
+/// previous batch has ended (one send at a time, in order). A batch may thus
+/// still be on its way when `export` has returned: [`SpanExporter::force_flush`]
+/// and shutdown wait for it (within their timeout), and so does every flush of
+/// the pipelines that [`crate::init`] and [`crate::Builder`] install.
 pub struct OtlpExporter {
-    transport: Arc<Transport>,
+    shared: Arc<Shared>,
     runtime: ExportRuntime,
     resource: ResourceAttributesWithSchema,
-    timeout: Duration,
     max_request_bytes: usize,
-    stats: ExportStats,
-    deadline: Deadline,
     url: String,
+    protocol: Protocol,
+    /// The send of the previous batch, if it may still run: the next one
+    /// waits for it, so that sends stay one at a time and in order.
+    sending: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The sends not yet settled, for the waits that cannot await.
+    sends: Arc<Sends>,
+}
+
+/// What a send needs once handed to the runtime: the transport, and what it
+/// counts and reports its outcome with.
+struct Shared {
+    transport: Transport,
+    stats: ExportStats,
+    /// The guard's deadline (flush, shutdown), which ends sends early.
+    stop: Deadline,
+    timeout: Duration,
     /// The URL as printed: credentials and query hidden.
     shown_url: String,
-    protocol: Protocol,
 }
 
 impl fmt::Debug for OtlpExporter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OtlpExporter")
-            .field("url", &self.shown_url)
+            .field("url", &self.shared.shown_url)
             .field("protocol", &self.protocol)
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.shared.timeout)
             .field("max_request_bytes", &self.max_request_bytes)
             .finish_non_exhaustive()
     }
@@ -153,22 +174,31 @@ impl OtlpExporter {
             )),
         };
         Ok(OtlpExporter {
-            transport: Arc::new(transport),
+            shared: Arc::new(Shared {
+                transport,
+                stats,
+                stop: deadline,
+                timeout: config.timeout,
+                shown_url: redact::endpoint(&endpoint.url),
+            }),
             runtime,
             resource: ResourceAttributesWithSchema::default(),
-            timeout: config.timeout,
             max_request_bytes: config.max_request_bytes,
-            stats,
-            deadline,
-            shown_url: redact::endpoint(&endpoint.url),
             url: endpoint.url,
             protocol: config.protocol,
+            sending: Mutex::new(None),
+            sends: Arc::default(),
         })
     }
 
     /// The counters of this exporter.
     pub fn stats(&self) -> ExportStats {
-        self.stats.clone()
+        self.shared.stats.clone()
+    }
+
+    /// The sends of this exporter not yet settled (a flush waits for them).
+    pub(crate) fn sends(&self) -> Arc<Sends> {
+        self.sends.clone()
     }
 
     /// The URL spans are sent to.
@@ -188,17 +218,18 @@ impl OtlpExporter {
                 span.bytes, self.max_request_bytes
             ),
         };
-        if self.stats.add_too_large() {
+        let stats = &self.shared.stats;
+        if stats.add_too_large() {
             eprintln!("aitrace: {failure}; further ones are counted in ExportStats, not printed");
         }
-        self.stats.set_last_failure(failure);
+        stats.set_last_failure(failure);
     }
 
     /// Encodes one request into the payloads that carry it: one, unless its
     /// encoding is only measured once made (JSON) and came out over the limit,
     /// in which case it is halved until each half fits.
     fn payloads(&self, mut req: Request, out: &mut Vec<Payload>) -> Result<(), (u64, ExportError)> {
-        match &*self.transport {
+        match &self.shared.transport {
             Transport::Grpc(t) => out.push(Payload {
                 body: t.encode(&req.request),
                 spans: req.spans,
@@ -229,22 +260,31 @@ impl OtlpExporter {
         Ok(())
     }
 
+    /// Waits, at most `timeout`, for the batch being sent to be settled.
+    fn wait_for_sends(&self, timeout: Duration) -> OTelSdkResult {
+        if self.sends.wait_idle(timeout) {
+            Ok(())
+        } else {
+            Err(OTelSdkError::Timeout(timeout))
+        }
+    }
+}
+
+impl Shared {
     /// Sends one payload with retries until `deadline` (the end of the export it
     /// belongs to, or sooner if the guard's deadline says so) and counts the
-    /// outcome. A payload whose export has no time left is not sent.
-    async fn send_counted(&self, payload: Payload, deadline: Instant) -> OTelSdkResult {
+    /// outcome. Runs on the export runtime.
+    async fn send_counted(&self, payload: Payload, deadline: Instant) {
         let n = payload.spans;
-        let transport = self.transport.clone();
-        let stop = self.deadline.clone();
-        let timeout = self.timeout;
-        let handle = self
-            .runtime
-            .spawn(async move { attempts(&transport, &payload, timeout, deadline, &stop).await });
-        let outcome = match handle.await {
-            Ok(r) => r,
-            Err(e) => Err(ExportError::Connection(format!("export task failed: {e}"))),
-        };
-        match outcome {
+        match attempts(
+            &self.transport,
+            &payload,
+            self.timeout,
+            deadline,
+            &self.stop,
+        )
+        .await
+        {
             Ok(Accepted { rejected_spans }) => {
                 let rejected = rejected_spans.min(n);
                 self.stats.add_exported(n - rejected);
@@ -263,9 +303,10 @@ impl OtlpExporter {
                     }
                     self.stats.set_last_failure(failure);
                 }
-                Ok(())
             }
-            Err(e) => Err(self.failed(n, &e)),
+            Err(e) => {
+                self.failed(n, &e);
+            }
         }
     }
 
@@ -337,6 +378,10 @@ async fn attempts(
     }
 }
 
+/// How long after the guard's deadline a send is still waited for: it ends at
+/// the deadline, and only has to count its spans as failed.
+const STOP_GRACE: Duration = Duration::from_millis(100);
+
 /// First pause between two attempts of one export; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest pause between two attempts, unless the collector asks for longer.
@@ -376,29 +421,67 @@ impl SpanExporter for OtlpExporter {
             .iter()
             .map(|s| crate::span_size::estimate(s) as u64)
             .sum();
-        // The timeout bounds the whole export, however many requests its batch
-        // was split into.
-        let deadline = deadline_after(self.timeout);
+        // Converted and encoded here, on the batch processor's thread, while the
+        // previous batch is still being sent from the runtime: the collector's
+        // round trip no longer adds to the time of every batch. The cost is one
+        // batch more in memory (its spans still count against the byte budget
+        // until they are settled).
         let split = request::split(batch, &self.resource, self.max_request_bytes);
         for span in split.too_large {
             self.too_large(span);
         }
         let mut first_error = None;
-        // One request encoded at a time, so that a large batch is in memory
-        // once as protobuf messages plus one encoded request.
+        let mut payloads = Vec::new();
         for req in split.requests {
-            let mut payloads = Vec::new();
             if let Err((n, e)) = self.payloads(req, &mut payloads) {
-                first_error.get_or_insert(self.failed(n, &e));
-            }
-            for payload in payloads {
-                if let Err(e) = self.send_counted(payload, deadline).await {
-                    first_error.get_or_insert(e);
-                }
+                first_error.get_or_insert(self.shared.failed(n, &e));
             }
         }
-        self.stats.release_bytes(bytes);
+        // One send at a time, in order: wait for the previous batch's.
+        let previous = self
+            .sending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(previous) = previous {
+            // A send that panicked has counted nothing: its spans stay
+            // unaccounted, which the shutdown report counts as lost.
+            let _ = previous.await;
+        }
+        if payloads.is_empty() {
+            self.shared.stats.release_bytes(bytes);
+            return first_error.map_or(Ok(()), Err);
+        }
+        // The timeout bounds the whole send, however many requests its batch
+        // was split into.
+        let deadline = deadline_after(self.shared.timeout);
+        let shared = self.shared.clone();
+        let settled = self.sends.begin();
+        let handle = self.runtime.spawn(async move {
+            for payload in payloads {
+                shared.send_counted(payload, deadline).await;
+            }
+            shared.stats.release_bytes(bytes);
+            drop(settled);
+        });
+        *self.sending.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
+        // Failures of the send are counted and reported by the send itself.
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.wait_for_sends(self.shared.timeout)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        // The SDK's batch processor shuts its exporter down with a fixed 5 s.
+        // When the guard shuts down, it has told the sends when to end (its
+        // own deadline, which may be later): they are waited for until then.
+        let timeout = match self.shared.stop.get() {
+            Some(at) => at.saturating_duration_since(Instant::now()) + STOP_GRACE,
+            None => timeout,
+        };
+        self.wait_for_sends(timeout)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
