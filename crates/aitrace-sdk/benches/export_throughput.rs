@@ -138,7 +138,9 @@ fn builder(protocol: Protocol, endpoint: &str) -> aitrace_sdk::Builder {
 
 /// A pipeline of either side, installed.
 enum Installed {
-    Aitrace(aitrace_sdk::TracingGuard),
+    // Boxed: the guard is five times the size of the other side (one
+    // allocation per run, before anything is timed).
+    Aitrace(Box<aitrace_sdk::TracingGuard>),
     Upstream(Upstream),
 }
 
@@ -154,7 +156,7 @@ impl Installed {
     fn install(side: Side, protocol: Protocol, endpoint: &str) -> Installed {
         let builder = builder(protocol, endpoint);
         match side {
-            Side::Aitrace => Installed::Aitrace(builder.install().expect("pipeline")),
+            Side::Aitrace => Installed::Aitrace(Box::new(builder.install().expect("pipeline"))),
             Side::Upstream => {
                 Installed::Upstream(Upstream::install(protocol, endpoint, builder.config()))
             }
