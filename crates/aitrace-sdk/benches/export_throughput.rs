@@ -885,14 +885,20 @@ fn main() {
         let (p, rates) = rates.split_once(':').expect("protocol:rates");
         let protocol = parse_protocol(p);
         let receiver = Receiver::start(protocol);
-        for rate in rates.split(',') {
+        for (n, rate) in rates.split(',').enumerate() {
             let rate: f64 = rate.parse().expect("a rate");
-            for &side in &sides {
+            // The sides take turns going first, as in the comparison.
+            let mut order = sides.clone();
+            if n % 2 == 1 {
+                order.reverse();
+            }
+            for side in order {
                 let v = scenario(side, protocol, Some(&receiver), rate, 3000);
                 println!(
-                    "{p} {} {rate} delivered_all={} cpu_ms_per_1000={:.3} {v}",
+                    "{p} {} {rate} delivered_all={} lost={} cpu_ms_per_1000={:.3} {v}",
                     side.name(),
                     delivered_all(&v),
+                    num(&v, "spans") - num(&v, "received"),
                     cpu_ms_per_1000(&v, "process_cpu_ns")
                 );
             }
