@@ -1,188 +1,86 @@
 //! OTLP export throughput: spans pushed through the real pipeline of
 //! `aitrace_sdk::Builder` (batch span processor at its default settings, our OTLP
-//! exporter) to a local receiver, over gRPC and over HTTP/protobuf.
+//! exporter) to a local receiver, over gRPC and over HTTP/protobuf, beside the
+//! same spans exported by `opentelemetry-otlp` 0.33 (the baseline, see
+//! `export/upstream.rs`) to the same receiver in the same run.
 //!
 //! `cargo bench -p aitrace-sdk --bench export_throughput` runs every scenario in a
-//! child process of its own (so that each one's peak memory is its own) while
-//! this process hosts the receivers, then prints a table:
+//! child process of its own (so that each one's CPU time and peak memory are its
+//! own) while this process hosts the receivers, then prints tables:
 //!
-//! - **burst**: one application thread ends spans as fast as it can for a few
-//!   seconds; what was delivered per second, and what the full queue dropped.
-//! - **sustained**: the largest paced rate at which every span was delivered
-//!   (nothing dropped, nothing failed, receiver count = spans made), found from
-//!   90 % of the burst rate, going up while nothing is lost or down until nothing
-//!   is, then once in between.
-//! - **dead collector**: the same application at the sustained rate and in a
-//!   burst, with nothing listening on the port: time spent on the application
-//!   thread per span (against the live run at the same rate), and peak memory
-//!   (`VmHWM`), which the queue bounds.
+//! - **aitrace against opentelemetry-otlp**, three repetitions per protocol: in
+//!   each, a burst of either side, then for each side the highest paced rate at
+//!   which every span was delivered (nothing dropped, nothing failed, receiver
+//!   count = spans made; `export/search.rs`), the two searches run in step with
+//!   the order of the sides swapped at every step; then CPU time of the whole
+//!   process per 1,000 delivered spans, both sides at one paced rate (60 % of the
+//!   lower median zero-loss rate), three runs each, alternating.
+//! - **burst**: one application thread ends spans as fast as it can; what was
+//!   delivered per second, and what the full queue dropped.
+//! - **dead collector** (aitrace only): the same application at its sustained rate
+//!   and in a burst, with nothing listening on the port: time spent on the
+//!   application thread per span (against the live run at the same rate), and
+//!   peak memory (`VmHWM`), which the queue bounds.
 //!
 //! The workload is an agent run of 7 spans (agent, guardrail, generation, tool,
-//! handoff, nested agent, generation) with the dialects ai and gen_ai.
+//! handoff, nested agent, generation) with the dialects ai and gen_ai, made
+//! through aitrace's span API on both sides.
 //!
-//! `AITRACE_EXPORT_SECONDS` sets the length of a scenario (3 s by default);
-//! `AITRACE_EXPORT_TRY=grpc:30000,60000` (or `http:…`) only runs paced scenarios
-//! at the given rates and prints their raw results.
+//! `AITRACE_EXPORT_SECONDS` sets the length of a scenario (3 s by default),
+//! `AITRACE_EXPORT_REPS` the number of repetitions (3). `AITRACE_EXPORT_TRY=grpc:30000,60000`
+//! (or `http:…`) only runs paced scenarios at the given rates, each side in
+//! turn, and prints their raw results; `AITRACE_EXPORT_SIDES=aitrace` (or
+//! `opentelemetry-otlp`) keeps one side. `AITRACE_EXPORT_WRAP` is a command put in
+//! front of each child (`perf record -g -o /tmp/child.data --`), to profile it.
 //!
 //! Under `cargo test` (no `--bench` argument) it only checks, in-process and in a
-//! fraction of a second, that about two thousand spans arrive over each protocol.
+//! fraction of a second, that about two thousand spans arrive over each protocol
+//! from each side, and that both sides' spans have the same shape (resource,
+//! scope, names, attribute keys, events).
+
+mod export;
 
 use aitrace::{GuardrailType, Usage};
 use aitrace_sdk::config::{ExporterKind, Protocol};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
-    TraceService, TraceServiceServer,
-};
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-};
-use prost::Message;
+use export::proc::{load_average, process_cpu_ns, status_kib, thread_cpu_ns};
+use export::receiver::{dead_endpoint, Receiver};
+use export::search::Search;
+use export::upstream::Upstream;
 use serde_json::{json, Value};
 use std::process::Command;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Spans in one unit of work.
 const SPANS_PER_RUN: u64 = 7;
 
-// ---------------------------------------------------------------------------
-// The receivers: count spans, keep nothing.
-
-fn spans_in(request: &ExportTraceServiceRequest) -> u64 {
-    request
-        .resource_spans
-        .iter()
-        .flat_map(|r| &r.scope_spans)
-        .map(|s| s.spans.len() as u64)
-        .sum()
+/// Which exporter carries the spans.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Side {
+    Aitrace,
+    Upstream,
 }
 
-struct CountingGrpc(Arc<AtomicU64>);
+impl Side {
+    const BOTH: [Side; 2] = [Side::Aitrace, Side::Upstream];
 
-#[tonic::async_trait]
-impl TraceService for CountingGrpc {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.0
-            .fetch_add(spans_in(request.get_ref()), Ordering::Relaxed);
-        Ok(tonic::Response::new(ExportTraceServiceResponse {
-            partial_success: None,
-        }))
-    }
-}
-
-/// A local OTLP receiver on a runtime of its own; stops when dropped.
-struct Receiver {
-    endpoint: String,
-    spans: Arc<AtomicU64>,
-    _runtime: tokio::runtime::Runtime,
-}
-
-impl Receiver {
-    fn start(protocol: Protocol) -> Receiver {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("receiver runtime");
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
-        listener.set_nonblocking(true).expect("non-blocking");
-        let endpoint = format!("http://{}", listener.local_addr().expect("an address"));
-        let spans = Arc::new(AtomicU64::new(0));
-        let count = spans.clone();
-        runtime.spawn(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
-            match protocol {
-                Protocol::Grpc => {
-                    // TCP_NODELAY, as collectors written in Go have by default:
-                    // without it, Nagle and delayed ACKs hold small replies ~40 ms.
-                    let incoming = tokio_stream::StreamExt::map(
-                        tokio_stream::wrappers::TcpListenerStream::new(listener),
-                        |conn| {
-                            conn.inspect(|tcp| {
-                                let _ = tcp.set_nodelay(true);
-                            })
-                        },
-                    );
-                    let service = TraceServiceServer::new(CountingGrpc(count))
-                        .accept_compressed(tonic::codec::CompressionEncoding::Gzip);
-                    // Like a collector's gRPC server (grpc-go sizes its flow-control
-                    // window to the connection), not h2's fixed 64 KiB window, which
-                    // would make each 512-span request wait for window updates.
-                    let _ = tonic::transport::Server::builder()
-                        .initial_stream_window_size(Some(4 << 20))
-                        .initial_connection_window_size(Some(8 << 20))
-                        .add_service(service)
-                        .serve_with_incoming(incoming)
-                        .await;
-                }
-                // The benchmark exports protobuf only; its receiver decodes that.
-                Protocol::HttpProtobuf | Protocol::HttpJson => loop {
-                    let Ok((tcp, _)) = listener.accept().await else {
-                        return;
-                    };
-                    let _ = tcp.set_nodelay(true);
-                    let count = count.clone();
-                    tokio::spawn(async move {
-                        let service =
-                            hyper::service::service_fn(move |req| http_export(count.clone(), req));
-                        let _ = hyper_util::server::conn::auto::Builder::new(
-                            hyper_util::rt::TokioExecutor::new(),
-                        )
-                        .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                        .await;
-                    });
-                },
-            }
-        });
-        Receiver {
-            endpoint,
-            spans,
-            _runtime: runtime,
+    fn name(self) -> &'static str {
+        match self {
+            Side::Aitrace => "aitrace",
+            Side::Upstream => "opentelemetry-otlp",
         }
     }
 
-    fn received(&self) -> u64 {
-        self.spans.load(Ordering::Relaxed)
+    fn index(self) -> usize {
+        self as usize
     }
-}
 
-async fn http_export(
-    count: Arc<AtomicU64>,
-    req: hyper::Request<hyper::body::Incoming>,
-) -> Result<hyper::Response<http_body_util::Full<bytes::Bytes>>, std::convert::Infallible> {
-    use http_body_util::BodyExt;
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    let (status, reply) = match ExportTraceServiceRequest::decode(body) {
-        Ok(request) => {
-            count.fetch_add(spans_in(&request), Ordering::Relaxed);
-            let reply = ExportTraceServiceResponse {
-                partial_success: None,
-            };
-            (200, reply.encode_to_vec())
+    fn parse(s: &str) -> Side {
+        match s {
+            "aitrace" => Side::Aitrace,
+            "opentelemetry-otlp" => Side::Upstream,
+            _ => panic!("unknown side {s:?}: aitrace or opentelemetry-otlp"),
         }
-        Err(_) => (400, Vec::new()),
-    };
-    Ok(hyper::Response::builder()
-        .status(status)
-        .header("content-type", "application/x-protobuf")
-        .body(http_body_util::Full::new(bytes::Bytes::from(reply)))
-        .expect("a response"))
-}
-
-/// An endpoint with nothing listening: a port that was free a moment ago.
-fn dead_endpoint() -> String {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a local port");
-    let addr = l.local_addr().expect("an address");
-    drop(l);
-    format!("http://{addr}")
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -228,32 +126,84 @@ fn generation() {
     call.end();
 }
 
-/// CPU time of the calling thread in nanoseconds (`/proc/thread-self/schedstat`,
-/// Linux), 0 where it cannot be read.
-fn thread_cpu_ns() -> u64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
+/// The configuration of both sides: aitrace's defaults (batch queue 2048,
+/// batch 512, delay 5 s, export timeout 10 s, no compression), one service name.
+fn builder(protocol: Protocol, endpoint: &str) -> aitrace_sdk::Builder {
+    aitrace_sdk::Builder::new()
+        .with_service_name("export-bench")
+        .with_endpoint(endpoint)
+        .with_protocol(protocol)
+        .with_exporters(vec![ExporterKind::Otlp])
 }
 
-/// A field of `/proc/self/status` in KiB (Linux).
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_string))
-        })
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+/// A pipeline of either side, installed.
+enum Installed {
+    // Boxed: the guard is five times the size of the other side (one
+    // allocation per run, before anything is timed).
+    Aitrace(Box<aitrace_sdk::TracingGuard>),
+    Upstream(Upstream),
+}
+
+/// What became of the spans made, once the pipeline is shut down.
+struct Settled {
+    exported: u64,
+    failed: u64,
+    dropped: u64,
+    clean: bool,
+}
+
+impl Installed {
+    fn install(side: Side, protocol: Protocol, endpoint: &str) -> Installed {
+        let builder = builder(protocol, endpoint);
+        match side {
+            Side::Aitrace => Installed::Aitrace(Box::new(builder.install().expect("pipeline"))),
+            Side::Upstream => {
+                Installed::Upstream(Upstream::install(protocol, endpoint, builder.config()))
+            }
+        }
+    }
+
+    /// Spans dropped so far (aitrace counts them; the SDK's batch processor
+    /// does not say).
+    fn dropped(&self) -> Option<u64> {
+        match self {
+            Installed::Aitrace(guard) => Some(guard.stats().dropped),
+            Installed::Upstream(_) => None,
+        }
+    }
+
+    fn shutdown(self, timeout: Duration, made: u64) -> Settled {
+        match self {
+            Installed::Aitrace(guard) => {
+                let (stats, clean) = match guard.shutdown_with_timeout(timeout) {
+                    Ok(r) => (r.stats, true),
+                    Err(e) => (e.report.stats, false),
+                };
+                Settled {
+                    exported: stats.exported,
+                    failed: stats.failed,
+                    dropped: stats.dropped,
+                    clean,
+                }
+            }
+            Installed::Upstream(upstream) => {
+                let o = upstream.shutdown(timeout);
+                Settled {
+                    exported: o.exported,
+                    failed: o.failed,
+                    dropped: made.saturating_sub(o.exported + o.failed),
+                    clean: o.clean,
+                }
+            }
+        }
+    }
 }
 
 /// Makes spans for `duration` (at `rate` spans per second, or as fast as possible
-/// when 0) through a pipeline installed with the default settings, shuts it down,
-/// and reports the counts, the time spent making spans, and memory.
+/// when 0) through a pipeline of `side` installed with the default settings,
+/// shuts it down, and reports the counts, CPU time, and memory.
 fn application(
+    side: Side,
     protocol: Protocol,
     endpoint: &str,
     live: bool,
@@ -261,19 +211,14 @@ fn application(
     duration: Duration,
 ) -> Value {
     let rss_before = status_kib("VmRSS:");
-    let guard = aitrace_sdk::Builder::new()
-        .with_service_name("export-bench")
-        .with_endpoint(endpoint)
-        .with_protocol(protocol)
-        .with_exporters(vec![ExporterKind::Otlp])
-        .install()
-        .expect("pipeline");
+    let installed = Installed::install(side, protocol, endpoint);
     let runs_per_sec = rate / SPANS_PER_RUN as f64;
     let start = Instant::now();
     let (mut runs, mut busy) = (0u64, Duration::ZERO);
     let (mut rss_peak_seen, mut rss_at_1s) = (0, 0);
     let mut first_drop = None;
     let cpu_before = thread_cpu_ns();
+    let process_before = process_cpu_ns();
     let mut next_sample = Duration::ZERO;
     loop {
         let now = start.elapsed();
@@ -303,36 +248,36 @@ fn application(
             runs += 1;
         }
         busy += t.elapsed();
-        if first_drop.is_none() && guard.stats().dropped > 0 {
+        if first_drop.is_none() && installed.dropped().is_some_and(|d| d > 0) {
             first_drop = Some(start.elapsed().as_secs_f64());
         }
     }
     let cpu_ns = thread_cpu_ns().saturating_sub(cpu_before);
     let elapsed = start.elapsed();
-    let before_shutdown = guard.stats();
+    let dropped_before_shutdown = installed.dropped();
     let hwm_before_shutdown = status_kib("VmHWM:");
     let rss_end = status_kib("VmRSS:");
+    let spans = runs * SPANS_PER_RUN;
     let t = Instant::now();
     // A dead collector would hold shutdown for the whole export timeout.
-    let report = guard.shutdown_with_timeout(Duration::from_secs(if live { 30 } else { 1 }));
+    let settled = installed.shutdown(Duration::from_secs(if live { 30 } else { 1 }), spans);
     let shutdown_secs = t.elapsed().as_secs_f64();
-    let (stats, clean) = match &report {
-        Ok(r) => (r.stats, true),
-        Err(e) => (e.report.stats, false),
-    };
-    let spans = runs * SPANS_PER_RUN;
+    let process_cpu = process_cpu_ns().saturating_sub(process_before);
     json!({
+        "side": side.name(),
+        "rate": rate,
         "spans": spans,
         "seconds": elapsed.as_secs_f64(),
         "busy_ns_per_span": busy.as_nanos() as f64 / spans.max(1) as f64,
         "cpu_ns_per_span": cpu_ns as f64 / spans.max(1) as f64,
+        "app_thread_cpu_ns": cpu_ns,
+        "process_cpu_ns": process_cpu,
         "first_drop_seconds": first_drop,
-        "recorded": stats.recorded,
-        "exported": stats.exported,
-        "failed": stats.failed,
-        "dropped": stats.dropped,
-        "dropped_before_shutdown": before_shutdown.dropped,
-        "clean": clean,
+        "exported": settled.exported,
+        "failed": settled.failed,
+        "dropped": settled.dropped,
+        "dropped_before_shutdown": dropped_before_shutdown,
+        "clean": settled.clean,
         "shutdown_seconds": shutdown_secs,
         "rss_before_kib": rss_before,
         "rss_peak_sampled_kib": rss_peak_seen,
@@ -350,31 +295,77 @@ fn protocol_name(p: Protocol) -> &'static str {
     }
 }
 
+fn protocol_title(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Grpc => "gRPC",
+        Protocol::HttpProtobuf => "HTTP/protobuf",
+        Protocol::HttpJson => "HTTP/JSON",
+    }
+}
+
+fn parse_protocol(s: &str) -> Protocol {
+    match s {
+        "grpc" => Protocol::Grpc,
+        "http" => Protocol::HttpProtobuf,
+        _ => panic!("unknown protocol {s:?}: grpc or http"),
+    }
+}
+
 fn child_main() {
     let var = |k: &str| std::env::var(k).expect(k);
-    let protocol = match var("AITRACE_EXPORT_PROTOCOL").as_str() {
-        "grpc" => Protocol::Grpc,
-        _ => Protocol::HttpProtobuf,
-    };
+    let side = Side::parse(&var("AITRACE_EXPORT_SIDE"));
+    let protocol = parse_protocol(&var("AITRACE_EXPORT_PROTOCOL"));
     let endpoint = var("AITRACE_EXPORT_ENDPOINT");
     let rate: f64 = var("AITRACE_EXPORT_RATE").parse().expect("a rate");
     let ms: u64 = var("AITRACE_EXPORT_MS").parse().expect("a duration");
     let live = var("AITRACE_EXPORT_LIVE") == "1";
-    let out = application(protocol, &endpoint, live, rate, Duration::from_millis(ms));
+    let out = application(
+        side,
+        protocol,
+        &endpoint,
+        live,
+        rate,
+        Duration::from_millis(ms),
+    );
     println!("RESULT {out}");
 }
 
 // ---------------------------------------------------------------------------
-// The parent: receivers, scenarios, the table.
+// The parent: receivers, scenarios, the tables.
 
 /// Runs one scenario in a child process; returns its report plus what the
 /// receiver got.
-fn scenario(protocol: Protocol, receiver: Option<&Receiver>, rate: f64, ms: u64) -> Value {
+fn scenario(
+    side: Side,
+    protocol: Protocol,
+    receiver: Option<&Receiver>,
+    rate: f64,
+    ms: u64,
+) -> Value {
     let endpoint = receiver.map_or_else(dead_endpoint, |r| r.endpoint.clone());
     let received_before = receiver.map_or(0, Receiver::received);
     let exe = std::env::current_exe().expect("this binary");
-    let output = Command::new(exe)
+    let wrap = std::env::var("AITRACE_EXPORT_WRAP").unwrap_or_default();
+    let mut words = wrap.split_whitespace();
+    let mut command = match words.next() {
+        Some(program) => {
+            let mut c = Command::new(program);
+            c.args(words).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
+    // Both exporters read OTEL_* variables (upstream's reads headers, timeout
+    // and compression; the SDK's batch settings read OTEL_BSP_*): none of the
+    // caller's reach the children.
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("OTEL_") {
+            command.env_remove(k);
+        }
+    }
+    let output = command
         .env("AITRACE_EXPORT_CHILD", "1")
+        .env("AITRACE_EXPORT_SIDE", side.name())
         .env("AITRACE_EXPORT_PROTOCOL", protocol_name(protocol))
         .env("AITRACE_EXPORT_ENDPOINT", &endpoint)
         .env(
@@ -383,7 +374,6 @@ fn scenario(protocol: Protocol, receiver: Option<&Receiver>, rate: f64, ms: u64)
         )
         .env("AITRACE_EXPORT_RATE", rate.to_string())
         .env("AITRACE_EXPORT_MS", ms.to_string())
-        .env_remove("OTEL_SDK_DISABLED")
         .output()
         .expect("the scenario runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -415,90 +405,334 @@ fn delivered_all(v: &Value) -> bool {
         && num(v, "received") == num(v, "spans")
 }
 
+/// Spans per second that reached the receiver.
+fn delivered_per_sec(v: &Value) -> f64 {
+    num(v, "received") / num(v, "seconds").max(1e-9)
+}
+
+/// CPU time of the whole child process per 1,000 spans received, in ms.
+fn cpu_ms_per_1000(v: &Value, key: &str) -> f64 {
+    num(v, key) / 1e6 / num(v, "received").max(1.0) * 1000.0
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    if xs.is_empty() {
+        return 0.0;
+    }
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+/// The paced rate of the CPU runs, as a share of the lower of the two median
+/// zero-loss rates.
+const CPU_RATE_SHARE: f64 = 0.6;
+
+/// Which side goes first in the next round: they take turns.
+struct Turns(usize);
+
+impl Turns {
+    fn next(&mut self) -> [Side; 2] {
+        self.0 += 1;
+        if self.0 % 2 == 1 {
+            [Side::Aitrace, Side::Upstream]
+        } else {
+            [Side::Upstream, Side::Aitrace]
+        }
+    }
+}
+
+/// One repetition of one protocol: a burst and a zero-loss search per side.
+struct Rep {
+    burst: [Value; 2],
+    search: [Search; 2],
+    /// The run at the best rate of each search.
+    best_run: [Value; 2],
+}
+
+/// aitrace against opentelemetry-otlp on one protocol.
+struct Comparison {
+    protocol: Protocol,
+    reps: Vec<Rep>,
+    /// The paced rate of the CPU runs.
+    cpu_rate: f64,
+    /// Per repetition, each side's run at `cpu_rate`.
+    cpu_runs: Vec<[Value; 2]>,
+}
+
+impl Comparison {
+    fn best(&self, side: Side) -> Vec<f64> {
+        self.reps
+            .iter()
+            .map(|r| r.search[side.index()].best())
+            .collect()
+    }
+}
+
+fn compare(protocol: Protocol, seconds: u64, reps: usize) -> Comparison {
+    let ms = seconds * 1000;
+    let receiver = Receiver::start(protocol);
+    let mut turns = Turns(0);
+    let mut done = Vec::new();
+    for rep in 0..reps {
+        let mut burst = [Value::Null, Value::Null];
+        for side in turns.next() {
+            burst[side.index()] = scenario(side, protocol, Some(&receiver), 0.0, ms);
+        }
+        let start = |v: &Value| (delivered_per_sec(v) * 0.9).max(1000.0);
+        let mut search = [Search::new(start(&burst[0])), Search::new(start(&burst[1]))];
+        let mut best_run = [Value::Null, Value::Null];
+        loop {
+            let mut ran = false;
+            for side in turns.next() {
+                let s = &mut search[side.index()];
+                let Some(rate) = s.next() else { continue };
+                let v = scenario(side, protocol, Some(&receiver), rate, ms);
+                let ok = delivered_all(&v);
+                s.record(rate, ok);
+                if ok && rate >= s.best() {
+                    best_run[side.index()] = v;
+                }
+                ran = true;
+            }
+            if !ran {
+                break;
+            }
+        }
+        eprintln!(
+            "{} repetition {}: zero-loss aitrace {:.0}, opentelemetry-otlp {:.0} spans/s",
+            protocol_name(protocol),
+            rep + 1,
+            search[0].best(),
+            search[1].best()
+        );
+        done.push(Rep {
+            burst,
+            search,
+            best_run,
+        });
+    }
+    let mut comparison = Comparison {
+        protocol,
+        reps: done,
+        cpu_rate: 0.0,
+        cpu_runs: Vec::new(),
+    };
+    // CPU per span at one rate that both sides carry without loss.
+    let lower = median(comparison.best(Side::Aitrace)).min(median(comparison.best(Side::Upstream)));
+    // Well below it: on a shared machine a run near the limit may still lose
+    // spans, and CPU per span is only comparable when both sides deliver all.
+    comparison.cpu_rate = (CPU_RATE_SHARE * lower).max(1000.0);
+    for _ in 0..reps {
+        let mut runs = [Value::Null, Value::Null];
+        for side in turns.next() {
+            runs[side.index()] = scenario(side, protocol, Some(&receiver), comparison.cpu_rate, ms);
+        }
+        comparison.cpu_runs.push(runs);
+    }
+    comparison
+}
+
+/// aitrace alone: the figures of its burst, sustained and dead-collector runs.
 struct Row {
-    protocol: &'static str,
+    protocol: Protocol,
     burst: Value,
     sustained_rate: f64,
     sustained: Value,
-    tried: Vec<(f64, bool)>,
     dead_paced: Value,
     dead_burst: Value,
 }
 
-fn measure(protocol: Protocol, seconds: u64) -> Row {
+/// aitrace's rows from the repetition with its median zero-loss rate, plus its
+/// runs against a dead collector.
+fn aitrace_row(c: &Comparison, seconds: u64) -> Row {
+    let best = c.best(Side::Aitrace);
+    let m = median(best.clone());
+    let rep = best
+        .iter()
+        .enumerate()
+        .min_by(|a, b| (a.1 - m).abs().total_cmp(&(b.1 - m).abs()))
+        .map_or(0, |(i, _)| i);
+    let r = &c.reps[rep];
+    let i = Side::Aitrace.index();
+    let sustained_rate = r.search[i].best();
     let ms = seconds * 1000;
-    let receiver = Receiver::start(protocol);
-    let burst = scenario(protocol, Some(&receiver), 0.0, ms);
-    let burst_rate = num(&burst, "received") / num(&burst, "seconds");
-    // From 90 % of the burst rate: upward while everything arrives (at most two
-    // steps of 15 %), else downward by 20 % until it does, then once in between.
-    let mut tried = Vec::new();
-    let mut best: Option<(f64, Value)> = None;
-    let mut lost_at: Option<f64> = None;
-    let mut rate = (burst_rate * 0.9).max(1000.0);
-    for _ in 0..6 {
-        let v = scenario(protocol, Some(&receiver), rate, ms);
-        let ok = delivered_all(&v);
-        tried.push((rate, ok));
-        if ok {
-            best = Some((rate, v));
-            if lost_at.is_some() || tried.len() >= 3 {
-                break;
-            }
-            rate *= 1.15;
-        } else {
-            lost_at = Some(rate);
-            if best.is_some() {
-                break;
-            }
-            rate *= 0.8;
-        }
-    }
-    if let (Some((ok_rate, _)), Some(lost)) = (&best, lost_at) {
-        let mid = (ok_rate * lost).sqrt();
-        let v = scenario(protocol, Some(&receiver), mid, ms);
-        let ok = delivered_all(&v);
-        tried.push((mid, ok));
-        if ok && mid > *ok_rate {
-            best = Some((mid, v));
-        }
-    }
-    let (sustained_rate, sustained) = best.unwrap_or((0.0, Value::Null));
-    let dead_paced = scenario(protocol, None, sustained_rate.max(1000.0), ms);
-    let dead_burst = scenario(protocol, None, 0.0, ms);
     Row {
-        protocol: protocol_name(protocol),
-        burst,
+        protocol: c.protocol,
+        burst: r.burst[i].clone(),
         sustained_rate,
-        sustained,
-        tried,
-        dead_paced,
-        dead_burst,
+        sustained: r.best_run[i].clone(),
+        dead_paced: scenario(
+            Side::Aitrace,
+            c.protocol,
+            None,
+            sustained_rate.max(1000.0),
+            ms,
+        ),
+        dead_burst: scenario(Side::Aitrace, c.protocol, None, 0.0, ms),
     }
 }
 
-fn print_report(rows: &[Row], seconds: u64) {
+/// `12345.6` as `12,346`.
+fn thousands(x: f64) -> String {
+    let digits = format!("{:.0}", x.max(0.0));
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_comparison(comparisons: &[Comparison], seconds: u64, loads: (&str, &str)) {
+    let reps = comparisons.first().map_or(0, |c| c.reps.len());
+    println!();
+    println!("aitrace against opentelemetry-otlp 0.33, same receiver, same run; each scenario {seconds} s; load average (1, 5, 15 min) {} at the start, {} at the end.", loads.0, loads.1);
+    println!();
+    let heads: Vec<String> = (1..=reps).map(|i| format!("repetition {i}")).collect();
+    println!(
+        "| protocol | exporter | {} | median | minimum | burst: delivered/s (median) |",
+        heads.join(" | ")
+    );
+    println!("|---|---|{}---:|---:|---:|", "---:|".repeat(reps));
+    for c in comparisons {
+        let mut per_side = Vec::new();
+        for side in Side::BOTH {
+            let i = side.index();
+            let cells: Vec<String> = c
+                .reps
+                .iter()
+                .map(|r| {
+                    let s = &r.search[i];
+                    let bound = if s.bounded() { "" } else { "≥ " };
+                    format!("{bound}{}", thousands(s.best()))
+                })
+                .collect();
+            let best = c.best(side);
+            let burst = median(
+                c.reps
+                    .iter()
+                    .map(|r| delivered_per_sec(&r.burst[i]))
+                    .collect(),
+            );
+            println!(
+                "| {} | {} | {} | {} | {} | {} |",
+                protocol_title(c.protocol),
+                side.name(),
+                cells.join(" | "),
+                thousands(median(best.clone())),
+                thousands(best.iter().copied().fold(f64::INFINITY, f64::min)),
+                thousands(burst)
+            );
+            per_side.push((best, burst));
+        }
+        let ratios: Vec<String> = per_side[0]
+            .0
+            .iter()
+            .zip(&per_side[1].0)
+            .map(|(a, u)| format!("{:.2}x", a / u.max(1.0)))
+            .collect();
+        let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+        println!(
+            "| {} | aitrace / opentelemetry-otlp | {} | **{:.2}x** | {:.2}x | {:.2}x |",
+            protocol_title(c.protocol),
+            ratios.join(" | "),
+            median(per_side[0].0.clone()) / median(per_side[1].0.clone()).max(1.0),
+            min(&per_side[0].0) / min(&per_side[1].0).max(1.0),
+            per_side[0].1 / per_side[1].1.max(1.0),
+        );
+    }
+    println!();
+    println!("CPU per 1,000 delivered spans (whole child process, utime + stime, from the first span to the end of shutdown), both sides at the same paced rate:");
+    println!();
+    println!(
+        "| protocol | paced rate (spans/s) | exporter | whole process (ms), {} | median | application thread (median) | other threads (median) | all delivered |",
+        heads.join(", ")
+    );
+    println!("|---|---:|---|---|---:|---:|---:|---|");
+    for c in comparisons {
+        let mut medians = Vec::new();
+        for side in Side::BOTH {
+            let runs: Vec<&Value> = c.cpu_runs.iter().map(|r| &r[side.index()]).collect();
+            let whole: Vec<f64> = runs
+                .iter()
+                .map(|v| cpu_ms_per_1000(v, "process_cpu_ns"))
+                .collect();
+            let app: Vec<f64> = runs
+                .iter()
+                .map(|v| cpu_ms_per_1000(v, "app_thread_cpu_ns"))
+                .collect();
+            let other: Vec<f64> = whole.iter().zip(&app).map(|(w, a)| w - a).collect();
+            let all = runs.iter().all(|v| delivered_all(v));
+            let cells: Vec<String> = whole.iter().map(|w| format!("{w:.2}")).collect();
+            println!(
+                "| {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+                protocol_title(c.protocol),
+                thousands(c.cpu_rate),
+                side.name(),
+                cells.join(", "),
+                median(whole.clone()),
+                median(app.clone()),
+                median(other.clone()),
+                if all { "yes" } else { "no" }
+            );
+            medians.push((median(whole), median(app), median(other)));
+        }
+        println!(
+            "| {} | {} | aitrace / opentelemetry-otlp | | **{:.2}x** | {:.2}x | {:.2}x | |",
+            protocol_title(c.protocol),
+            thousands(c.cpu_rate),
+            medians[0].0 / medians[1].0.max(1e-9),
+            medians[0].1 / medians[1].1.max(1e-9),
+            medians[0].2 / medians[1].2.max(1e-9),
+        );
+    }
+    println!();
+    println!("rates tried (spans/s):");
+    for c in comparisons {
+        for (n, r) in c.reps.iter().enumerate() {
+            for side in Side::BOTH {
+                let tried: Vec<String> = r.search[side.index()]
+                    .tried
+                    .iter()
+                    .map(|(rate, ok)| {
+                        format!("{} {}", thousands(*rate), if *ok { "ok" } else { "lost" })
+                    })
+                    .collect();
+                println!(
+                    "- {} repetition {}, {}: {}",
+                    protocol_title(c.protocol),
+                    n + 1,
+                    side.name(),
+                    tried.join(", ")
+                );
+            }
+        }
+    }
+}
+
+fn print_aitrace(rows: &[Row]) {
     let mib = |kib: f64| kib / 1024.0;
     println!();
-    println!("Each scenario: {seconds} s of agent runs (7 spans each), default batch settings (queue 2048, batch 512, delay 5 s).");
+    println!("aitrace alone (the repetition with its median zero-loss rate):");
     println!();
-    println!("| protocol | burst: made/s | burst: delivered/s | burst: dropped | sustained, nothing lost (spans/s) | rates tried (spans/s) |");
-    println!("|---|---:|---:|---:|---:|---|");
+    println!("| protocol | burst: made/s | burst: delivered/s | burst: dropped | sustained, nothing lost (spans/s) |");
+    println!("|---|---:|---:|---:|---:|");
     for r in rows {
         let b = &r.burst;
-        let tried: Vec<String> = r
-            .tried
-            .iter()
-            .map(|(rate, ok)| format!("{:.0} {}", rate, if *ok { "ok" } else { "lost" }))
-            .collect();
         println!(
-            "| {} | {:.0} | {:.0} | {:.1} % | {:.0} | {} |",
-            r.protocol,
-            num(b, "spans") / num(b, "seconds"),
-            num(b, "received") / num(b, "seconds"),
+            "| {} | {} | {} | {:.1} % | {} |",
+            protocol_title(r.protocol),
+            thousands(num(b, "spans") / num(b, "seconds")),
+            thousands(delivered_per_sec(b)),
             100.0 * num(b, "dropped") / num(b, "spans").max(1.0),
-            r.sustained_rate,
-            tried.join(", ")
+            thousands(r.sustained_rate),
         );
     }
     println!();
@@ -514,9 +748,9 @@ fn print_report(rows: &[Row], seconds: u64) {
             num(&r.dead_burst, "cpu_ns_per_span"),
         );
         println!(
-            "| {} | {:.0} | {live:.0} | {dead:.0} | {:.2}x | {bl:.0} | {bd:.0} | {:.2}x |",
-            r.protocol,
-            r.sustained_rate,
+            "| {} | {} | {live:.0} | {dead:.0} | {:.2}x | {bl:.0} | {bd:.0} | {:.2}x |",
+            protocol_title(r.protocol),
+            thousands(r.sustained_rate),
             dead / live.max(1.0),
             bd / bl.max(1.0)
         );
@@ -532,54 +766,104 @@ fn print_report(rows: &[Row], seconds: u64) {
             ("dead, burst", &r.dead_burst),
         ] {
             println!(
-                "| {} | {what} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} | {:.0} |",
-                r.protocol,
+                "| {} | {what} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {} |",
+                protocol_title(r.protocol),
                 mib(num(v, "rss_before_kib")),
                 mib(num(v, "rss_at_1s_kib")),
                 mib(num(v, "rss_end_kib")),
                 mib(num(v, "hwm_kib")),
-                num(v, "spans"),
-                num(v, "dropped"),
-                num(v, "failed"),
+                thousands(num(v, "spans")),
+                thousands(num(v, "dropped")),
+                thousands(num(v, "failed")),
             );
-        }
-    }
-    println!();
-    println!("raw results:");
-    for r in rows {
-        for (what, v) in [
-            ("burst", &r.burst),
-            ("sustained", &r.sustained),
-            ("dead_paced", &r.dead_paced),
-            ("dead_burst", &r.dead_burst),
-        ] {
-            println!("{} {what} {v}", r.protocol);
         }
     }
 }
 
-/// Under `cargo test`: about two thousand spans over each protocol, all delivered.
-fn smoke() {
-    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
-        let receiver = Receiver::start(protocol);
-        let v = application(
-            protocol,
-            &receiver.endpoint,
-            true,
-            20_000.0,
-            Duration::from_millis(100),
-        );
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while receiver.received() < num(&v, "spans") as u64 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(10));
+fn print_raw(comparisons: &[Comparison], rows: &[Row]) {
+    println!();
+    println!("raw results:");
+    for c in comparisons {
+        let p = protocol_name(c.protocol);
+        for (n, r) in c.reps.iter().enumerate() {
+            for side in Side::BOTH {
+                let i = side.index();
+                println!("{p} rep{} burst {}", n + 1, r.burst[i]);
+                println!("{p} rep{} best {}", n + 1, r.best_run[i]);
+            }
         }
-        let mut v = v;
-        v["received"] = json!(receiver.received());
-        assert!(delivered_all(&v), "{}: {v}", protocol_name(protocol));
+        for (n, runs) in c.cpu_runs.iter().enumerate() {
+            for v in runs {
+                println!("{p} cpu{} {v}", n + 1);
+            }
+        }
+    }
+    for r in rows {
+        let p = protocol_name(r.protocol);
+        println!("{p} aitrace dead_paced {}", r.dead_paced);
+        println!("{p} aitrace dead_burst {}", r.dead_burst);
+    }
+}
+
+/// Under `cargo test`: about two thousand spans over each protocol from each
+/// side, all delivered, and the same spans on both sides.
+fn smoke() {
+    // The search finds a known capacity to within its precision.
+    let mut search = Search::new(100_000.0);
+    while let Some(rate) = search.next() {
+        search.record(rate, rate <= 70_000.0);
+    }
+    assert!(
+        search.bounded() && search.best() <= 70_000.0 && search.best() >= 66_000.0,
+        "search: {search:?}"
+    );
+    for protocol in [Protocol::Grpc, Protocol::HttpProtobuf] {
+        let receiver = Receiver::keeping_shapes(protocol);
+        let mut shapes = Vec::new();
+        for side in Side::BOTH {
+            let before = receiver.received();
+            let mut v = application(
+                side,
+                protocol,
+                &receiver.endpoint,
+                true,
+                20_000.0,
+                Duration::from_millis(100),
+            );
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let spans = num(&v, "spans") as u64;
+            while receiver.received() - before < spans && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            v["received"] = json!(receiver.received() - before);
+            assert!(
+                spans > 0 && delivered_all(&v),
+                "{} {}: {v}",
+                protocol_name(protocol),
+                side.name()
+            );
+            println!(
+                "{} {}: {spans} spans delivered",
+                protocol_name(protocol),
+                side.name()
+            );
+            shapes.push(receiver.take_shapes());
+        }
+        assert!(
+            !shapes[0].is_empty(),
+            "{}: no shapes",
+            protocol_name(protocol)
+        );
+        assert_eq!(
+            shapes[0],
+            shapes[1],
+            "{}: both sides must export the same spans",
+            protocol_name(protocol)
+        );
         println!(
-            "{}: {} spans delivered",
+            "{}: the same {} span shapes from both sides",
             protocol_name(protocol),
-            num(&v, "spans")
+            shapes[0].len()
         );
     }
 }
@@ -592,31 +876,54 @@ fn main() {
     if !args.iter().any(|a| a == "--bench") {
         return smoke();
     }
+    let sides: Vec<Side> = match std::env::var("AITRACE_EXPORT_SIDES") {
+        Ok(s) => s.split(',').map(Side::parse).collect(),
+        Err(_) => Side::BOTH.to_vec(),
+    };
     if let Ok(rates) = std::env::var("AITRACE_EXPORT_TRY") {
         // `grpc:30000,30000`: paced runs at the given rates, raw results only.
         let (p, rates) = rates.split_once(':').expect("protocol:rates");
-        let protocol = if p == "grpc" {
-            Protocol::Grpc
-        } else {
-            Protocol::HttpProtobuf
-        };
+        let protocol = parse_protocol(p);
         let receiver = Receiver::start(protocol);
-        for rate in rates.split(',') {
+        for (n, rate) in rates.split(',').enumerate() {
             let rate: f64 = rate.parse().expect("a rate");
-            println!(
-                "{p} {rate} {}",
-                scenario(protocol, Some(&receiver), rate, 3000)
-            );
+            // The sides take turns going first, as in the comparison.
+            let mut order = sides.clone();
+            if n % 2 == 1 {
+                order.reverse();
+            }
+            for side in order {
+                let v = scenario(side, protocol, Some(&receiver), rate, 3000);
+                println!(
+                    "{p} {} {rate} delivered_all={} lost={} cpu_ms_per_1000={:.3} {v}",
+                    side.name(),
+                    delivered_all(&v),
+                    num(&v, "spans") - num(&v, "received"),
+                    cpu_ms_per_1000(&v, "process_cpu_ns")
+                );
+            }
         }
         return;
     }
-    let seconds = std::env::var("AITRACE_EXPORT_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    let rows: Vec<Row> = [Protocol::Grpc, Protocol::HttpProtobuf]
+    let env_num = |k: &str, default: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(default)
+    };
+    let seconds = env_num("AITRACE_EXPORT_SECONDS", 3);
+    let reps = env_num("AITRACE_EXPORT_REPS", 3) as usize;
+    let load_start = load_average();
+    let comparisons: Vec<Comparison> = [Protocol::Grpc, Protocol::HttpProtobuf]
         .into_iter()
-        .map(|p| measure(p, seconds))
+        .map(|p| compare(p, seconds, reps))
         .collect();
-    print_report(&rows, seconds);
+    let load_end = load_average();
+    let rows: Vec<Row> = comparisons
+        .iter()
+        .map(|c| aitrace_row(c, seconds))
+        .collect();
+    print_comparison(&comparisons, seconds, (&load_start, &load_end));
+    print_aitrace(&rows);
+    print_raw(&comparisons, &rows);
 }

@@ -70,8 +70,8 @@ fn deadline_from(start: Instant, timeout: Duration) -> Instant {
 /// # What is lost without it
 /// Spans wait in a queue and are exported in batches, on threads of their
 /// own. Whatever is queued or being exported when the process ends without the
-/// guard shutting down is lost, without a message: up to the queue's size
-/// (2048 spans by default). That happens on `std::process::exit` (which runs no
+/// guard shutting down is lost, without a message: up to the queue's size plus
+/// the batch being exported (2048 + 512 spans by default). That happens on `std::process::exit` (which runs no
 /// destructors), `std::mem::forget(guard)` or a guard kept in a `static`, an
 /// abort (`panic = "abort"`, `std::process::abort`, a signal), and a panic that
 /// ends `main` in a thread other than the guard's owner. Console output not yet

@@ -396,8 +396,18 @@ impl Builder {
                     waiters.exporters.push(deadline.clone());
                     let exporter = OtlpExporter::with_stats(&otlp, stats.clone(), deadline)?;
                     runtime = Some(exporter.runtime());
+                    let sends = exporter.sends();
+                    // Spans held: the queue plus the batch being exported, the same
+                    // bound as the SDK's batch processor on its own (its queue does
+                    // not count the batch it has taken out to export). Counting that
+                    // batch against the queue made a full queue drop spans while an
+                    // export was in flight that the SDK alone would have kept; the
+                    // cost is one batch more of memory (512 spans by default). The
+                    // SDK's queue gets the same capacity, so that it is never the
+                    // one to refuse a span: `Admission` refuses first, and counts.
+                    let held = b.max_queue_size.saturating_add(b.max_export_batch_size);
                     let batch = BatchConfigBuilder::default()
-                        .with_max_queue_size(b.max_queue_size)
+                        .with_max_queue_size(held)
                         .with_max_export_batch_size(b.max_export_batch_size)
                         .with_scheduled_delay(b.schedule_delay)
                         .build();
@@ -407,8 +417,10 @@ impl Builder {
                     Box::new(Admission {
                         inner: processor,
                         stats: stats.clone(),
-                        max_spans: b.max_queue_size as u64,
+                        max_spans: held as u64,
                         max_bytes: b.max_queue_bytes as u64,
+                        sends,
+                        flush_timeout: otlp.timeout,
                     })
                 }
             };

@@ -3,8 +3,9 @@
 //! The application may have no async runtime, a multi-thread one, or a
 //! current-thread one, and may shut down inside or outside it. Export never
 //! borrows the application's runtime: requests run on this runtime's own thread,
-//! and the batch processor's thread only waits for their results. Dropping it never
-//! blocks (so it is safe inside an async context).
+//! and the batch processor's thread only hands them over (and waits for the
+//! previous one to end). Dropping it never blocks (so it is safe inside an
+//! async context).
 
 use std::future::Future;
 use std::sync::Arc;

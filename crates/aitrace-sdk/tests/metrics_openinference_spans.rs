@@ -36,5 +36,8 @@ fn an_openinference_model_call_counts_with_its_model_and_cost() {
     assert_eq!(m.sum("gen_ai.client.token.usage", &input), 1200.0, "{m:?}");
     assert_eq!(m.sum("gen_ai.client.token.usage", &output), 300.0, "{m:?}");
     let cost = attr_f64(chat, "ai.cost_usd").expect("priced by the pipeline");
-    assert!((m.sum("ai.client.cost", &[model]) - cost).abs() < 1e-12, "{m:?}");
+    assert!(
+        (m.sum("ai.client.cost", &[model]) - cost).abs() < 1e-12,
+        "{m:?}"
+    );
 }

@@ -206,7 +206,9 @@ pub struct BatchConfig {
     /// Timeout of one export. Default 30 s.
     pub export_timeout: Duration,
     /// Spans waiting to be exported before new ones are dropped. Default 2048; at
-    /// most [`MAX_QUEUE_SIZE`].
+    /// most [`MAX_QUEUE_SIZE`]. The batch being exported is held besides it, as in
+    /// the OpenTelemetry SDK's batch processor: at most `max_queue_size +
+    /// max_export_batch_size` spans are queued or being exported.
     pub max_queue_size: usize,
     /// Spans per export. Default 512; at most `max_queue_size`.
     pub max_export_batch_size: usize,

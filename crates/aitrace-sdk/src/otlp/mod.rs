@@ -11,10 +11,12 @@ mod http;
 mod json;
 mod metrics;
 mod request;
+mod sends;
 mod tls;
 
 pub(crate) use deadline::Deadline;
 pub use metrics::OtlpMetricExporter;
+pub(crate) use sends::Sends;
 
 use crate::config::{OtlpConfig, Protocol};
 use crate::redact;
@@ -28,7 +30,7 @@ use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 use request::{Request, TooLarge};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Why an OTLP exporter could not be built.
@@ -146,11 +148,24 @@ impl Transport {
 /// once, not once per batch. Header values never appear in `Debug` output, logs
 /// or errors; the endpoint is shown without its credentials or query string,
 /// and what the collector says is cut short and cleaned of control characters.
+///
+/// One batch is sent while the next is converted and encoded: `export` returns
+/// once its batch is encoded and handed to the runtime, after the send of the
+/// previous batch has ended (one send at a time, in order). A batch may thus
+/// still be on its way when `export` has returned: [`SpanExporter::force_flush`]
+/// and shutdown wait for it (within their timeout), and so does every flush of
+/// the pipelines that [`crate::init`] and [`crate::Builder`] install.
 pub struct OtlpExporter {
-    link: Link,
+    /// Shared with the send task of each batch.
+    link: Arc<Link>,
     resource: ResourceAttributesWithSchema,
     max_request_bytes: usize,
     protocol: Protocol,
+    /// The send of the previous batch, if it may still run: the next one
+    /// waits for it, so that sends stay one at a time and in order.
+    sending: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// The sends not yet settled, for the waits that cannot await.
+    sends: Arc<Sends>,
 }
 
 impl fmt::Debug for OtlpExporter {
@@ -240,6 +255,25 @@ impl Link {
             Ok(r) => r,
             Err(e) => Err(ExportError::Connection(format!("export task failed: {e}"))),
         };
+        self.count(n, outcome)
+    }
+
+    /// [`Link::send_counted`] from a task already on the export runtime (the
+    /// send task of a trace batch).
+    async fn send_counted_here(&self, payload: Payload, deadline: Instant) -> OTelSdkResult {
+        let outcome = attempts(
+            &self.transport,
+            &payload,
+            self.timeout,
+            deadline,
+            &self.deadline,
+        )
+        .await;
+        self.count(payload.items, outcome)
+    }
+
+    /// Counts the outcome of sending `n` items.
+    fn count(&self, n: u64, outcome: Result<Accepted, ExportError>) -> OTelSdkResult {
         match outcome {
             Ok(Accepted { rejected }) => {
                 let rejected = rejected.min(n);
@@ -319,16 +353,23 @@ impl OtlpExporter {
         }
         let link = Link::new(endpoint.url, config, Signal::Traces, None, stats, deadline)?;
         Ok(OtlpExporter {
-            link,
+            link: Arc::new(link),
             resource: ResourceAttributesWithSchema::default(),
             max_request_bytes: config.max_request_bytes,
             protocol: config.protocol,
+            sending: Mutex::new(None),
+            sends: Arc::default(),
         })
     }
 
     /// The counters of this exporter.
     pub fn stats(&self) -> ExportStats {
         self.link.stats.clone()
+    }
+
+    /// The sends of this exporter not yet settled (a flush waits for them).
+    pub(crate) fn sends(&self) -> Arc<Sends> {
+        self.sends.clone()
     }
 
     /// The URL spans are sent to.
@@ -393,6 +434,15 @@ impl OtlpExporter {
         }
         Ok(())
     }
+
+    /// Waits, at most `timeout`, for the batch being sent to be settled.
+    fn wait_for_sends(&self, timeout: Duration) -> OTelSdkResult {
+        if self.sends.wait_idle(timeout) {
+            Ok(())
+        } else {
+            Err(OTelSdkError::Timeout(timeout))
+        }
+    }
 }
 
 /// The attempts of one payload: retried as [`ExportError::retryable`] says,
@@ -450,6 +500,10 @@ pub(crate) async fn attempts(
     }
 }
 
+/// How long after the guard's deadline a send is still waited for: it ends at
+/// the deadline, and only has to count its spans as failed.
+const STOP_GRACE: Duration = Duration::from_millis(100);
+
 /// First pause between two attempts of one export; doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 /// Longest pause between two attempts, unless the collector asks for longer.
@@ -489,29 +543,67 @@ impl SpanExporter for OtlpExporter {
             .iter()
             .map(|s| crate::span_size::estimate(s) as u64)
             .sum();
-        // The timeout bounds the whole export, however many requests its batch
-        // was split into.
-        let deadline = deadline_after(self.link.timeout);
+        // Converted and encoded here, on the batch processor's thread, while the
+        // previous batch is still being sent from the runtime: the collector's
+        // round trip no longer adds to the time of every batch. The cost is one
+        // batch more in memory (its spans still count against the byte budget
+        // until they are settled).
         let split = request::split(batch, &self.resource, self.max_request_bytes);
         for span in split.too_large {
             self.too_large(span);
         }
         let mut first_error = None;
-        // One request encoded at a time, so that a large batch is in memory
-        // once as protobuf messages plus one encoded request.
+        let mut payloads = Vec::new();
         for req in split.requests {
-            let mut payloads = Vec::new();
             if let Err((n, e)) = self.payloads(req, &mut payloads) {
                 first_error.get_or_insert(self.link.failed(n, &e));
             }
-            for payload in payloads {
-                if let Err(e) = self.link.send_counted(payload, deadline).await {
-                    first_error.get_or_insert(e);
-                }
-            }
         }
-        self.link.stats.release_bytes(bytes);
+        // One send at a time, in order: wait for the previous batch's.
+        let previous = self
+            .sending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(previous) = previous {
+            // A send that panicked has counted nothing: its spans stay
+            // unaccounted, which the shutdown report counts as lost.
+            let _ = previous.await;
+        }
+        if payloads.is_empty() {
+            self.link.stats.release_bytes(bytes);
+            return first_error.map_or(Ok(()), Err);
+        }
+        // The timeout bounds the whole send, however many requests its batch
+        // was split into.
+        let deadline = deadline_after(self.link.timeout);
+        let link = self.link.clone();
+        let settled = self.sends.begin();
+        let handle = self.link.runtime.spawn(async move {
+            for payload in payloads {
+                // Counted and reported by the send itself.
+                let _ = link.send_counted_here(payload, deadline).await;
+            }
+            link.stats.release_bytes(bytes);
+            drop(settled);
+        });
+        *self.sending.lock().unwrap_or_else(|e| e.into_inner()) = Some(handle);
         first_error.map_or(Ok(()), Err)
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        self.wait_for_sends(self.link.timeout)
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        // The SDK's batch processor shuts its exporter down with a fixed 5 s.
+        // When the guard shuts down, it has told the sends when to end (its
+        // own deadline, which may be later): they are waited for until then.
+        let timeout = match self.link.deadline.get() {
+            Some(at) => at.saturating_duration_since(Instant::now()) + STOP_GRACE,
+            None => timeout,
+        };
+        self.wait_for_sends(timeout)
     }
 
     fn set_resource(&mut self, resource: &Resource) {
