@@ -7,18 +7,9 @@
 mod support;
 
 use prost::Message;
-use support::http::{gzip, post_traces, request as http_request};
+use support::http::{gzip, post_traces, request as http_request, RpcStatus};
 use support::otlp::{request, small_trace, span};
 use support::{stored_trace, Server, TempDir};
-
-/// `google.rpc.Status`, the body of an OTLP/HTTP error in protobuf.
-#[derive(Clone, PartialEq, prost::Message)]
-struct RpcStatus {
-    #[prost(int32, tag = "1")]
-    code: i32,
-    #[prost(string, tag = "2")]
-    message: String,
-}
 
 const PROTOBUF: &str = "application/x-protobuf";
 const JSON: &str = "application/json";

@@ -32,11 +32,13 @@ pub enum DecodeError {
         /// What the decompressor said.
         reason: String,
     },
-    /// The body is not an OTLP trace export request.
-    #[error("malformed OTLP {format} ExportTraceServiceRequest: {reason}")]
+    /// The body is not the OTLP export request of its path.
+    #[error("malformed OTLP {format} {message}: {reason}")]
     Malformed {
         /// `protobuf` or `JSON`.
         format: &'static str,
+        /// The message expected: `ExportTraceServiceRequest`, `ExportMetricsServiceRequest`.
+        message: &'static str,
         /// What the decoder said.
         reason: String,
     },
@@ -170,15 +172,31 @@ pub fn decode_request(
     body: &[u8],
     format: Format,
 ) -> Result<ExportTraceServiceRequest, DecodeError> {
+    decode_message(body, format, "ExportTraceServiceRequest")
+}
+
+/// An OTLP export message of any signal (`message` names it in errors) from
+/// its (decompressed) body.
+///
+/// # Errors
+/// [`DecodeError::Malformed`], with the decoder's reason.
+pub fn decode_message<M>(
+    body: &[u8],
+    format: Format,
+    message: &'static str,
+) -> Result<M, DecodeError>
+where
+    M: Message + Default + serde::de::DeserializeOwned,
+{
     match format {
-        Format::Protobuf => {
-            ExportTraceServiceRequest::decode(body).map_err(|e| DecodeError::Malformed {
-                format: "protobuf",
-                reason: e.to_string(),
-            })
-        }
+        Format::Protobuf => M::decode(body).map_err(|e| DecodeError::Malformed {
+            format: "protobuf",
+            message,
+            reason: e.to_string(),
+        }),
         Format::Json => serde_json::from_slice(body).map_err(|e| DecodeError::Malformed {
             format: "JSON",
+            message,
             reason: e.to_string(),
         }),
     }

@@ -6,4 +6,4 @@ pub mod decode;
 pub mod values;
 
 pub use convert::{span_data, Batch};
-pub use decode::{decode_request, DecodeError, Encoding, Format};
+pub use decode::{decode_message, decode_request, DecodeError, Encoding, Format};

@@ -1,4 +1,5 @@
-//! OTLP/gRPC: the trace service, written on a raw codec so that a message
+//! OTLP/gRPC: the trace service, and the metrics service (acknowledged, not
+//! kept: see [`super::metrics`]), written on a raw codec so that a message
 //! that does not decode is `INVALID_ARGUMENT` with the decoder's reason
 //! (tonic's generated service answers `INTERNAL`). tonic decompresses gzip and
 //! zstd requests through the size cap: past it, `RESOURCE_EXHAUSTED`.
@@ -7,12 +8,16 @@ use super::auth::Token;
 use super::Shared;
 use crate::otlp::{Batch, DecodeError};
 use bytes::{Buf, Bytes};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
 use std::convert::Infallible;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -20,32 +25,62 @@ use tonic::codec::{Codec, CompressionEncoding, DecodeBuf, Decoder, EncodeBuf, En
 use tonic::server::{Grpc, NamedService, UnaryService};
 use tonic::{Code, Status};
 
-/// The gRPC service name of OTLP traces.
-const SERVICE: &str = "opentelemetry.proto.collector.trace.v1.TraceService";
-/// The one method.
-const EXPORT: &str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
-
-/// The OTLP trace service.
-#[derive(Clone)]
-pub struct TraceService {
-    shared: Arc<Shared>,
+/// One OTLP export method: the gRPC service it belongs to, and what it does
+/// with a request (given as bytes, decoded by the handler).
+pub trait Method: Send + Sync + 'static {
+    /// The gRPC service name.
+    const SERVICE: &'static str;
+    /// The path of its `Export` method.
+    const PATH: &'static str;
+    /// The answer to an export.
+    type Response: Message + Send + 'static;
+    /// Handles one export request.
+    fn export(
+        shared: Arc<Shared>,
+        request: tonic::Request<Bytes>,
+    ) -> BoxFuture<Result<tonic::Response<Self::Response>, Status>>;
 }
 
-impl TraceService {
-    /// A service storing through `shared`'s writer.
-    pub fn new(shared: Arc<Shared>) -> TraceService {
-        TraceService { shared }
+/// The OTLP trace service: spans decoded, converted and stored.
+pub enum Traces {}
+
+/// The OTLP metrics service: requests decoded, counted, acknowledged, not kept.
+pub enum Metrics {}
+
+/// An OTLP export service for method `M`, on the server's shared state.
+pub struct Service<M> {
+    shared: Arc<Shared>,
+    method: PhantomData<fn() -> M>,
+}
+
+impl<M> Clone for Service<M> {
+    fn clone(&self) -> Self {
+        Service {
+            shared: self.shared.clone(),
+            method: PhantomData,
+        }
     }
 }
 
-impl NamedService for TraceService {
-    const NAME: &'static str = SERVICE;
+impl<M: Method> Service<M> {
+    /// The service, on `shared`.
+    pub fn new(shared: Arc<Shared>) -> Service<M> {
+        Service {
+            shared,
+            method: PhantomData,
+        }
+    }
+}
+
+impl<M: Method> NamedService for Service<M> {
+    const NAME: &'static str = M::SERVICE;
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
-impl<B> tower_service::Service<http::Request<B>> for TraceService
+impl<M, B> tower_service::Service<http::Request<B>> for Service<M>
 where
+    M: Method,
     B: http_body::Body + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
 {
@@ -59,55 +94,102 @@ where
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
         let shared = self.shared.clone();
-        if req.uri().path() != EXPORT {
+        if req.uri().path() != M::PATH {
             return Box::pin(async move {
-                Ok(Status::unimplemented("only the OTLP trace service is served here").into_http())
+                Ok(
+                    Status::unimplemented("only the OTLP export methods are served here")
+                        .into_http(),
+                )
             });
         }
         Box::pin(async move {
             let limit = shared.max_request_bytes;
-            let mut grpc = Grpc::new(RawCodec)
+            let mut grpc = Grpc::new(RawCodec(PhantomData))
                 .accept_compressed(CompressionEncoding::Gzip)
                 .accept_compressed(CompressionEncoding::Zstd)
                 .max_decoding_message_size(limit);
-            Ok(grpc.unary(Export { shared }, req).await)
+            Ok(grpc
+                .unary(
+                    Unary::<M> {
+                        shared,
+                        method: PhantomData,
+                    },
+                    req,
+                )
+                .await)
         })
     }
 }
 
-struct Export {
+/// The authorized call of method `M`.
+struct Unary<M> {
     shared: Arc<Shared>,
+    method: PhantomData<fn() -> M>,
 }
 
-impl UnaryService<Bytes> for Export {
-    type Response = ExportTraceServiceResponse;
-    type Future = BoxFuture<Result<tonic::Response<ExportTraceServiceResponse>, Status>>;
+impl<M: Method> UnaryService<Bytes> for Unary<M> {
+    type Response = M::Response;
+    type Future = BoxFuture<Result<tonic::Response<M::Response>, Status>>;
 
     fn call(&mut self, request: tonic::Request<Bytes>) -> Self::Future {
-        let shared = self.shared.clone();
-        Box::pin(async move {
-            if let Some(token) = &shared.token {
-                let given = request
-                    .metadata()
-                    .get("authorization")
-                    .and_then(|v| v.to_str().ok());
-                if !token.accepts_header(given) {
-                    return Err(Status::unauthenticated(Token::REFUSAL));
-                }
+        if let Some(token) = &self.shared.token {
+            let given = request
+                .metadata()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok());
+            if !token.accepts_header(given) {
+                return Box::pin(async { Err(Status::unauthenticated(Token::REFUSAL)) });
             }
+        }
+        M::export(self.shared.clone(), request)
+    }
+}
+
+impl Method for Metrics {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.metrics.v1.MetricsService";
+    const PATH: &'static str = "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export";
+    type Response = ExportMetricsServiceResponse;
+
+    fn export(
+        shared: Arc<Shared>,
+        request: tonic::Request<Bytes>,
+    ) -> BoxFuture<Result<tonic::Response<ExportMetricsServiceResponse>, Status>> {
+        Box::pin(async move {
+            let request = ExportMetricsServiceRequest::decode(request.into_inner())
+                .map_err(|e| malformed(e, "ExportMetricsServiceRequest"))?;
+            shared.metrics.note(&request);
+            Ok(tonic::Response::new(ExportMetricsServiceResponse::default()))
+        })
+    }
+}
+
+/// `INVALID_ARGUMENT` for a message that does not decode as `message`.
+fn malformed(e: prost::DecodeError, message: &'static str) -> Status {
+    let e = DecodeError::Malformed {
+        format: "protobuf",
+        message,
+        reason: e.to_string(),
+    };
+    Status::invalid_argument(e.to_string())
+}
+
+impl Method for Traces {
+    const SERVICE: &'static str = "opentelemetry.proto.collector.trace.v1.TraceService";
+    const PATH: &'static str = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+    type Response = ExportTraceServiceResponse;
+
+    fn export(
+        shared: Arc<Shared>,
+        request: tonic::Request<Bytes>,
+    ) -> BoxFuture<Result<tonic::Response<ExportTraceServiceResponse>, Status>> {
+        Box::pin(async move {
             let body = request.into_inner();
             // Decoding and converting a large request takes milliseconds: off
             // the threads that serve connections.
             let batch = tokio::task::spawn_blocking(move || {
                 ExportTraceServiceRequest::decode(body)
                     .map(Batch::from_request)
-                    .map_err(|e| {
-                        let e = DecodeError::Malformed {
-                            format: "protobuf",
-                            reason: e.to_string(),
-                        };
-                        Status::invalid_argument(e.to_string())
-                    })
+                    .map_err(|e| malformed(e, "ExportTraceServiceRequest"))
             })
             .await
             .map_err(|e| Status::internal(format!("decoding failed: {e}")))??;
@@ -132,18 +214,18 @@ impl UnaryService<Bytes> for Export {
     }
 }
 
-/// Passes request messages through as bytes (decoded by [`Export`]) and
-/// encodes responses with prost.
-struct RawCodec;
+/// Passes request messages through as bytes (decoded by the service) and
+/// encodes responses (of type `R`) with prost.
+struct RawCodec<R>(PhantomData<R>);
 
-impl Codec for RawCodec {
-    type Encode = ExportTraceServiceResponse;
+impl<R: Message + Send + 'static> Codec for RawCodec<R> {
+    type Encode = R;
     type Decode = Bytes;
-    type Encoder = ResponseEncoder;
+    type Encoder = ResponseEncoder<R>;
     type Decoder = RawDecoder;
 
-    fn encoder(&mut self) -> ResponseEncoder {
-        ResponseEncoder
+    fn encoder(&mut self) -> ResponseEncoder<R> {
+        ResponseEncoder(PhantomData)
     }
 
     fn decoder(&mut self) -> RawDecoder {
@@ -151,10 +233,10 @@ impl Codec for RawCodec {
     }
 }
 
-struct ResponseEncoder;
+struct ResponseEncoder<R>(PhantomData<R>);
 
-impl Encoder for ResponseEncoder {
-    type Item = ExportTraceServiceResponse;
+impl<R: Message> Encoder for ResponseEncoder<R> {
+    type Item = R;
     type Error = Status;
 
     fn encode(&mut self, item: Self::Item, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {

@@ -1,9 +1,13 @@
-//! The HTTP port: OTLP/HTTP (`POST /v1/traces`, protobuf or JSON, gzip,
+//! The HTTP port: OTLP/HTTP (`POST /v1/traces`, and `POST /v1/metrics`
+//! acknowledged but not kept; protobuf or JSON, gzip,
 //! deflate or zstd) and the web view, behind the host check and the token.
 
 use super::auth::{self, Token, COOKIE_NAME};
+use super::metrics::METRICS_PATH;
 use super::Shared;
-use crate::otlp::{decode::decompress, decode_request, Batch, DecodeError, Encoding, Format};
+use crate::otlp::{
+    decode::decompress, decode_message, decode_request, Batch, DecodeError, Encoding, Format,
+};
 use crate::store::StoreError;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -11,9 +15,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use bytes::Bytes;
 use http::header::{CONTENT_ENCODING, CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Limited};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceResponse,
 };
@@ -27,6 +35,7 @@ pub const TRACES_PATH: &str = "/v1/traces";
 pub fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(TRACES_PATH, post(export))
+        .route(METRICS_PATH, post(export_metrics))
         .merge(crate::web::routes())
         .layer(middleware::from_fn_with_state(shared.clone(), guard))
         .with_state(shared)
@@ -80,56 +89,111 @@ fn decode_failure(e: DecodeError, format: Option<Format>) -> Response {
     otlp_error(status, code, e.to_string(), format)
 }
 
-async fn export(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+/// The format, the encoding and the body as sent of an OTLP/HTTP request, the
+/// body read up to the request cap; or the response that refuses it.
+async fn read_body(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Format, Encoding, Bytes), Response> {
     let header = |name| {
         headers
             .get(name)
             .and_then(|v: &HeaderValue| v.to_str().ok())
     };
-    let format = match Format::of(header(CONTENT_TYPE)) {
-        Ok(f) => f,
-        Err(e) => return decode_failure(e, None),
-    };
-    let encoding = match Encoding::of(header(CONTENT_ENCODING)) {
-        Ok(e) => e,
-        Err(e) => return decode_failure(e, Some(format)),
-    };
+    let format = Format::of(header(CONTENT_TYPE)).map_err(|e| decode_failure(e, None))?;
+    let encoding =
+        Encoding::of(header(CONTENT_ENCODING)).map_err(|e| decode_failure(e, Some(format)))?;
     let limit = shared.max_request_bytes;
     // The body as sent is capped too: compressed data cannot be larger than
     // what it decompresses to by much, and an endless body must end.
-    let raw = match Limited::new(body, limit).collect().await {
-        Ok(b) => b.to_bytes(),
+    match Limited::new(body, limit).collect().await {
+        Ok(b) => Ok((format, encoding, b.to_bytes())),
         Err(e) => {
             if e.downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                return decode_failure(DecodeError::TooLarge { limit }, Some(format));
+                return Err(decode_failure(
+                    DecodeError::TooLarge { limit },
+                    Some(format),
+                ));
             }
-            return otlp_error(
+            Err(otlp_error(
                 StatusCode::BAD_REQUEST,
                 INVALID_ARGUMENT,
                 format!("cannot read the request body: {e}"),
                 Some(format),
-            );
+            ))
         }
+    }
+}
+
+/// A successful answer, in the request's format.
+fn otlp_ok<M: Message + serde::Serialize>(response: &M, format: Format) -> Response {
+    let body = match format {
+        Format::Protobuf => response.encode_to_vec(),
+        Format::Json => serde_json::to_vec(response).unwrap_or_else(|_| b"{}".to_vec()),
     };
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, format.content_type())],
+        body,
+    )
+        .into_response()
+}
+
+/// The request read through [`read_body`], decompressed and decoded with
+/// `decode` off the threads that serve connections (a large request takes
+/// milliseconds); or the response that refuses it.
+async fn decode_body<T: Send + 'static>(
+    shared: &Shared,
+    headers: &HeaderMap,
+    body: Body,
+    decode: fn(&[u8], Format) -> Result<T, DecodeError>,
+) -> Result<(Format, T), Response> {
+    let (format, encoding, raw) = read_body(shared, headers, body).await?;
+    let limit = shared.max_request_bytes;
     let decoded = tokio::task::spawn_blocking(move || {
         let body = decompress(&raw, encoding, limit)?;
-        let request = decode_request(&body, format)?;
-        Ok::<_, DecodeError>(Batch::from_request(request))
+        decode(&body, format)
     })
     .await;
-    let batch = match decoded {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => return decode_failure(e, Some(format)),
-        Err(e) => {
-            return otlp_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                INTERNAL,
-                format!("decoding failed: {e}"),
-                Some(format),
-            )
+    match decoded {
+        Ok(Ok(t)) => Ok((format, t)),
+        Ok(Err(e)) => Err(decode_failure(e, Some(format))),
+        Err(e) => Err(otlp_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            INTERNAL,
+            format!("decoding failed: {e}"),
+            Some(format),
+        )),
+    }
+}
+
+/// `POST /v1/metrics`: decoded through the same caps as traces, counted, and
+/// acknowledged without being kept (see [`super::metrics`]).
+async fn export_metrics(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let decode = |body: &[u8], format| {
+        decode_message::<ExportMetricsServiceRequest>(body, format, "ExportMetricsServiceRequest")
+    };
+    match decode_body(&shared, &headers, body, decode).await {
+        Ok((format, request)) => {
+            shared.metrics.note(&request);
+            otlp_ok(&ExportMetricsServiceResponse::default(), format)
         }
+        Err(refused) => refused,
+    }
+}
+
+async fn export(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Body) -> Response {
+    let decode = |body: &[u8], format| decode_request(body, format).map(Batch::from_request);
+    let (format, batch) = match decode_body(&shared, &headers, body, decode).await {
+        Ok(r) => r,
+        Err(refused) => return refused,
     };
     let (rejected, rejection) = (batch.rejected, batch.rejection.clone());
     match shared.writer.store(batch).await {
@@ -140,16 +204,7 @@ async fn export(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bod
                     error_message: rejection.unwrap_or_default(),
                 }),
             };
-            let body = match format {
-                Format::Protobuf => response.encode_to_vec(),
-                Format::Json => serde_json::to_vec(&response).unwrap_or_else(|_| b"{}".to_vec()),
-            };
-            (
-                StatusCode::OK,
-                [(CONTENT_TYPE, format.content_type())],
-                body,
-            )
-                .into_response()
+            otlp_ok(&response, format)
         }
         Err(e) => store_failure(&e, format),
     }
@@ -185,7 +240,7 @@ async fn guard(State(shared): State<Arc<Shared>>, req: Request, next: Next) -> R
         )
             .into_response();
     }
-    let otlp = req.uri().path() == TRACES_PATH;
+    let otlp = matches!(req.uri().path(), TRACES_PATH | METRICS_PATH);
     if let Some(token) = &shared.token {
         if !otlp && req.method() == Method::GET {
             if let Some(given) = query_token(req.uri().query()) {

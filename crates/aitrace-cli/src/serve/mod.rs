@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod grpc;
 pub mod http;
+pub mod metrics;
 
 use crate::store::writer::{Writer, WriterHandle};
 use crate::store::{self, StoreError, StoreOptions};
@@ -98,6 +99,8 @@ pub struct Shared {
     pub grpc_addr: SocketAddr,
     /// Where OTLP/HTTP and the web view are.
     pub http_addr: SocketAddr,
+    /// OTLP metrics received (acknowledged, not kept).
+    pub metrics: metrics::MetricsReceived,
 }
 
 /// Read connections for the web view, opened on demand and kept for reuse.
@@ -205,6 +208,7 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
         check_host: options.host.is_loopback(),
         grpc_addr,
         http_addr,
+        metrics: metrics::MetricsReceived::default(),
     });
     print_banner(options, grpc_addr, http_addr);
 
@@ -229,7 +233,8 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
             .initial_stream_window_size(
                 u32::try_from(options.max_request_bytes).unwrap_or(u32::MAX >> 1),
             )
-            .add_service(grpc::TraceService::new(shared.clone()))
+            .add_service(grpc::Service::<grpc::Traces>::new(shared.clone()))
+            .add_service(grpc::Service::<grpc::Metrics>::new(shared.clone()))
             .serve_with_incoming_shutdown(
                 tonic::transport::server::TcpIncoming::from(grpc),
                 until_stopped(stopped.clone()),
@@ -269,6 +274,10 @@ async fn serve(options: &ServeOptions, writer: WriterHandle) -> Result<(), Serve
         }
     })
     .await;
+    let points = shared.metrics.points();
+    if points > 0 {
+        note!("aitrace serve: {points} metric data points were acknowledged and not kept");
+    }
     outcome
 }
 
@@ -332,6 +341,10 @@ fn print_banner(options: &ServeOptions, grpc: SocketAddr, http: SocketAddr) {
     );
     let _ = writeln!(out, "  OTLP/gRPC  http://{grpc}");
     let _ = writeln!(out, "  OTLP/HTTP  http://{http}/v1/traces");
+    let _ = writeln!(
+        out,
+        "  metrics    acknowledged and not kept (gRPC, http://{http}/v1/metrics)"
+    );
     let _ = writeln!(out, "  web view   http://{http}/");
     let _ = writeln!(
         out,

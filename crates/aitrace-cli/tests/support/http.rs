@@ -139,3 +139,14 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
+
+/// `google.rpc.Status`, the body of an OTLP/HTTP error in protobuf.
+#[derive(Clone, PartialEq, prost::Message)]
+pub struct RpcStatus {
+    /// The gRPC code (3: `INVALID_ARGUMENT`).
+    #[prost(int32, tag = "1")]
+    pub code: i32,
+    /// The reason.
+    #[prost(string, tag = "2")]
+    pub message: String,
+}

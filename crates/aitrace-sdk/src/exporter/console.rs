@@ -216,6 +216,7 @@ impl ConsoleExporter {
 
     /// Hands `text` to the writer, after what is already waiting (the metrics
     /// summary goes after the last trace this way).
+    #[cfg(feature = "otlp")]
     pub(crate) fn print(&self, text: String) {
         self.output.send(text);
     }
