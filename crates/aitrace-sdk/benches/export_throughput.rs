@@ -128,12 +128,15 @@ fn generation() {
 
 /// The configuration of both sides: aitrace's defaults (batch queue 2048,
 /// batch 512, delay 5 s, export timeout 10 s, no compression), one service name.
+/// No metrics: the upstream side exports traces only, and the receiver takes
+/// traces only.
 fn builder(protocol: Protocol, endpoint: &str) -> aitrace_sdk::Builder {
     aitrace_sdk::Builder::new()
         .with_service_name("export-bench")
         .with_endpoint(endpoint)
         .with_protocol(protocol)
         .with_exporters(vec![ExporterKind::Otlp])
+        .with_metrics_exporters(Vec::new())
 }
 
 /// A pipeline of either side, installed.
