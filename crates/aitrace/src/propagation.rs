@@ -62,6 +62,7 @@
 //! commas by [`extract_context`] and [`extract_parent`].
 
 mod identity;
+pub mod percent;
 
 pub use identity::{
     identity_baggage, set_identity_baggage, Identity, IdentityBaggage, BAGGAGE_CONVERSATION_ID,

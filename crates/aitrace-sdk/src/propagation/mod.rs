@@ -32,7 +32,7 @@
 mod b3;
 mod baggage;
 mod jaeger;
-mod percent;
+use aitrace::propagation::percent;
 
 pub use b3::B3Propagator;
 pub use baggage::{baggage_properties, BaggagePropagator};

@@ -36,6 +36,7 @@
 //! longer than [`crate::Settings::max_content_bytes`] is cut and ends with
 //! `…[truncated N bytes]`, as span attributes are; an empty value is absent.
 
+use super::percent;
 use crate::context::Scope;
 use crate::span::Attrs;
 use opentelemetry::baggage::{Baggage, BaggageExt};
@@ -243,7 +244,7 @@ impl Identity {
     pub(crate) fn to_w3c_baggage(&self) -> Option<String> {
         let header = self
             .entries()
-            .map(|(key, value)| format!("{key}={}", percent_encode(value)))
+            .map(|(key, value)| format!("{key}={}", percent::encode(value)))
             .filter(|entry| entry.len() <= MAX_ENTRY_BYTES)
             .collect::<Vec<_>>()
             .join(",");
@@ -270,9 +271,7 @@ impl Identity {
                 BAGGAGE_TENANT_ID => &mut identity.tenant_id,
                 _ => continue,
             };
-            if let Some(value) = percent_decode(value.trim_matches([' ', '\t'])) {
-                *slot = clean(&value, max_bytes);
-            }
+            *slot = clean(&percent::decode(value.trim_matches([' ', '\t'])), max_bytes);
         }
         identity
     }
@@ -320,48 +319,6 @@ pub(crate) fn clean(raw: &str, max_bytes: usize) -> Option<Arc<str>> {
     };
     let capped = crate::span::budget::cap(StringValue::from(safe), max_bytes);
     Some(Arc::from(capped.as_str()))
-}
-
-/// Percent-decodes a baggage value as the OpenTelemetry baggage propagators do (Rust,
-/// Python, JS): a `%` not followed by two hex digits is kept as it is; `None` when the
-/// result is not UTF-8 (the entry is then ignored, as they ignore it). So an identity
-/// reads the same whichever path it came by.
-fn percent_decode(s: &str) -> Option<String> {
-    if !s.contains('%') {
-        return Some(s.to_string());
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let digit = |j: usize| b.get(j).and_then(|c| (*c as char).to_digit(16));
-        match (b[i], digit(i + 1), digit(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// Percent-encodes every byte but the URI unreserved characters: always a valid
-/// W3C baggage value, read back by every baggage propagator.
-fn percent_encode(s: &str) -> String {
-    use std::fmt::Write;
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// Whether the identity crosses services in baggage; process-wide, read from
@@ -518,16 +475,17 @@ mod tests {
 
     #[test]
     fn malformed_members_are_ignored() {
-        let i = Identity::from_w3c_baggage(
-            "gen_ai.conversation.id,ai.tenant.id=%ff,,=,user.id,user.id=%20",
-            MAX,
-        );
+        let i = Identity::from_w3c_baggage("gen_ai.conversation.id,,=,user.id,user.id=%20", MAX);
         assert!(i.is_empty(), "{i:?}");
+        // An escape that is not UTF-8 is U+FFFD, as the SDK's baggage propagator
+        // reads it (W3C Baggage requires it): one decoder for both paths.
+        let i = Identity::from_w3c_baggage("ai.tenant.id=a%ffb", MAX);
+        assert_eq!(i.tenant_id(), Some("a\u{FFFD}b"));
         // Malformed escapes are kept, as the OpenTelemetry propagators keep them.
         let i = Identity::from_w3c_baggage("user.id=%zz%2,ai.tenant.id=50%", MAX);
         assert_eq!(i.user_id(), Some("%zz%2"));
         assert_eq!(i.tenant_id(), Some("50%"));
-        // A valid entry after broken ones still counts; the last of a repeated key wins.
+        // The last of a repeated key wins.
         let i = Identity::from_w3c_baggage("user.id=%ff,user.id=a,user.id=b", MAX);
         assert_eq!(i.user_id(), Some("b"));
     }
@@ -640,9 +598,9 @@ mod tests {
 
         #[test]
         fn encoded_values_are_valid_baggage_octets(value in any::<String>()) {
-            let encoded = percent_encode(&value);
+            let encoded = percent::encode(&value);
             prop_assert!(encoded.bytes().all(|b| b == b'%' || b.is_ascii_alphanumeric() || b"-._~".contains(&b)));
-            prop_assert_eq!(percent_decode(&encoded), Some(value));
+            prop_assert_eq!(percent::decode(&encoded), value.as_str());
         }
     }
 }

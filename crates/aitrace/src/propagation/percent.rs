@@ -1,8 +1,18 @@
 //! Percent-encoding (RFC 3986 §2.1) for the values W3C Baggage and Jaeger carry.
 //!
-//! One codec for both formats, so that a value reads the same whichever of them it came
-//! by: every byte but the URI unreserved characters is encoded, and decoding never
-//! refuses a value.
+//! One codec for both formats and for every reader of them (aitrace-sdk's baggage and
+//! Jaeger propagators, and the identity read from a `baggage` header here), so that a
+//! value reads the same whichever way it came: every byte but the URI unreserved
+//! characters is encoded, and decoding never refuses a value.
+//!
+//! ```
+//! use aitrace::propagation::percent;
+//!
+//! assert_eq!(percent::encode("1+1 = 2"), "1%2B1%20%3D%202");
+//! assert_eq!(percent::decode("1%2B1%20%3D%202"), "1+1 = 2");
+//! // Bytes that are not UTF-8 become U+FFFD, as W3C Baggage requires.
+//! assert_eq!(percent::decode("a%FFb"), "a\u{FFFD}b");
+//! ```
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -19,7 +29,7 @@ fn unreserved(b: u8) -> bool {
 /// Encoding more than W3C Baggage requires (it allows `+`, `=`, `/`… unencoded) costs a
 /// few bytes and buys readers that decode differently: the Python reference reads a raw
 /// `+` as a space, older OpenTelemetry Rust SDKs cut a value at its first `=`.
-pub(crate) fn encode(s: &str) -> Cow<'_, str> {
+pub fn encode(s: &str) -> Cow<'_, str> {
     if s.bytes().all(unreserved) {
         return Cow::Borrowed(s);
     }
@@ -37,7 +47,7 @@ pub(crate) fn encode(s: &str) -> Cow<'_, str> {
 
 /// `s` with `%` written `%25` and `+` written `%2B`, everything else as it is: a baggage
 /// key (an HTTP token) that both OpenTelemetry references decode back to itself.
-pub(crate) fn encode_key(s: &str) -> Cow<'_, str> {
+pub fn encode_key(s: &str) -> Cow<'_, str> {
     if !s.contains(['%', '+']) {
         return Cow::Borrowed(s);
     }
@@ -55,7 +65,7 @@ fn hex(b: u8) -> Option<u8> {
 /// - A `%` not followed by two hex digits stays as it is (as the WHATWG URL standard's
 ///   percent-decode leaves it): a malformed escape is text, not a reason to drop a value.
 /// - Decoded bytes that are not UTF-8 become U+FFFD, as W3C Baggage requires.
-pub(crate) fn decode(s: &str) -> Cow<'_, str> {
+pub fn decode(s: &str) -> Cow<'_, str> {
     if !s.contains('%') {
         return Cow::Borrowed(s);
     }
