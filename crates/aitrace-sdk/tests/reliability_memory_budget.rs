@@ -13,7 +13,7 @@ mod support;
 use opentelemetry::trace::{Span as _, Tracer, TracerProvider};
 use opentelemetry::KeyValue;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::receiver::{Behaviour, Receiver};
 
 const CHILD_ENV: &str = "AITRACE_MEMORY_CHILD";
@@ -72,7 +72,7 @@ fn field(line: &str, name: &str) -> u64 {
 fn a_blackhole_collector_and_big_payloads_stay_within_the_byte_budget() {
     let rx = Receiver::grpc_with(false, Behaviour::Never);
     let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["child", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", &rx.endpoint)
@@ -88,32 +88,8 @@ fn a_blackhole_collector_and_big_payloads_stay_within_the_byte_budget() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("child starts");
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).ok();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child did not finish within 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    assert!(status.success(), "child failed ({status}):\n{out}\n{err}");
+    let done = support::child::finish(child, Duration::from_secs(120), "the child");
+    let (out, err) = (done.stdout, done.stderr);
     // The harness may have started the line with the test's name.
     let line = out
         .lines()

@@ -8,7 +8,7 @@
 
 mod support;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use support::receiver::Receiver;
 
 const CHILD_ENV: &str = "AITRACE_EXIT_CHILD";
@@ -50,7 +50,7 @@ fn child() {
 /// Runs the child leaving `how`; returns its stderr.
 fn run_child(endpoint: &str, how: &str) -> String {
     let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["child", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, how)
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
@@ -68,27 +68,12 @@ fn run_child(endpoint: &str, how: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("child starts");
-    let mut err = child.stderr.take().unwrap();
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child ({how}) did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let err = err.join().unwrap();
-    assert!(status.success(), "child ({how}) failed ({status}):\n{err}");
-    err
+    support::child::finish(
+        child,
+        Duration::from_secs(60),
+        &format!("the child ({how})"),
+    )
+    .stderr
 }
 
 #[test]

@@ -44,7 +44,7 @@ fn child() {
 
 fn run_child(endpoint: &str, protocol: &str) -> String {
     let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["child", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", endpoint)
@@ -60,27 +60,7 @@ fn run_child(endpoint: &str, protocol: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("child starts");
-    let mut err = child.stderr.take().unwrap();
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child did not finish within 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let err = err.join().unwrap();
-    assert!(status.success(), "child failed ({status}):\n{err}");
-    err
+    support::child::finish(child, Duration::from_secs(60), "the child").stderr
 }
 
 fn check(err: &str, label: &str, kind: FailureKind) {

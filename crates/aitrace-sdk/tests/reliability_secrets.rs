@@ -245,7 +245,7 @@ fn child() {
 /// that it succeeded and its stdout shows no secret either).
 fn run_child(endpoint: &str, protocol: &str) -> String {
     let exe = std::env::current_exe().expect("test binary path");
-    let mut child = Command::new(exe)
+    let child = Command::new(exe)
         .args(["child", "--exact", "--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, "1")
         .env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint)
@@ -265,33 +265,8 @@ fn run_child(endpoint: &str, protocol: &str) -> String {
         .stderr(Stdio::piped())
         .spawn()
         .expect("child starts");
-    // Read both pipes on threads so that the child never blocks on a full pipe.
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let out = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut out, &mut s).ok();
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut err, &mut s).ok();
-        s
-    });
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the child did not finish within 90 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (out, err) = (out.join().unwrap(), err.join().unwrap());
-    assert!(status.success(), "child failed ({status}):\n{out}\n{err}");
+    let done = support::child::finish(child, Duration::from_secs(90), "the child");
+    let (out, err) = (done.stdout, done.stderr);
     assert!(
         out.contains("test child ... ok"),
         "the child test ran:\n{out}"

@@ -1,6 +1,7 @@
 //! What the aitrace-sdk integration tests share, in one place: include it with
 //! `mod support;`.
 //!
+//! - [`child`]: a test binary run again as a child process, waited for within a bound;
 //! - [`console`]: a writer the test reads back, the sample support trace, and the
 //!   shape of console output;
 //! - [`otlp_metrics`]: metric exports a receiver got, as the last point of each series;
@@ -14,6 +15,7 @@
 //!   from `peers.rs`, which the examples' tests include alone.
 #![allow(dead_code, unused_imports)]
 
+pub mod child;
 pub mod console;
 pub mod otlp_metrics;
 mod peers;

@@ -274,6 +274,15 @@ fn echo(headers: &[(String, String)]) -> String {
     format!("bad request\r\nyou sent:\n{}", list.join("\n"))
 }
 
+/// The runtime a receiver serves on: one worker, apart from the code under test.
+fn receiver_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a receiver runtime")
+}
+
 impl Receiver {
     /// A gRPC receiver.
     pub fn grpc(tls: bool) -> Receiver {
@@ -283,11 +292,7 @@ impl Receiver {
     /// A gRPC receiver that answers as `behaviour` says.
     pub fn grpc_with(tls: bool, behaviour: Behaviour) -> Receiver {
         let state = State::new(behaviour);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = receiver_runtime();
         let (listener, port) = bind();
         let (ca_pem, tls_config) = if tls {
             let (cert, key) = self_signed();
@@ -336,11 +341,7 @@ impl Receiver {
     /// An OTLP/HTTP receiver that answers as `behaviour` says.
     pub fn http_with(tls: bool, behaviour: Behaviour) -> Receiver {
         let state = State::new(behaviour);
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = receiver_runtime();
         let (listener, port) = bind();
         let (ca_pem, acceptor) = if tls {
             let (cert, key) = self_signed();
