@@ -109,11 +109,6 @@ impl GrpcTransport {
         })
     }
 
-    /// The request body: the protobuf encoding, once.
-    pub(crate) fn encode(&self, request: &impl Message) -> Bytes {
-        Bytes::from(request.encode_to_vec())
-    }
-
     pub(crate) async fn send(&self, payload: &Payload) -> Result<Accepted, ExportError> {
         let mut grpc = tonic::client::Grpc::new(self.channel.clone())
             .max_decoding_message_size(MAX_ANSWER_BYTES);

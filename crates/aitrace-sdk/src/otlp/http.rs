@@ -17,7 +17,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use prost::Message;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -172,21 +171,8 @@ impl HttpTransport {
         })
     }
 
-    /// The request body, encoded (protobuf or JSON) but not compressed: its
-    /// length is what the request limit applies to.
-    pub(crate) fn encode(
-        &self,
-        request: &mut ExportTraceServiceRequest,
-    ) -> Result<Vec<u8>, ExportError> {
-        if self.json {
-            super::json::encode(request)
-                .map_err(|e| ExportError::Encoding(format!("JSON encoding: {e}")))
-        } else {
-            Ok(request.encode_to_vec())
-        }
-    }
-
-    /// A metrics request body, encoded like [`HttpTransport::encode`].
+    /// A metrics request body, encoded (protobuf or JSON) but not compressed:
+    /// its length is what the request limit applies to.
     pub(crate) fn encode_metrics(
         &self,
         request: &ExportMetricsServiceRequest,

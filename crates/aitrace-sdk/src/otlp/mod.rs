@@ -10,9 +10,13 @@ mod grpc;
 mod http;
 mod json;
 mod metrics;
+mod packed;
 mod request;
 mod sends;
+#[cfg(test)]
+mod test_spans;
 mod tls;
+mod wire;
 
 pub(crate) use deadline::Deadline;
 pub use metrics::OtlpMetricExporter;
@@ -28,6 +32,7 @@ use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
+use packed::{Encoded, ResourceBytes};
 use request::{Request, TooLarge};
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -158,7 +163,10 @@ impl Transport {
 pub struct OtlpExporter {
     /// Shared with the send task of each batch.
     link: Arc<Link>,
+    /// The resource as JSON requests carry it (converted per request).
     resource: ResourceAttributesWithSchema,
+    /// The resource as protobuf requests carry it (encoded once).
+    resource_bytes: ResourceBytes,
     max_request_bytes: usize,
     protocol: Protocol,
     /// The send of the previous batch, if it may still run: the next one
@@ -355,6 +363,7 @@ impl OtlpExporter {
         Ok(OtlpExporter {
             link: Arc::new(link),
             resource: ResourceAttributesWithSchema::default(),
+            resource_bytes: ResourceBytes::default(),
             max_request_bytes: config.max_request_bytes,
             protocol: config.protocol,
             sending: Mutex::new(None),
@@ -400,38 +409,55 @@ impl OtlpExporter {
         self.link.stats.set_last_failure(failure);
     }
 
-    /// Encodes one request into the payloads that carry it: one, unless its
-    /// encoding is only measured once made (JSON) and came out over the limit,
-    /// in which case it is halved until each half fits.
-    fn payloads(&self, mut req: Request, out: &mut Vec<Payload>) -> Result<(), (u64, ExportError)> {
-        match &*self.link.transport {
-            Transport::Grpc(t) => out.push(Payload {
-                body: t.encode(&req.request),
-                items: req.spans,
-            }),
-            Transport::Http(t) => {
-                let body = t.encode(&mut req.request).map_err(|e| (req.spans, e))?;
-                if body.len() > self.max_request_bytes {
-                    if req.spans == 1 {
-                        let name = req.request.resource_spans[0].scope_spans[0].spans[0]
-                            .name
-                            .clone();
-                        self.too_large(TooLarge {
-                            name,
-                            bytes: body.len(),
-                        });
-                        return Ok(());
-                    }
-                    let (a, b) = request::halve(req.request, req.spans);
-                    self.payloads(a, out)?;
-                    return self.payloads(b, out);
-                }
-                out.push(Payload {
-                    body: t.compress(body).map_err(|e| (req.spans, e))?,
-                    items: req.spans,
+    /// A protobuf request as sent: as it is over gRPC (tonic compresses), compressed
+    /// over HTTP.
+    fn protobuf_payload(&self, req: Encoded) -> Result<Payload, (u64, ExportError)> {
+        let body = match &*self.link.transport {
+            Transport::Grpc(_) => Bytes::from(req.body),
+            Transport::Http(t) => t.compress(req.body).map_err(|e| (req.spans, e))?,
+        };
+        Ok(Payload {
+            body,
+            items: req.spans,
+        })
+    }
+
+    /// Encodes one JSON request into the payloads that carry it: one, unless
+    /// it came out over the limit (its size is only known once made), in which
+    /// case it is halved until each half fits.
+    fn json_payloads(
+        &self,
+        mut req: Request,
+        out: &mut Vec<Payload>,
+    ) -> Result<(), (u64, ExportError)> {
+        let Transport::Http(t) = &*self.link.transport else {
+            unreachable!("JSON goes over HTTP only");
+        };
+        let body = json::encode(&mut req.request).map_err(|e| {
+            (
+                req.spans,
+                ExportError::Encoding(format!("JSON encoding: {e}")),
+            )
+        })?;
+        if body.len() > self.max_request_bytes {
+            if req.spans == 1 {
+                let name = req.request.resource_spans[0].scope_spans[0].spans[0]
+                    .name
+                    .clone();
+                self.too_large(TooLarge {
+                    name,
+                    bytes: body.len(),
                 });
+                return Ok(());
             }
+            let (a, b) = request::halve(req.request, req.spans);
+            self.json_payloads(a, out)?;
+            return self.json_payloads(b, out);
         }
+        out.push(Payload {
+            body: t.compress(body).map_err(|e| (req.spans, e))?,
+            items: req.spans,
+        });
         Ok(())
     }
 
@@ -548,15 +574,32 @@ impl SpanExporter for OtlpExporter {
         // round trip no longer adds to the time of every batch. The cost is one
         // batch more in memory (its spans still count against the byte budget
         // until they are settled).
-        let split = request::split(batch, &self.resource, self.max_request_bytes);
-        for span in split.too_large {
-            self.too_large(span);
-        }
         let mut first_error = None;
         let mut payloads = Vec::new();
-        for req in split.requests {
-            if let Err((n, e)) = self.payloads(req, &mut payloads) {
-                first_error.get_or_insert(self.link.failed(n, &e));
+        if self.protocol == Protocol::HttpJson {
+            let split = request::split(batch, &self.resource, self.max_request_bytes);
+            for span in split.too_large {
+                self.too_large(span);
+            }
+            for req in split.requests {
+                if let Err((n, e)) = self.json_payloads(req, &mut payloads) {
+                    first_error.get_or_insert(self.link.failed(n, &e));
+                }
+            }
+        } else {
+            let packed = packed::encode(&batch, &self.resource_bytes, self.max_request_bytes);
+            // The spans are encoded: their memory goes back before the send.
+            drop(batch);
+            for span in packed.too_large {
+                self.too_large(span);
+            }
+            for req in packed.requests {
+                match self.protobuf_payload(req) {
+                    Ok(p) => payloads.push(p),
+                    Err((n, e)) => {
+                        first_error.get_or_insert(self.link.failed(n, &e));
+                    }
+                }
             }
         }
         // One send at a time, in order: wait for the previous batch's.
@@ -608,5 +651,6 @@ impl SpanExporter for OtlpExporter {
 
     fn set_resource(&mut self, resource: &Resource) {
         self.resource = resource.into();
+        self.resource_bytes = ResourceBytes::new(resource);
     }
 }

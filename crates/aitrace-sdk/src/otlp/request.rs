@@ -1,7 +1,9 @@
-//! A batch of spans turned into OTLP requests that each encode to at most the
-//! request limit, measured with prost's `encoded_len` (the real size, not an
-//! estimate); a span too large on its own is set aside, so that it is dropped
-//! alone and its batch-mates are sent.
+//! A batch of spans turned into OTLP messages for JSON bodies, in requests that
+//! each encode (as protobuf) to at most the request limit, measured with prost's
+//! `encoded_len`; a span too large on its own is set aside, so that it is dropped
+//! alone and its batch-mates are sent. The JSON body of a request is larger than
+//! its protobuf, so the exporter halves it ([`halve`]) until it fits.
+//! Protobuf requests skip these messages: see `packed.rs`.
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
@@ -226,42 +228,14 @@ pub(crate) fn halve(request: ExportTraceServiceRequest, spans: u64) -> (Request,
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry::trace::{
-        SpanContext, SpanId, SpanKind, Status, TraceFlags, TraceId, TraceState,
-    };
     use opentelemetry::{Array, InstrumentationScope, KeyValue, Value};
-    use opentelemetry_sdk::trace::{SpanEvents, SpanLinks};
-    use std::time::{Duration, UNIX_EPOCH};
 
     fn span(i: u64, scope: &'static str, attributes: Vec<KeyValue>) -> SpanData {
-        SpanData {
-            span_context: SpanContext::new(
-                TraceId::from(1),
-                SpanId::from(i + 1),
-                TraceFlags::SAMPLED,
-                false,
-                TraceState::default(),
-            ),
-            parent_span_id: SpanId::INVALID,
-            parent_span_is_remote: false,
-            span_kind: SpanKind::Internal,
-            name: format!("span {i}").into(),
-            start_time: UNIX_EPOCH + Duration::from_secs(1),
-            end_time: UNIX_EPOCH + Duration::from_secs(2),
-            attributes,
-            dropped_attributes_count: 0,
-            events: SpanEvents::default(),
-            links: SpanLinks::default(),
-            status: Status::Unset,
-            instrumentation_scope: InstrumentationScope::builder(scope).build(),
-        }
+        super::super::test_spans::span(i, &InstrumentationScope::builder(scope).build(), attributes)
     }
 
     fn resource() -> ResourceAttributesWithSchema {
-        (&opentelemetry_sdk::Resource::builder_empty()
-            .with_attribute(KeyValue::new("service.name", "split"))
-            .build())
-            .into()
+        (&super::super::test_spans::resource()).into()
     }
 
     fn names(requests: &[Request]) -> Vec<String> {
