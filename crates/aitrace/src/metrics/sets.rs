@@ -94,11 +94,13 @@ impl Visit for Compare<'_> {
     fn static_str(&mut self, key: &'static str, value: &'static str) {
         self.str(key, value);
     }
+    // Matched, not compared with a `Value` built for the purpose: building and
+    // dropping one costs more than the comparison.
     fn int(&mut self, key: &'static str, value: i64) {
-        self.next(key, |v| *v == Value::I64(value));
+        self.next(key, |v| matches!(v, Value::I64(i) if *i == value));
     }
     fn bool(&mut self, key: &'static str, value: bool) {
-        self.next(key, |v| *v == Value::Bool(value));
+        self.next(key, |v| matches!(v, Value::Bool(b) if *b == value));
     }
 }
 

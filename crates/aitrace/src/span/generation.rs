@@ -306,7 +306,9 @@ impl Kind for Generation {
                 }
             },
         );
-        // One clock read for the time to first token and the metrics' duration.
+        // The time to first token is measured on the monotonic clock (the span's
+        // own times are on the wall clock, which may be stepped), read once with
+        // the metrics' of a span the sampler dropped.
         self.started = Some(
             core.metrics()
                 .and_then(|m| m.monotonic_start())
