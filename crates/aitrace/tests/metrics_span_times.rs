@@ -2,9 +2,11 @@
 //! end − start, exactly: a dashboard's latency and the trace of the same call
 //! agree to the nanosecond, whether the span ends with `end()`, in error, by
 //! being dropped, or was given its start time; through the global provider and
-//! through the span pipeline an SDK installs.
+//! through the span pipeline an SDK installs. A streamed call's chunk timings
+//! are measured from the same start: they fall within the span.
 
 use aitrace::instrumentation::with_instrumentation;
+use aitrace::opentelemetry::Value;
 use aitrace::Usage;
 use aitrace_sdk::config::SamplerConfig;
 use aitrace_sdk::exporter::InMemoryExporter;
@@ -58,6 +60,15 @@ fn calls(tag: &str) {
         .start();
     late.end();
 
+    let mut streamed = aitrace::generation("openai", format!("{tag}-streamed"))
+        .streaming()
+        .start();
+    work();
+    streamed.record_chunk();
+    work();
+    streamed.record_chunk();
+    streamed.end();
+
     let tool = aitrace::tool(format!("{tag}-tool")).start();
     work();
     tool.end();
@@ -93,6 +104,32 @@ fn assert_same_durations(metrics: &InMemoryMetrics, spans: &[SpanData], tag: &st
         m.count("gen_ai.client.operation.duration", &failed),
         1,
         "the failed call's duration carries its error.type"
+    );
+    // The first chunk of a streamed call came after its span started and
+    // before it ended: timed from the span's own start.
+    let model = format!("{tag}-streamed");
+    let series = [("gen_ai.request.model", model.as_str())];
+    let first = m.sum("gen_ai.client.operation.time_to_first_chunk", &series);
+    let span = spans
+        .iter()
+        .find(|s| s.name == format!("chat {model}"))
+        .expect("the streamed call's span");
+    let attribute = span
+        .attributes
+        .iter()
+        .find(|kv| kv.key.as_str() == "gen_ai.response.time_to_first_chunk")
+        .map(|kv| kv.value.clone());
+    assert_eq!(attribute, Some(Value::F64(first)), "metric and span agree");
+    let whole = span_seconds(spans, &format!("chat {model}"));
+    assert!(first > 0.0 && first < whole, "{first} within {whole}");
+    assert_eq!(
+        m.count("gen_ai.client.operation.time_per_output_chunk", &series),
+        1
+    );
+    let gap = m.sum("gen_ai.client.operation.time_per_output_chunk", &series);
+    assert!(
+        gap > 0.0 && first + gap <= whole,
+        "{first} + {gap} within {whole}"
     );
     let tool = format!("{tag}-tool");
     assert_eq!(

@@ -75,7 +75,7 @@ mod series;
 mod sets;
 
 pub use record::MAX_TOKENS_PER_CALL;
-pub(crate) use record::{ModelCall, Recorder};
+pub(crate) use record::{ModelCall, Moment, Recorder};
 pub use reported::ReportedCall;
 pub(crate) use sets::{AgentSet, GuardrailSet, ModelSet, ToolSet};
 

@@ -23,16 +23,42 @@ pub(crate) fn usd(cost: f64) -> Option<f64> {
     (cost.is_finite() && cost >= 0.0).then_some(cost)
 }
 
-/// Where a span's duration is measured from.
+/// A moment on one of the two clocks a span is timed on.
 #[derive(Clone, Copy, Debug)]
-enum Started {
-    /// The wall clock: the start time of the span's OpenTelemetry span, read
-    /// once for both, or the start time its builder was given.
+pub(crate) enum Moment {
+    /// The wall clock: the times of the span's OpenTelemetry span, read once for
+    /// the span and its metrics (or the start time its builder was given).
     Wall(SystemTime),
     /// The monotonic clock, for a span the head sampler dropped (it has no
-    /// OpenTelemetry span to agree with); shared with a generation's time to
-    /// first token.
+    /// OpenTelemetry span to agree with) and for a generation's time to first
+    /// token without metrics.
     Monotonic(Instant),
+}
+
+impl Moment {
+    /// Now on the monotonic clock.
+    pub(crate) fn monotonic_now() -> Moment {
+        Moment::Monotonic(Instant::now())
+    }
+
+    /// Now on the clock of `self` (one read).
+    pub(crate) fn now(self) -> Moment {
+        match self {
+            Moment::Wall(_) => Moment::Wall(SystemTime::now()),
+            Moment::Monotonic(_) => Moment::monotonic_now(),
+        }
+    }
+
+    /// The time from `earlier` to `self`, never negative: 0 when `self` is not
+    /// after it (a wall clock stepped back, a start time given in the future),
+    /// and when the two are on different clocks (never, as aitrace uses them).
+    pub(crate) fn since(self, earlier: Moment) -> Duration {
+        match (self, earlier) {
+            (Moment::Wall(t), Moment::Wall(e)) => t.duration_since(e).unwrap_or(Duration::ZERO),
+            (Moment::Monotonic(t), Moment::Monotonic(e)) => t.saturating_duration_since(e),
+            _ => Duration::ZERO,
+        }
+    }
 }
 
 /// What a span that records metrics holds from its start to its end: the
@@ -47,7 +73,7 @@ enum Started {
 #[derive(Debug)]
 pub(crate) struct Recorder {
     instruments: Arc<Instruments>,
-    started: Started,
+    started: Moment,
     /// When a span timed on the wall clock ended, once [`Recorder::stop`] said it.
     ended: Option<SystemTime>,
     error_type: Option<Box<str>>,
@@ -60,7 +86,7 @@ impl Recorder {
     pub(crate) fn start(instruments: Arc<Instruments>, start_time: Option<SystemTime>) -> Recorder {
         Recorder::with(
             instruments,
-            Started::Wall(start_time.unwrap_or_else(SystemTime::now)),
+            Moment::Wall(start_time.unwrap_or_else(SystemTime::now)),
         )
     }
 
@@ -71,13 +97,13 @@ impl Recorder {
         start_time: Option<SystemTime>,
     ) -> Recorder {
         let started = match start_time {
-            Some(t) => Started::Wall(t),
-            None => Started::Monotonic(Instant::now()),
+            Some(t) => Moment::Wall(t),
+            None => Moment::monotonic_now(),
         };
         Recorder::with(instruments, started)
     }
 
-    fn with(instruments: Arc<Instruments>, started: Started) -> Recorder {
+    fn with(instruments: Arc<Instruments>, started: Moment) -> Recorder {
         Recorder {
             instruments,
             started,
@@ -90,17 +116,14 @@ impl Recorder {
     /// OpenTelemetry span. `None` for a span timed on the monotonic clock.
     pub(crate) fn started(&self) -> Option<SystemTime> {
         match self.started {
-            Started::Wall(t) => Some(t),
-            Started::Monotonic(_) => None,
+            Moment::Wall(t) => Some(t),
+            Moment::Monotonic(_) => None,
         }
     }
 
-    /// When the span started on the monotonic clock, if it is timed on it.
-    pub(crate) fn monotonic_start(&self) -> Option<Instant> {
-        match self.started {
-            Started::Monotonic(i) => Some(i),
-            Started::Wall(_) => None,
-        }
+    /// When the span started, on the clock it is timed on.
+    pub(crate) fn start_moment(&self) -> Moment {
+        self.started
     }
 
     /// Stops timing a span timed on the wall clock: it ends now (read once;
@@ -109,8 +132,8 @@ impl Recorder {
     /// read when its kind records it).
     pub(crate) fn stop(&mut self) -> Option<SystemTime> {
         match self.started {
-            Started::Wall(_) => Some(*self.ended.get_or_insert_with(SystemTime::now)),
-            Started::Monotonic(_) => None,
+            Moment::Wall(_) => Some(*self.ended.get_or_insert_with(SystemTime::now)),
+            Moment::Monotonic(_) => None,
         }
     }
 
@@ -123,16 +146,11 @@ impl Recorder {
     /// [`Recorder::stop`]), never negative: a start time given in the future, or
     /// a wall clock stepped back while the span ran, counts as 0 s.
     pub(crate) fn elapsed(&self) -> f64 {
-        let d = match self.started {
-            // `Instant::elapsed` saturates at zero.
-            Started::Monotonic(i) => i.elapsed(),
-            Started::Wall(t) => self
-                .ended
-                .unwrap_or_else(SystemTime::now)
-                .duration_since(t)
-                .unwrap_or(Duration::ZERO),
+        let end = match self.ended {
+            Some(t) => Moment::Wall(t),
+            None => self.started.now(),
         };
-        d.as_secs_f64()
+        end.since(self.started).as_secs_f64()
     }
 
     /// `error.type`, when the span failed.
@@ -283,7 +301,7 @@ mod tests {
         assert_eq!(r.elapsed(), 0.0);
         let r = Recorder::start_dropped(instruments.clone(), Some(future));
         assert_eq!(r.elapsed(), 0.0);
-        assert!(r.monotonic_start().is_none());
+        assert!(matches!(r.start_moment(), Moment::Wall(t) if t == future));
         let past = SystemTime::now() - Duration::from_secs(2);
         let r = Recorder::start(instruments, Some(past));
         assert_eq!(r.started(), Some(past));
@@ -304,7 +322,19 @@ mod tests {
         assert!(exact >= 1.5);
         let r = Recorder::start(instruments, None);
         assert!(r.started().is_some_and(|t| t <= SystemTime::now()));
-        assert!(r.monotonic_start().is_none());
+        assert!(matches!(r.start_moment(), Moment::Wall(_)));
+    }
+
+    #[test]
+    fn a_moment_is_never_before_an_earlier_one() {
+        let wall = Moment::Wall(SystemTime::now());
+        let later = Moment::Wall(SystemTime::now() + Duration::from_secs(5));
+        assert!(later.since(wall) >= Duration::from_secs(5));
+        assert_eq!(wall.since(later), Duration::ZERO, "a clock stepped back");
+        let mono = Moment::monotonic_now();
+        assert!(matches!(mono.now(), Moment::Monotonic(_)));
+        assert!(matches!(wall.now(), Moment::Wall(_)));
+        assert_eq!(mono.since(later), Duration::ZERO, "two clocks");
     }
 
     #[test]
@@ -312,7 +342,8 @@ mod tests {
         let provider = opentelemetry::metrics::NoopMeterProvider::new();
         let instruments = Arc::new(Instruments::from_provider(&provider));
         let mut r = Recorder::start_dropped(instruments, None);
-        assert!(r.started().is_none() && r.monotonic_start().is_some());
+        assert!(r.started().is_none());
+        assert!(matches!(r.start_moment(), Moment::Monotonic(_)));
         assert_eq!(r.stop(), None);
         assert!(r.elapsed() >= 0.0);
     }
