@@ -66,7 +66,8 @@
 //! clock, read once at each end for the span and its metrics): its recorded
 //! duration is exactly the exported span's end − start, and metrics add no
 //! clock read to it. A span the span pipeline's head sampler dropped before
-//! building it is timed on the monotonic clock; chunk timings always are.
+//! building it is timed on the monotonic clock. A streamed generation's chunk
+//! timings are measured from the same start on the same clock.
 
 pub mod names;
 mod record;
