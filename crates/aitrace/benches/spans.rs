@@ -938,6 +938,10 @@ fn run_part(part: &str, iterations: u64) -> bool {
 fn main() {
     aitrace::set_enabled(true);
     aitrace::set_global_settings(aitrace::Settings::default());
+    if let Ok(prefix) = std::env::var("AITRACE_BENCH_PAIRED") {
+        paired_rows(&prefix);
+        return;
+    }
     if let Ok(case) = std::env::var("AITRACE_BENCH_CASE") {
         let iterations = std::env::var("AITRACE_BENCH_ITERATIONS")
             .ok()
@@ -968,27 +972,48 @@ fn summary() {
         let (Some(a), Some(b)) = (median_ns(ai), median_ns(base)) else {
             continue;
         };
-        let paired = if ai.starts_with("metrics/") {
-            metrics_paired(ai, base)
-        } else {
-            let env = Env::for_case(ai).expect("a known group");
-            let (fa, fb) = (
-                env.case(ai).expect("a case"),
-                env.case(base).expect("a case"),
-            );
-            paired(&fa, &fb)
-        };
-        let target = match target {
-            Some(t) if paired <= *t => format!("<= {t}x: met"),
-            Some(t) => format!("<= {t}x: missed"),
-            None => "-".to_string(),
-        };
+        let paired = pair_of(ai, base);
+        let target = verdict(paired, *target);
         println!(
             "| {what} | {a:.0} | {b:.0} | {:.2}x | {paired:.2}x | {target} |",
             a / b
         );
     }
     threads_summary();
+}
+
+/// The paired ratios alone (no criterion run, no medians) of the summary rows
+/// whose aitrace case starts with `prefix`: `AITRACE_BENCH_PAIRED=metrics/
+/// <bench binary>` prints the `metrics on vs off` rows in seconds.
+fn paired_rows(prefix: &str) {
+    println!("| case | paired ratio | target |");
+    println!("|---|---:|---|");
+    for (what, ai, base, target) in PAIRS.iter().filter(|p| p.1.starts_with(prefix)) {
+        let paired = pair_of(ai, base);
+        println!("| {what} | {paired:.3}x | {} |", verdict(paired, *target));
+    }
+}
+
+/// Whether `paired` meets `target`, as the summary says it.
+fn verdict(paired: f64, target: Option<f64>) -> String {
+    match target {
+        Some(t) if paired <= t => format!("<= {t}x: met"),
+        Some(t) => format!("<= {t}x: missed"),
+        None => "-".to_string(),
+    }
+}
+
+/// The paired ratio of summary row `ai` against `base`.
+fn pair_of(ai: &str, base: &str) -> f64 {
+    if ai.starts_with("metrics/") {
+        return metrics_paired(ai, base);
+    }
+    let env = Env::for_case(ai).expect("a known group");
+    let (fa, fb) = (
+        env.case(ai).expect("a case"),
+        env.case(base).expect("a case"),
+    );
+    paired(&fa, &fb)
 }
 
 /// The paired ratios of the `threads` group, after the summary rows.
@@ -1012,7 +1037,6 @@ fn threads_summary() {
     }
 }
 
-/// The paired ratio of two cases (see `support::paired_ratio`).
 /// The paired ratio of a `metrics/…/on` case to its `…/off` case: the same span
 /// code, with the instruments put in force before each batch of the `on` side
 /// and taken away before each batch of the `off` side (outside the timed loop).
@@ -1036,6 +1060,7 @@ fn metrics_paired(on: &str, off: &str) -> f64 {
     ratio
 }
 
+/// The paired ratio of two cases (see `support::paired_ratio`).
 fn paired(a: &dyn Fn(), b: &dyn Fn()) -> f64 {
     support::paired_ratio(&|n| support::timed(a, n), &|n| support::timed(b, n))
 }

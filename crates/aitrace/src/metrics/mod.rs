@@ -59,7 +59,15 @@
 //!   `f64::MAX`, say) is not added, as for an unpriced call;
 //! - a duration that would be negative (an explicit start time in the future, or
 //!   a wall clock stepped back while the span ran) is recorded as 0 s, so that
-//!   the call still counts; spans timed by aitrace use the monotonic clock.
+//!   the call still counts.
+//!
+//! # Durations are the spans' own
+//! A span that records is timed on its own start and end times (the wall
+//! clock, read once at each end for the span and its metrics): its recorded
+//! duration is exactly the exported span's end − start, and metrics add no
+//! clock read to it. A span the span pipeline's head sampler dropped before
+//! building it is timed on the monotonic clock. A streamed generation's chunk
+//! timings are measured from the same start on the same clock.
 
 pub mod names;
 mod record;
@@ -68,7 +76,7 @@ mod series;
 mod sets;
 
 pub use record::MAX_TOKENS_PER_CALL;
-pub(crate) use record::{ModelCall, Recorder};
+pub(crate) use record::{ModelCall, Moment, Recorder};
 pub use reported::ReportedCall;
 pub(crate) use sets::{AgentSet, GuardrailSet, ModelSet, ToolSet};
 

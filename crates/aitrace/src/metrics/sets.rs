@@ -66,6 +66,7 @@ struct Compare<'a> {
 
 impl Compare<'_> {
     /// Compares the next kept attribute (stops at the first difference).
+    #[inline(always)]
     fn next(&mut self, key: &'static str, same_value: impl FnOnce(&Value) -> bool) {
         if !self.same {
             return;
@@ -84,21 +85,57 @@ fn same_key(kept: &str, key: &'static str) -> bool {
     std::ptr::eq(kept, key) || kept == key
 }
 
+/// Whether two strings are the same, compared in place for up to 32 bytes
+/// (provider, model and server names are short): a call to `memcmp` for each
+/// attribute value of a span cost more than the comparison itself, about 100
+/// instructions a model call.
+#[inline(always)]
+fn same_str(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    // Eight (or four) bytes at `at`, one load each.
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_ne_bytes(w)
+    };
+    let half = |s: &[u8], at: usize| {
+        let mut w = [0u8; 4];
+        w.copy_from_slice(&s[at..at + 4]);
+        u32::from_ne_bytes(w)
+    };
+    let same = |at: usize| word(a, at) == word(b, at);
+    match n {
+        // Words that overlap when n is not a multiple of their size.
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => same(0) && same(n - 8),
+        17..=32 => same(0) && same(8) && same(n - 16) && same(n - 8),
+        0..=3 => a == b,
+        _ => a == b,
+    }
+}
+
 impl Visit for Compare<'_> {
+    #[inline(always)]
     fn str(&mut self, key: &'static str, value: &str) {
         self.next(
             key,
-            |v| matches!(v, Value::String(s) if s.as_str() == value),
+            |v| matches!(v, Value::String(s) if same_str(s.as_str(), value)),
         );
     }
     fn static_str(&mut self, key: &'static str, value: &'static str) {
         self.str(key, value);
     }
+    // Matched, not compared with a `Value` built for the purpose: building and
+    // dropping one costs more than the comparison.
     fn int(&mut self, key: &'static str, value: i64) {
-        self.next(key, |v| *v == Value::I64(value));
+        self.next(key, |v| matches!(v, Value::I64(i) if *i == value));
     }
     fn bool(&mut self, key: &'static str, value: bool) {
-        self.next(key, |v| *v == Value::Bool(value));
+        self.next(key, |v| matches!(v, Value::Bool(b) if *b == value));
     }
 }
 
@@ -202,6 +239,24 @@ impl AttributeSet for GuardrailSet<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_the_same_only_when_every_byte_is() {
+        let text = "gpt-4o-2024-08-06.api.openai.com:443/v1/chat/completions";
+        for n in 0..=text.len() {
+            let a = &text[..n];
+            let b = String::from(a);
+            assert!(same_str(a, &b), "{a}");
+            for at in 0..n {
+                let mut c = b.clone().into_bytes();
+                c[at] ^= 1;
+                let c = String::from_utf8(c).expect("ascii");
+                assert!(!same_str(a, &c), "{a} and {c}");
+            }
+            assert!(!same_str(a, &text[..n.saturating_sub(1)]) || n == 0);
+        }
+        assert!(same_str("é", "é") && !same_str("é", "è"));
+    }
 
     #[test]
     fn a_set_is_its_own_attributes_and_nothing_else() {

@@ -58,7 +58,8 @@ pub struct SpanCore {
     /// Attributes of the user's set so far (see [`SpanCore::set_user_attribute`]).
     pub(crate) user_attributes: UserAttributes,
     /// Present when metric instruments were installed when the span started
-    /// (whether or not it records): what its kind records when it ends. Not
+    /// (whether or not it records): what its kind records when it ends, and the
+    /// start and end times of the OpenTelemetry span. Not
     /// boxed: an allocation per span with metrics on costs more time (about
     /// 25 ns) than moving the recorder's bytes with the guard costs without.
     metrics: Option<Recorder>,
@@ -109,23 +110,29 @@ impl SpanCore {
         if !enabled {
             return SpanCore::disabled(parent, settings);
         }
-        // Metrics count every span, sampled or not: timed from here.
-        let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
         let pipeline: &dyn Pipeline = match &installed {
             Some(p) => &**p,
             None => &GlobalProvider,
         };
         // The head sampler first, when it can decide before the span exists: a
         // dropped span is its context alone (no name, no attributes, no tracer).
+        // Metrics count every span, sampled or not: timed from here.
         let (records, trace_id) = match pipeline.presample(parent, &s.kind) {
             Presampled::Dropped(sc) => {
                 let mut core = SpanCore::unrecorded(parent.with_remote_span_context(sc), settings);
-                core.metrics = metrics;
+                core.metrics = instruments.map(|m| Recorder::start_dropped(m, s.start_time));
                 return core;
             }
             Presampled::Records { trace_id } => (true, trace_id),
             Presampled::Unknown => (false, None),
         };
+        // The OpenTelemetry span starts when the metrics' clock does: one clock
+        // read for both, and the same start time.
+        let metrics = instruments.map(|m| Recorder::start(m, s.start_time));
+        let start_time = metrics
+            .as_ref()
+            .and_then(Recorder::started)
+            .or(s.start_time);
         let d = settings.dialects;
         let inherited = scope.map_or(&[][..], |sc| &sc.inherited[..]);
         // Room for what a span usually ends with, inherited attributes included:
@@ -163,7 +170,7 @@ impl SpanCore {
         let mut builder = SpanBuilder::from_name(s.name)
             .with_kind(s.kind)
             .with_attributes(attrs);
-        if let Some(t) = s.start_time {
+        if let Some(t) = start_time {
             builder = builder.with_start_time(t);
         }
         let cx = pipeline.start(builder, parent, trace_id);
@@ -190,7 +197,7 @@ impl SpanCore {
                 name,
                 span_context: cx.span().span_context().clone(),
                 parent_span_id: parent.span().span_context().span_id(),
-                start_time: s.start_time.unwrap_or_else(SystemTime::now),
+                start_time: start_time.unwrap_or_else(SystemTime::now),
                 end_time: None,
                 attributes: hook_attrs,
                 conversation_id: id(crate::propagation::Identity::conversation_id),
@@ -352,22 +359,36 @@ impl SpanCore {
         span.set_attribute(KeyValue::new(gen_ai::ERROR_TYPE, error_type.to_string()));
     }
 
+    /// Notes that the span ends now, before its kind records what it collected:
+    /// the end time of its metrics and of its OpenTelemetry span (one clock read
+    /// for both). Without metrics the SDK reads the clock itself when the span ends.
+    pub(crate) fn stop_clock(&mut self) {
+        if let Some(m) = &mut self.metrics {
+            m.stop();
+        }
+    }
+
     /// Ends the span once; later calls do nothing.
     pub(crate) fn end_now(&mut self) {
         if self.ended {
             return;
         }
         self.ended = true;
+        // With metrics, the end time they were timed to (see `stop_clock`).
+        let end_time = self.metrics.as_mut().and_then(Recorder::stop);
         if let Some(info) = self.info.take() {
             let mut info = info.into_inner().unwrap_or_else(|e| e.into_inner());
-            info.end_time = Some(SystemTime::now());
+            info.end_time = Some(end_time.unwrap_or_else(SystemTime::now));
             hooks::each("on_span_end", |h| h.on_span_end(&info));
         }
         if self.model_call {
             crate::model_calls::closed(self.cx.span().span_context().span_id());
         }
         if self.recording {
-            self.cx.span().end();
+            match end_time {
+                Some(t) => self.cx.span().end_with_timestamp(t),
+                None => self.cx.span().end(),
+            }
         }
     }
 }

@@ -6,13 +6,12 @@ use super::{
 };
 use crate::attributes::{ai, gen_ai, openinference as oi};
 use crate::content::ContentKind;
-use crate::metrics::{ModelCall, ModelSet};
+use crate::metrics::{ModelCall, ModelSet, Moment, Recorder};
 use crate::usage::Usage;
 use opentelemetry::trace::SpanKind;
 use opentelemetry::{Array, StringValue, Value};
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::time::Instant;
 
 /// The kind of model call, as in `gen_ai.operation.name`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,8 +58,9 @@ pub struct Generation {
     /// hooks and the `gen_ai.response.model` of its metrics).
     response_model: Option<Arc<str>>,
     usage: Option<Usage>,
-    /// When the span started, for the time to the first token.
-    started: Option<Instant>,
+    /// When the span started, for the time to the first token and between
+    /// chunks, on the clock chosen where the span starts (`Kind::start`).
+    started: Option<Moment>,
     first_token_ms: Option<f64>,
     /// With metrics on: when the last chunk of a streamed answer arrived, and the
     /// seconds between chunks not yet recorded (at most [`MAX_PENDING_CHUNKS`]).
@@ -150,8 +150,8 @@ impl Generation {
 /// The chunk timings of a streamed call with metrics on.
 #[derive(Debug, Default)]
 struct Chunks {
-    /// When the last chunk arrived.
-    last: Option<Instant>,
+    /// When the last chunk arrived, on the clock of the span's start.
+    last: Option<Moment>,
     /// Seconds between chunks, not yet recorded.
     gaps: Vec<f64>,
 }
@@ -306,11 +306,17 @@ impl Kind for Generation {
                 }
             },
         );
-        // One clock read for the time to first token and the metrics' duration.
+        // The time to first token and between chunks are measured from the
+        // span's start on the clock its metrics are timed on, read once for the
+        // span, its metrics and these: the span's own start time (wall clock)
+        // when it may record, the monotonic clock when the head sampler dropped
+        // it. Without metrics, or from a start time given to the builder: the
+        // monotonic clock, read now.
         self.started = Some(
             core.metrics()
-                .and_then(|m| m.monotonic_start())
-                .unwrap_or_else(Instant::now),
+                .filter(|_| base.start_time.is_none())
+                .map(Recorder::start_moment)
+                .unwrap_or_else(Moment::monotonic_now),
         );
         core
     }
@@ -467,8 +473,8 @@ impl AiSpan<Generation> {
     pub fn record_first_token(&mut self) {
         if self.kind.first_token_ms.is_none() {
             if let Some(started) = self.kind.started {
-                let now = Instant::now();
-                let since = now.saturating_duration_since(started);
+                let now = started.now();
+                let since = now.since(started);
                 self.kind.first_token_ms = Some(since.as_secs_f64() * 1000.0);
                 if self.core.metrics().is_some() {
                     self.kind.chunks.get_or_insert_with(Box::default).last = Some(now);
@@ -494,13 +500,13 @@ impl AiSpan<Generation> {
             self.record_first_token();
             return;
         }
-        let Some(metrics) = self.core.metrics() else {
+        let (Some(metrics), Some(started)) = (self.core.metrics(), self.kind.started) else {
             return;
         };
-        let now = Instant::now();
+        let now = started.now();
         let chunks = self.kind.chunks.get_or_insert_with(Box::default);
         if let Some(previous) = chunks.last.replace(now) {
-            let gap = now.saturating_duration_since(previous).as_secs_f64();
+            let gap = now.since(previous).as_secs_f64();
             chunks.gaps.push(gap);
             if chunks.gaps.len() >= MAX_PENDING_CHUNKS {
                 metrics.chunk_gaps(&self.kind.model_call(None));

@@ -238,6 +238,7 @@ impl<K: Kind> AiSpan<K> {
         if self.core.is_ended() {
             return;
         }
+        self.core.stop_clock();
         if ending == Ending::Dropped {
             self.core.mark_incomplete();
         }
