@@ -24,6 +24,15 @@ fn chat_cost() -> f64 {
         .total_usd()
 }
 
+/// The embedding's cost: 8 input tokens of text-embedding-3-small.
+fn embedding_cost() -> f64 {
+    aitrace::global_settings()
+        .prices()
+        .cost("text-embedding-3-small", &Usage::new(8, 0))
+        .expect("text-embedding-3-small is in the price table")
+        .total_usd()
+}
+
 /// Runs the script for `dialect` over both protocols; returns each stored trace.
 fn send(server: &Server, dialect: &str) -> Vec<Json> {
     let python = python();
@@ -50,8 +59,8 @@ fn send(server: &Server, dialect: &str) -> Vec<Json> {
     traces
 }
 
-/// The totals every dialect must give: one priced chat call, one embedding
-/// (no embedding model is priced), tokens counted once.
+/// The totals every dialect must give: one priced chat call, one priced
+/// embedding, tokens counted once.
 fn assert_totals(trace: &Json) {
     assert_eq!(trace["model_calls"], 1, "{trace}");
     assert_eq!(trace["embedding_calls"], 1, "{trace}");
@@ -60,13 +69,10 @@ fn assert_totals(trace: &Json) {
         "1200 chat + 8 embedding: {trace}"
     );
     assert_eq!(trace["output_tokens"], 300);
-    assert_eq!(trace["unpriced_calls"], 1, "the embedding");
+    assert_eq!(trace["unpriced_calls"], 0, "{trace}");
     let cost = trace["cost_usd"].as_f64().unwrap();
-    assert!(
-        (cost - chat_cost()).abs() < 1e-12,
-        "{cost} != {}",
-        chat_cost()
-    );
+    let want = chat_cost() + embedding_cost();
+    assert!((cost - want).abs() < 1e-12, "{cost} != {want}");
     let models = trace["models"].as_array().unwrap();
     let chat = models
         .iter()

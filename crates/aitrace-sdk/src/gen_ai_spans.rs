@@ -549,10 +549,12 @@ mod tests {
             Some(&Value::from("text-embedding-3-small"))
         );
         assert_eq!(find(&e, ai::PROMPT_TOKENS), Some(&Value::I64(8)));
-        assert!(
-            find(&e, ai::COST_USD).is_none(),
-            "the price table has no embedding models"
-        );
+        let want = aitrace::global_settings()
+            .prices()
+            .cost("text-embedding-3-small", &aitrace::Usage::new(8, 0))
+            .expect("text-embedding-3-small is priced")
+            .total_usd();
+        assert_eq!(find(&e, ai::COST_USD), Some(&Value::F64(want)));
     }
 
     #[test]

@@ -60,6 +60,34 @@ fn priced_embeddings_with_usage_dimensions_and_server() {
 }
 
 #[test]
+fn bundled_openai_embeddings_cost_their_documented_rates() {
+    // docs/pricing.md: text-embedding-3-small 0.02 and text-embedding-3-large
+    // 0.13 USD per million input tokens.
+    for (model, tokens, usd, microcents) in [
+        ("text-embedding-3-small", 1_000_000, 0.02, 2_000_000),
+        ("text-embedding-3-large", 500_000, 0.065, 6_500_000),
+    ] {
+        let settings = Settings::default().with_prices(PriceTable::bundled().clone());
+        let spans = run_with(settings, || {
+            let mut e = aitrace::embeddings("openai", model).start();
+            e.record_usage(tokens);
+            e.end();
+        });
+        let e = by_name(&spans, &format!("embeddings {model}"));
+        let attr = |k: &str| e.attributes.iter().find(|kv| kv.key.as_str() == k);
+        match attr("ai.cost_usd").map(|kv| &kv.value) {
+            Some(Value::F64(c)) => assert!((c - usd).abs() < 1e-12, "{model}: {c}"),
+            other => panic!("{model}: ai.cost_usd is {other:?}"),
+        }
+        assert_eq!(
+            attr("ai.cost_microcents").map(|kv| kv.value.clone()),
+            Some(Value::I64(microcents)),
+            "{model}"
+        );
+    }
+}
+
+#[test]
 fn unpriced_embeddings_get_usage_but_no_cost() {
     for (_, d) in configs() {
         let spans = run(d, false, || {
