@@ -39,8 +39,37 @@ pub fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Response {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let raw = exchange(addr, method, path, headers, body).expect("connect");
+    parse(&raw).unwrap_or_else(|| {
+        panic!(
+            "no HTTP response head in {:?}",
+            String::from_utf8_lossy(&raw)
+        )
+    })
+}
+
+/// Like [`request`], for a server that may be going away: `None` when the
+/// connection was refused or closed without an answer.
+pub fn try_request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<Response> {
+    parse(&exchange(addr, method, path, headers, body).ok()?)
+}
+
+/// Writes the request and reads until the server closes the connection.
+fn exchange(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<Vec<u8>> {
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -49,13 +78,13 @@ pub fn request(
         head.push_str(&format!("{k}: {v}\r\n"));
     }
     head.push_str("\r\n");
-    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(head.as_bytes())?;
     // The server may answer (413) before reading a large body: a failed write
     // is not the test's concern, the response is.
     let _ = s.write_all(body);
     let mut raw = Vec::new();
     let _ = s.read_to_end(&mut raw);
-    parse(&raw)
+    Ok(raw)
 }
 
 /// `GET path`.
@@ -75,16 +104,8 @@ pub fn post_traces(
     request(addr, "POST", "/v1/traces", &h, body)
 }
 
-fn parse(raw: &[u8]) -> Response {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| {
-            panic!(
-                "no HTTP response head in {:?}",
-                String::from_utf8_lossy(raw)
-            )
-        });
+fn parse(raw: &[u8]) -> Option<Response> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..end]);
     let mut lines = head.split("\r\n");
     let status: u16 = lines
@@ -103,11 +124,11 @@ fn parse(raw: &[u8]) -> Response {
     if chunked {
         body = dechunk(&body);
     }
-    Response {
+    Some(Response {
         status,
         headers,
         body,
-    }
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
