@@ -17,6 +17,8 @@ mod sends;
 mod test_spans;
 mod tls;
 mod wire;
+#[cfg(test)]
+mod wire_props;
 
 pub(crate) use deadline::Deadline;
 pub use metrics::OtlpMetricExporter;
